@@ -31,6 +31,12 @@ internal sealed class FollowerProgress(long next, int maxInflight)
     /// <summary>Probe state: an AppendEntries is out and unanswered.</summary>
     public bool ProbeSent { get; set; }
 
+    /// <summary>
+    /// The commit index this follower has been told about for entries it holds (the leader commit of the last
+    /// append or heartbeat, capped by what that message let it hold).
+    /// </summary>
+    public long CommitSent { get; set; }
+
     /// <summary>Heard from since the last check-quorum round.</summary>
     public bool RecentActive { get; set; }
 

@@ -45,6 +45,7 @@ public sealed partial class RaftCore
 
         // Messages, not MessagesAfterDurable: an append promises nothing about the leader's disk (§10.2.1).
         Send(new AppendEntries(ClusterId, _id, to, _term, prevIndex, prevTerm.Value, entries, _log.Committed));
+        progress.CommitSent = Math.Max(progress.CommitSent, Math.Min(_log.Committed, prevIndex + entries.Count));
         if (entries.Count > 0)
         {
             progress.SentEntries(entries[^1].Index);
@@ -82,7 +83,7 @@ public sealed partial class RaftCore
 
         // A new commit index must reach the followers (they apply only what they know committed).
         if (updated && MaybeCommit()) BroadcastAppend(sendIfEmpty: true);
-        else SendAppends(response.From);
+        else SendAppends(response.From, sendIfEmpty: NeedsCommitUpdate(progress));
 
         if (response.From == _transferTarget && progress.Match == _log.LastIndex) SendTimeoutNow(response.From);
     }
@@ -139,6 +140,10 @@ public sealed partial class RaftCore
         return true;
     }
 
+    /// <summary>The follower holds committed entries it has not been told are committed (it cannot apply them).</summary>
+    private bool NeedsCommitUpdate(FollowerProgress progress) =>
+        Math.Min(_log.Committed, progress.Match) > progress.CommitSent;
+
     private void BroadcastHeartbeat()
     {
         _heartbeatElapsed = 0;
@@ -148,6 +153,7 @@ public sealed partial class RaftCore
         {
             // Never tell a follower to commit past what it is known to hold: it may hold a wrong entry there.
             var commit = Math.Min(progress.Match, _log.Committed);
+            progress.CommitSent = Math.Max(progress.CommitSent, commit);
             Send(new Heartbeat(ClusterId, _id, peer, _term, commit, _readRound));
         }
     }

@@ -64,7 +64,7 @@ public sealed partial class RaftCore
             var updated = progress.MaybeUpdate(response.LastIncludedIndex);
             if (progress.State == ReplicationState.Snapshot) progress.BecomeProbe();
             if (updated && MaybeCommit()) BroadcastAppend(sendIfEmpty: true);
-            else SendAppends(response.From);
+            else SendAppends(response.From, sendIfEmpty: true);
             return;
         }
 
