@@ -64,9 +64,17 @@ public sealed partial class RaftCore
             AnswerRead(requestId, origin, _log.Committed, null);
             return;
         }
+        // The round starts when the shell next collects a Ready (StartReadRoundIfWanted): every read that arrives
+        // until then shares it.
         _reads.AwaitRound(new PendingRead(requestId, origin, _log.Committed, _readRound + 1));
-        // One round in flight at a time: reads arriving meanwhile share the next one.
-        if (_confirmedRound >= _readRound) BroadcastHeartbeat();
+    }
+
+    /// <summary>Reads wait for a round that has not started yet.</summary>
+    private bool ReadRoundWanted => _role == RaftRole.Leader && _reads.HighestWaitingRound > _readRound;
+
+    private void StartReadRoundIfWanted()
+    {
+        if (ReadRoundWanted) BroadcastHeartbeat();
     }
 
     /// <summary>The leader committed an entry of its term: reads held for that may now start their round.</summary>
@@ -91,8 +99,6 @@ public sealed partial class RaftCore
 
         foreach (var read in _reads.TakeConfirmed(confirmed))
             AnswerRead(read.RequestId, read.Origin, read.Index, null);
-        // Reads that arrived while the confirmed round was in flight need a round of their own.
-        if (_reads.HighestWaitingRound > _readRound) BroadcastHeartbeat();
     }
 
     private void AnswerRead(long requestId, int origin, long index, ReadRejection? rejection)
