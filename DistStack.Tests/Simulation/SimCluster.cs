@@ -329,15 +329,16 @@ internal sealed partial class SimCluster
     public bool AppliedEverywhere(long commandId) =>
         _nodes.All(n => n.IsUp && n.Machine.Commands.Contains(commandId));
 
-    /// <summary>Ticks until every live node has applied <paramref name="commandId"/>.</summary>
-    public void WaitApplied(long commandId, int maxRounds = 200)
+    /// <summary>Ticks until every live node (or each of <paramref name="on"/>) has applied <paramref name="commandId"/>.</summary>
+    public void WaitApplied(long commandId, int maxRounds = 200, params int[] on)
     {
+        var nodes = on.Length == 0 ? _nodes : [.. on.Select(Node)];
         for (var r = 0; r < maxRounds; r++)
         {
-            if (_nodes.Where(n => n.IsUp).All(n => n.Machine.Commands.Contains(commandId))) return;
+            if (nodes.Where(n => n.IsUp).All(n => n.Machine.Commands.Contains(commandId))) return;
             Tick();
         }
-        throw Fail($"command {commandId} not applied on every live node after {maxRounds} ticks");
+        throw Fail($"command {commandId} not applied on every live node{(on.Length == 0 ? "" : " of " + string.Join(",", on))} after {maxRounds} ticks");
     }
 }
 
