@@ -85,7 +85,7 @@ public sealed partial class RaftCore
         if (updated && MaybeCommit()) BroadcastAppend(sendIfEmpty: true);
         else SendAppends(response.From, sendIfEmpty: NeedsCommitUpdate(progress));
 
-        if (response.From == _transferTarget && progress.Match == _log.LastIndex) SendTimeoutNow(response.From);
+        MaybeHandOver(response.From, progress);
     }
 
     /// <summary>

@@ -65,6 +65,7 @@ public sealed partial class RaftCore
             if (progress.State == ReplicationState.Snapshot) progress.BecomeProbe();
             if (updated && MaybeCommit()) BroadcastAppend(sendIfEmpty: true);
             else SendAppends(response.From, sendIfEmpty: true);
+            MaybeHandOver(response.From, progress);
             return;
         }
 
