@@ -121,7 +121,10 @@ public sealed partial class RaftCore
         if (granted >= Quorum)
         {
             if (_role == RaftRole.PreCandidate) BecomeCandidate(transfer: false);
-            else if (_role == RaftRole.Candidate) BecomeLeader();
+            // PERSISTENCE: even when others alone make a quorum, lead only once our own term and vote are
+            // durable (our vote is recorded only then). Otherwise a crash could bring us back in the same term
+            // with the same voters and a different log: two different entries with one (index, term).
+            else if (_role == RaftRole.Candidate && _votes.GetValueOrDefault(_id)) BecomeLeader();
         }
         else if (rejected > _configuration.Voters.Length - Quorum)
         {

@@ -253,4 +253,17 @@ public sealed class ElectionTests
         Assert.Equal(new SoftState(RaftRole.Leader, 1, 1), second.SoftState);
         Assert.Null(Solo.Drain(core).SoftState);
     }
+
+    [Fact]
+    public void A_candidate_leads_only_once_its_own_term_and_vote_are_durable_even_with_a_quorum_of_others()
+    {
+        var core = Solo.Core(1, 5);
+        core.Campaign();
+        var ready = core.GetReady();
+        foreach (var voter in new[] { 2, 3, 4 })
+            core.Step(new RequestVoteResponse(Solo.ClusterId, voter, 1, 1, false, true));
+        Assert.Equal(RaftRole.Candidate, core.Status.Role);
+        core.Advance(ready);
+        Assert.Equal(RaftRole.Leader, core.Status.Role);
+    }
 }
