@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using DistStack.Actors.Actors;
+using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;
 using DistStack.Actors.Stacks;
@@ -56,11 +57,11 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
         Assert.Contains(typeof(MemberStatus), types);
         Assert.Contains(typeof(GetNodeStatus), types);
         Assert.Contains(typeof(Completed), types);
-        Assert.Contains(typeof(Actors.Persistence.EntryAppended), types);
-        Assert.Contains(typeof(Actors.Persistence.DurableSnapshot), types);
-        Assert.Contains(typeof(Actors.Persistence.HardStateRecorded), types);
-        Assert.Contains(typeof(Actors.Persistence.NodeBootstrapped), types);
-        Assert.Contains(typeof(Actors.Persistence.LogTruncated), types);
+        Assert.Contains(typeof(EntryAppended), types);
+        Assert.Contains(typeof(DurableSnapshot), types);
+        Assert.Contains(typeof(HardStateRecorded), types);
+        Assert.Contains(typeof(NodeBootstrapped), types);
+        Assert.Contains(typeof(LogTruncated), types);
         Assert.Contains(typeof(PushValue), types);
         Assert.True(types.Count >= 40, $"only {types.Count} types found");
     }
@@ -124,7 +125,7 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
 
     private static HashSet<string> DeclaredRecordNames(string folder, string fileName)
     {
-        var file = Path.Combine(Stacks.StackPurityTests.RepositoryRoot(), "DistStack.Actors", folder, fileName);
+        var file = Path.Combine(DistStack.Tests.Stacks.StackPurityTests.RepositoryRoot(), "DistStack.Actors", folder, fileName);
         var names = Regex.Matches(File.ReadAllText(file), @"public\s+sealed\s+record\s+(\w+)")
             .Select(m => m.Groups[1].Value)
             .ToHashSet();
