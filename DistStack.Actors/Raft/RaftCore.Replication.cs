@@ -32,6 +32,8 @@ public sealed partial class RaftCore
     {
         var progress = _progress[to];
         if (progress.IsPaused) return false;
+        // Never beyond our log: nothing past it can be sent, and it is not "compacted" either.
+        if (progress.Next > _log.LastIndex + 1) progress.Next = _log.LastIndex + 1;
 
         var prevIndex = progress.Next - 1;
         var prevTerm = _log.Term(prevIndex);

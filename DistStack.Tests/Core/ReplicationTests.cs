@@ -309,4 +309,15 @@ public sealed class ReplicationTests
         Assert.Equal(3, cluster[2].Status.CommitIndex);
         Assert.Equal(3, cluster.Disks[2].Applied.Count);
     }
+
+    [Fact]
+    public void A_malformed_append_is_dropped_without_touching_the_log()
+    {
+        var core = Solo.Core(2, 3);
+        Solo.Drain(core);
+        core.Step(Append(1, 1, 0, 0, E(3, 1))); // gap: should start at 2
+        core.Step(Append(1, 1, 0, 0, E(2, 5))); // an entry from a future term
+        Assert.False(core.HasReady());
+        Assert.Equal(1, core.Status.LastLogIndex);
+    }
 }
