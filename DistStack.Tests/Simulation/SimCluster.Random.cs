@@ -11,9 +11,10 @@ internal sealed partial class SimCluster
 {
     private bool _clientsActive;
     private bool _chaosActive;
+    private int _chaosMinTicks = 3, _chaosMaxTicks = 40;
 
     /// <summary>Builds a cluster whose size, faults and Raft knobs are all drawn from <paramref name="seed"/>.</summary>
-    public static SimCluster ForRandomRun(int seed, string replayHint)
+    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None)
     {
         var random = new Random(seed ^ 0x5EED);
         var raft = new RaftOptions(0, 0)
@@ -43,6 +44,7 @@ internal sealed partial class SimCluster
             MaxDiskLatency = slowDisk ? 25 : 4,
             Raft = raft,
             ReplayHint = replayHint,
+            Fault = fault,
         };
         return new SimCluster(settings);
     }
@@ -58,6 +60,7 @@ internal sealed partial class SimCluster
     {
         _clientsActive = true;
         _chaosActive = true;
+        if (_random.Next(4) == 0) (_chaosMinTicks, _chaosMaxTicks) = (1, 8); // a storm: faults faster than elections
         foreach (var node in _nodes) Schedule(new TickEvent(node.Id), _random.Next(Settings.TickInterval));
         Schedule(new ChaosEvent(), ChaosInterval());
         while (Steps < steps)
@@ -65,7 +68,7 @@ internal sealed partial class SimCluster
         Settle(settleTicks);
     }
 
-    private long ChaosInterval() => _random.Next(3 * Settings.TickInterval, 40 * Settings.TickInterval);
+    private long ChaosInterval() => _random.Next(_chaosMinTicks * Settings.TickInterval, _chaosMaxTicks * Settings.TickInterval);
 
     private void OnTickEvent(SimNode node)
     {
@@ -114,9 +117,18 @@ internal sealed partial class SimCluster
         {
             Restart(down[_random.Next(down.Length)]);
         }
-        else if (roll < 50 && up.Length > 0)
+        else if (roll < 42 && up.Length > 0)
         {
             Crash(up[_random.Next(up.Length)]);
+        }
+        else if (roll < 50 && up.Length > 0)
+        {
+            // Crash in the middle of persisting (a vote, a term, entries) and come back quickly: the lost write
+            // and the messages waiting for it must not matter.
+            var writing = _nodes.Where(n => n.IsUp && n.Pending is not null).ToArray();
+            var victim = writing.Length > 0 ? writing[_random.Next(writing.Length)].Id : up[_random.Next(up.Length)];
+            Crash(victim);
+            Schedule(new RestartEvent(victim), _random.Next(1, 3 * Settings.TickInterval));
         }
         else if (roll < 62)
         {

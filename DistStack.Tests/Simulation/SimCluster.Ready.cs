@@ -56,11 +56,14 @@ internal sealed partial class SimCluster
             _invariants.RegisterEntries(node, node.MemLog, ready.Entries);
             node.MemLog.Replace(ready.Entries, null);
         }
+        if (ready.SoftState is { } changed) _invariants.OnSoftState(node, changed);
         for (var i = 0; i < ready.Messages.Count; i++)
         {
             _invariants.CheckPromise(node, ready.Messages[i], afterDurable: false);
             Send(node, ready.Messages[i], afterDurable: false);
         }
+        if (Settings.Fault == ShellFault.AcknowledgeBeforeDurable)
+            for (var i = 0; i < ready.MessagesAfterDurable.Count; i++) Send(node, ready.MessagesAfterDurable[i], afterDurable: false);
     }
 
     /// <summary>Steps 2-5: the write is durable; send what needed it, apply, serve reads, Advance.</summary>
@@ -87,7 +90,7 @@ internal sealed partial class SimCluster
             _invariants.CheckEntries(node, disk.Log, ready.Entries, leaderAppendOnly: false, "on disk");
             disk.Log.Replace(ready.Entries, null);
         }
-        for (var i = 0; i < ready.MessagesAfterDurable.Count; i++)
+        for (var i = 0; i < ready.MessagesAfterDurable.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
         {
             _invariants.CheckPromise(node, ready.MessagesAfterDurable[i], afterDurable: true);
             Send(node, ready.MessagesAfterDurable[i], afterDurable: true);
@@ -131,15 +134,16 @@ internal sealed partial class SimCluster
         }
         read.ReadIndex = state.ReadIndex;
         node.ReadsAwaitingApply.Add(read);
+        if (Settings.Fault == ShellFault.ServeReadsBeforeApplied) ServeAwaitingReads(node, servedEarly: true);
     }
 
-    private void ServeAwaitingReads(SimNode node)
+    private void ServeAwaitingReads(SimNode node, bool servedEarly = false)
     {
         var reads = node.ReadsAwaitingApply;
         for (var i = reads.Count - 1; i >= 0; i--)
         {
             var read = reads[i];
-            if (node.Machine.AppliedIndex < read.ReadIndex) continue;
+            if (node.Machine.AppliedIndex < read.ReadIndex && !servedEarly) continue;
             reads.RemoveAt(i);
             var value = _invariants.CheckRead(node, read);
             Stats.ReadsServed++;

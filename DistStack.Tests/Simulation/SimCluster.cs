@@ -15,6 +15,8 @@ internal sealed partial class SimCluster
     private sealed record DurableEvent(int Node, int Incarnation) : SimEvent;
     private sealed record TickEvent(int Node) : SimEvent;
     private sealed record ChaosEvent : SimEvent;
+    private sealed record RestartEvent(int Node) : SimEvent;
+    private sealed record CrashEvent(int Node, int Incarnation, long RestartAfter) : SimEvent;
 
     private readonly Random _random;
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
@@ -102,6 +104,14 @@ internal sealed partial class SimCluster
                 return true;
             case ChaosEvent chaos:
                 OnChaosEvent(chaos);
+                return true;
+            case RestartEvent restart:
+                if (_chaosActive) Restart(restart.Node);
+                return true;
+            case CrashEvent crash:
+                if (!_chaosActive || Node(crash.Node).Incarnation != crash.Incarnation) return true;
+                Crash(crash.Node);
+                Schedule(new RestartEvent(crash.Node), crash.RestartAfter);
                 return true;
             default:
                 throw new InvalidOperationException(e.ToString());
@@ -278,6 +288,7 @@ internal sealed partial class SimCluster
         Trace.Add(Steps, Now, TraceKind.Crash, id);
         node.Core = null;
         node.Pending = null;
+        if (Settings.Fault == ShellFault.ForgetVoteOnCrash) node.Disk.HardState = node.Disk.HardState with { VotedFor = HardState.NoVote };
         node.Incarnation++;
         node.MemLog = node.Disk.Log.Clone();
         node.MemHardState = node.Disk.HardState;

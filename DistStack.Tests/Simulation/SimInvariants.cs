@@ -39,6 +39,7 @@ internal sealed class SimInvariants
     public int LeadersElected => _leaderOfTerm.Count;
     public long HighestTerm => _leaderOfTerm.Count == 0 ? 0 : _leaderOfTerm.Keys.Max();
     public LogEntry CommittedAt(long index) => _committed[(int)index - 1];
+    public IReadOnlyDictionary<long, int> LeaderOfTerm => _leaderOfTerm;
 
     private Exception Fail(string reason) => _cluster.Fail(reason);
 
@@ -162,6 +163,7 @@ internal sealed class SimInvariants
     /// </summary>
     public void CheckPromise(SimNode node, RaftMessage message, bool afterDurable)
     {
+        if (_cluster.Settings.Fault != ShellFault.None) return; // the self-tests want to see the deeper invariants fail
         var disk = node.Disk;
         var where = afterDurable ? "after its write" : "before its write was durable";
         switch (message)
@@ -251,22 +253,36 @@ internal sealed class SimInvariants
             RecordCommitted(node, node.MemLog.EntryAt(i)!, status.Term);
         if (upTo > node.ObservedCommit) node.ObservedCommit = upTo;
 
-        if (status.Role != RaftRole.Leader)
+        // The Readies' SoftState is how leadership is observed (see OnSoftState); it must match the core.
+        var leaderByReadies = node.LastSoftState is { Role: RaftRole.Leader } soft ? soft.Term : 0;
+        var leaderByStatus = status.Role == RaftRole.Leader ? status.Term : 0;
+        if (leaderByReadies != leaderByStatus)
+            throw Fail($"n{node.Id}: its Readies' SoftState says {node.LastSoftState} but its status says {status.Role} in term {status.Term}");
+    }
+
+    /// <summary>
+    /// A Ready's SoftState shows leadership of a term (after its entries are in <see cref="SimNode.MemLog"/>): its
+    /// own vote must be durable, it must be the only leader of the term, and its log must hold every entry
+    /// committed in an earlier term (leader completeness).
+    /// </summary>
+    public void OnSoftState(SimNode node, SoftState soft)
+    {
+        if (soft.Role != RaftRole.Leader)
         {
             node.DurableLeaderTerm = 0;
             return;
         }
-        if (node.DurableLeaderTerm == status.Term) return;
-        if (node.Disk.HardState.Term != status.Term || node.Disk.HardState.VotedFor != node.Id)
-            throw Fail($"PERSISTENCE: n{node.Id} leads term {status.Term} but its disk says term {node.Disk.HardState.Term} vote {node.Disk.HardState.VotedFor}");
-        if (_leaderOfTerm.TryGetValue(status.Term, out var other) && other != node.Id)
-            throw Fail($"ELECTION SAFETY: n{node.Id} and n{other} both lead term {status.Term}");
-        _leaderOfTerm[status.Term] = node.Id;
-        node.DurableLeaderTerm = status.Term;
+        if (node.DurableLeaderTerm == soft.Term) return;
+        if (node.Disk.HardState.Term != soft.Term || node.Disk.HardState.VotedFor != node.Id)
+            throw Fail($"PERSISTENCE: n{node.Id} leads term {soft.Term} but its disk says term {node.Disk.HardState.Term} vote {node.Disk.HardState.VotedFor}");
+        if (_leaderOfTerm.TryGetValue(soft.Term, out var other) && other != node.Id)
+            throw Fail($"ELECTION SAFETY: n{node.Id} and n{other} both lead term {soft.Term}");
+        _leaderOfTerm[soft.Term] = node.Id;
+        node.DurableLeaderTerm = soft.Term;
 
         for (var i = 0; i < _committed.Count; i++)
-            if (_committedSeenInTerm[i] < status.Term && !node.MemLog.Holds(i + 1, _committed[i].Term))
-                throw Fail($"LEADER COMPLETENESS: new leader n{node.Id} of term {status.Term} lacks committed entry {i + 1}/{_committed[i].Term}");
+            if (_committedSeenInTerm[i] < soft.Term && !node.MemLog.Holds(i + 1, _committed[i].Term))
+                throw Fail($"LEADER COMPLETENESS: new leader n{node.Id} of term {soft.Term} lacks committed entry {i + 1}/{_committed[i].Term}");
     }
 
     // ------------------------------------------------------------ reads
@@ -281,10 +297,11 @@ internal sealed class SimInvariants
     {
         if (read.ReadIndex > _committed.Count)
             throw Fail($"LINEARIZABILITY: n{node.Id} serves read {read.RequestId} at index {read.ReadIndex}, beyond the committed history ({_committed.Count})");
-        var value = _commandsUpTo[(int)read.ReadIndex];
+        var atIndex = _commandsUpTo[(int)read.ReadIndex];
+        var served = node.Machine.Commands.Count;
         var required = _commandsUpTo[(int)read.AppliedIndexAcknowledgedBefore];
-        if (value < required)
-            throw Fail($"LINEARIZABILITY: n{node.Id} read {read.RequestId} (requested at step {read.RequestedAtStep}) got read index {read.ReadIndex} = {value} commands, but {required} commands (up to index {read.AppliedIndexAcknowledgedBefore}) were acknowledged before it was requested");
-        return value;
+        if (atIndex < required || served < required)
+            throw Fail($"LINEARIZABILITY: n{node.Id} read {read.RequestId} (requested at step {read.RequestedAtStep}) got read index {read.ReadIndex} ({atIndex} commands there) and served {served} commands, but {required} commands (up to index {read.AppliedIndexAcknowledgedBefore}) were acknowledged before it was requested");
+        return served;
     }
 }
