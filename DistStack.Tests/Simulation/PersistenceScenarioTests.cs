@@ -157,4 +157,37 @@ public sealed class PersistenceScenarioTests
         Assert.All(applied, c => Assert.True(accepted.Contains(c) || c == final, $"command {c} applied but never accepted"));
         Assert.True(applied.Count > 20, $"only {applied.Count} commands survived the churn: too little progress");
     }
+
+    [Fact]
+    public void An_append_acknowledgement_queued_before_a_truncation_does_not_leave_after_it()
+    {
+        // Found by seed 4626: a follower with a slow disk acknowledges a duplicate of an append while its write is
+        // in flight (the ack waits for the next Ready); a new leader then truncates that entry. The queued ack,
+        // stamped with the old term, must not leave after the truncation is durable: it would tell the old leader
+        // "I hold your entry" when the disk holds another one there.
+        var cluster = new SimCluster(new SimSettings
+        {
+            Nodes = 5, Seed = 9, Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false },
+            ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{Name}.An_append_acknowledgement_queued\"",
+        });
+        var leader = cluster.ElectLeader();
+        cluster.WaitApplied(cluster.ProposeOnLeader());
+        var others = cluster.Others(leader).ToArray();
+        var (follower, rest) = (others[0], others[1..]);
+        foreach (var id in rest) cluster.Block(leader, id);
+        cluster.SetDiskLatency(follower, 100);
+
+        cluster.DuplicateRate = 1; // the follower receives the append twice
+        cluster.Propose(leader);
+        cluster.DuplicateRate = 0;
+        cluster.RunFor(3);
+
+        cluster.Campaign(rest[0]); // a leader of the next term without that entry
+        for (var i = 0; i < 30 && cluster.Status(rest[0]).Role != RaftRole.Leader; i++) cluster.RunFor(1);
+        Assert.Equal(RaftRole.Leader, cluster.Status(rest[0]).Role);
+        cluster.RunFor(400);
+        cluster.SetDiskLatency(follower, 1);
+        cluster.Heal();
+        cluster.WaitApplied(cluster.ProposeOnLeader());
+    }
 }

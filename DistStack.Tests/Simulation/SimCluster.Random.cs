@@ -162,6 +162,9 @@ internal sealed partial class SimCluster
     /// Liveness after the storm: heal the network, restart every node, stop losing messages; within
     /// <paramref name="maxTicks"/> ticks a leader must commit a probe command and every node must apply it.
     /// </summary>
+    /// <summary>Called once per tick while settling (debugging aid).</summary>
+    public Action<SimCluster>? OnSettleTick { get; set; }
+
     public void Settle(int maxTicks)
     {
         _chaosActive = false;
@@ -176,7 +179,11 @@ internal sealed partial class SimCluster
         var lastPropose = -1L;
         while (Now < deadline)
         {
-            if (probe is { } p && _nodes.All(n => n.Machine.Commands.Contains(p))) return;
+            if (probe is { } p && _nodes.All(n => n.Machine.Commands.Contains(p)))
+            {
+                SettleReads(Now + 200L * Settings.TickInterval);
+                return;
+            }
             if (Now - lastPropose >= 10 * Settings.TickInterval && LeaderByStatus() is { } leader && (probe is null || !IsAppliedAnywhere(probe.Value)))
             {
                 var (id, result) = Propose(leader);
@@ -184,9 +191,33 @@ internal sealed partial class SimCluster
                 lastPropose = Now;
             }
             RunFor(Settings.TickInterval);
+            OnSettleTick?.Invoke(this);
         }
         throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} ticks " +
                    $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))})");
+    }
+
+    /// <summary>
+    /// Nothing hangs forever: once healed, every read still pending is answered, and a fresh read on every node is
+    /// served (retried if refused while leadership moves) and sees the probe.
+    /// </summary>
+    private void SettleReads(long deadline)
+    {
+        var fresh = new Dictionary<int, long>();
+        while (Now < deadline)
+        {
+            foreach (var node in _nodes)
+            {
+                var outcome = fresh.TryGetValue(node.Id, out var id) ? ReadOutcome(node.Id, id) : null;
+                if (!fresh.ContainsKey(node.Id) || outcome is { Rejected: not null }) fresh[node.Id] = RequestRead(node.Id);
+            }
+            var allServed = _nodes.All(n => ReadOutcome(n.Id, fresh[n.Id]) is { Rejected: null });
+            var nothingPending = _nodes.All(n => n.RequestedReads.Count == 0 && n.ReadsAwaitingApply.Count == 0);
+            if (allServed && nothingPending) return;
+            RunFor(Settings.TickInterval);
+        }
+        var hanging = _nodes.SelectMany(n => n.RequestedReads.Values.Concat(n.ReadsAwaitingApply).Select(r => $"n{n.Id} read {r.RequestId} (step {r.RequestedAtStep}, index {r.ReadIndex})"));
+        throw Fail($"LIVENESS: reads not answered after healing: {string.Join("; ", hanging.Take(10))}");
     }
 
     private bool IsAppliedAnywhere(long commandId) => _nodes.Any(n => n.Machine.Commands.Contains(commandId));

@@ -22,7 +22,7 @@ internal sealed partial class SimCluster
             if (ready.MustPersist)
             {
                 node.Pending = ready;
-                Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency());
+                Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency(node));
                 return;
             }
             Complete(node, ready);
@@ -152,5 +152,14 @@ internal sealed partial class SimCluster
         }
     }
 
-    private long DiskLatency() => _random.Next(Settings.MinDiskLatency, Settings.MaxDiskLatency + 1);
+    private readonly Dictionary<int, int> _diskLatencyOf = [];
+
+    /// <summary>Scripted tests: this node's disk takes exactly <paramref name="latency"/> units per write.</summary>
+    public void SetDiskLatency(int node, int latency) => _diskLatencyOf[node] = latency;
+
+    private long DiskLatency(SimNode node)
+    {
+        var latency = _random.Next(Settings.MinDiskLatency, Settings.MaxDiskLatency + 1);
+        return _diskLatencyOf.TryGetValue(node.Id, out var fixedLatency) ? fixedLatency : latency;
+    }
 }

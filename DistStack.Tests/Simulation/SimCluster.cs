@@ -222,7 +222,11 @@ internal sealed partial class SimCluster
         var target = Node(node);
         OnStep(target, TraceKind.Propose, commandId, (core, _) => result = core.Propose(SimStateMachine.EncodeCommand(commandId)));
         Trace.Add(Steps, Now, TraceKind.Propose, node, result, commandId);
-        if (result is ProposeResult.Accepted) Stats.ProposalsAccepted++;
+        if (result is ProposeResult.Accepted accepted)
+        {
+            Stats.ProposalsAccepted++;
+            _invariants.OnAccepted(target, accepted, commandId);
+        }
         return (commandId, result!);
     }
 

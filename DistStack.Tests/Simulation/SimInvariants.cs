@@ -25,6 +25,12 @@ internal sealed class SimInvariants
 
     private readonly Dictionary<long, int> _leaderOfTerm = [];
 
+    /// <summary>Where each accepted proposal was appended: (index, term) to command id.</summary>
+    private readonly Dictionary<(long Index, long Term), long> _accepted = [];
+
+    /// <summary>Every command in the committed history, to catch one applied twice.</summary>
+    private readonly HashSet<long> _committedCommands = [];
+
     public SimInvariants(SimCluster cluster, LogEntry bootstrapEntry)
     {
         _cluster = cluster;
@@ -173,9 +179,18 @@ internal sealed class SimInvariants
                     throw Fail($"PERSISTENCE: n{node.Id} granted its vote in term {vote.Term} to n{vote.To} {where}, but its disk says term {disk.HardState.Term} vote {disk.HardState.VotedFor}");
                 break;
             case AppendEntriesResponse { Success: true } ack:
-                if (!disk.Log.Holds(ack.MatchIndex, node.MemLog.TermAt(ack.MatchIndex)))
-                    throw Fail($"PERSISTENCE: n{node.Id} acknowledged entries up to {ack.MatchIndex} {where}, but its disk log ends at {disk.Log.LastIndex} (term {disk.Log.TermAt(ack.MatchIndex)} there)");
+            {
+                // The leader of ack.Term will read "I hold your entries up to MatchIndex": the disk must hold an
+                // entry there that this leader could have sent (of a term not above its own, and in its log).
+                var diskTerm = disk.Log.TermAt(ack.MatchIndex);
+                var covered = ack.MatchIndex <= disk.Log.SnapshotIndex;
+                if (!covered && (diskTerm < 0 || diskTerm > ack.Term))
+                    throw Fail($"PERSISTENCE: n{node.Id} told the leader of term {ack.Term} it holds entries up to {ack.MatchIndex} {where}, but its disk log ends at {disk.Log.LastIndex} (term {diskTerm} there)");
+                if (!covered && _leaderOfTerm.TryGetValue(ack.Term, out var leaderId) && _cluster.Node(leaderId) is { IsUp: true } leader &&
+                    leader.DurableLeaderTerm == ack.Term && !leader.MemLog.Holds(ack.MatchIndex, diskTerm))
+                    throw Fail($"PERSISTENCE: n{node.Id} told leader n{leaderId} of term {ack.Term} it holds its entries up to {ack.MatchIndex} {where}, but its disk has {ack.MatchIndex}/{diskTerm} there");
                 break;
+            }
             case InstallSnapshotResponse { Done: true } snap:
                 if (disk.Log.LastIndex < snap.LastIncludedIndex)
                     throw Fail($"PERSISTENCE: n{node.Id} acknowledged a snapshot at {snap.LastIncludedIndex} {where}, but its disk ends at {disk.Log.LastIndex}");
@@ -200,6 +215,14 @@ internal sealed class SimInvariants
         }
         if (entry.Index != _committed.Count + 1)
             throw Fail($"n{node.Id} commits {entry.Index} while the known committed history ends at {_committed.Count}");
+        if (entry.Kind == EntryKind.Command)
+        {
+            var command = SimStateMachine.DecodeCommand(entry.Data);
+            if (!_committedCommands.Add(command))
+                throw Fail($"STATE MACHINE SAFETY: command {command} committed twice (again at {entry.Index}/{entry.Term})");
+            if (_accepted.TryGetValue((entry.Index, entry.Term), out var proposed) && proposed != command)
+                throw Fail($"PROPOSAL: {entry.Index}/{entry.Term} was promised to command {proposed} but holds command {command}");
+        }
         _committed.Add(entry);
         _commandsUpTo.Add(_commandsUpTo[^1] + (entry.Kind == EntryKind.Command ? 1 : 0));
         _committedSeenInTerm.Add(seenInTerm);
@@ -283,6 +306,15 @@ internal sealed class SimInvariants
         for (var i = 0; i < _committed.Count; i++)
             if (_committedSeenInTerm[i] < soft.Term && !node.MemLog.Holds(i + 1, _committed[i].Term))
                 throw Fail($"LEADER COMPLETENESS: new leader n{node.Id} of term {soft.Term} lacks committed entry {i + 1}/{_committed[i].Term}");
+    }
+
+    /// <summary>Propose's answer names where the command went: the applier matches by index and term.</summary>
+    public void OnAccepted(SimNode node, ProposeResult.Accepted accepted, long commandId)
+    {
+        if (accepted.Term != node.Core!.Status.Term)
+            throw Fail($"PROPOSAL: n{node.Id} accepted command {commandId} in term {accepted.Term} while in term {node.Core.Status.Term}");
+        if (!_accepted.TryAdd((accepted.Index, accepted.Term), commandId))
+            throw Fail($"PROPOSAL: n{node.Id} accepted command {commandId} at {accepted.Index}/{accepted.Term}, already promised to command {_accepted[(accepted.Index, accepted.Term)]}");
     }
 
     // ------------------------------------------------------------ reads
