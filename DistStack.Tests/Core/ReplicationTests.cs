@@ -309,4 +309,38 @@ public sealed class ReplicationTests
         Assert.Equal(3, cluster[2].Status.CommitIndex);
         Assert.Equal(3, cluster.Disks[2].Applied.Count);
     }
+
+    [Fact]
+    public void A_malformed_append_is_dropped_without_touching_the_log()
+    {
+        var core = Solo.Core(2, 3);
+        Solo.Drain(core);
+        core.Step(Append(1, 1, 0, 0, E(3, 1))); // gap: should start at 2
+        core.Step(Append(1, 1, 0, 0, E(2, 5))); // an entry from a future term
+        Assert.False(core.HasReady());
+        Assert.Equal(1, core.Status.LastLogIndex);
+    }
+
+    [Fact]
+    public void A_lost_append_in_the_pipeline_is_repaired_by_the_followers_rejection()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Propose(1, "a");
+        cluster.Stabilize(); // node 3 is now replicating
+        var dropped = false;
+        cluster.Drop = m =>
+        {
+            if (dropped || m is not AppendEntries { To: 3, Entries.Count: > 0 }) return false;
+            return dropped = true;
+        };
+        cluster.Propose(1, "b"); // lost on the way to node 3
+        cluster.Propose(1, "c"); // arrives with a gap: rejected, the leader probes back
+        cluster.Stabilize();
+
+        Assert.Contains(cluster.Sent, m => m is AppendEntriesResponse { From: 3, Success: false });
+        Assert.Equal(5, cluster[3].Status.LastLogIndex);
+        cluster.TickAll(1);
+        Assert.Equal(["a", "b", "c"], cluster.Disks[3].Applied.Skip(2).Select(e => System.Text.Encoding.UTF8.GetString(e.Data)));
+    }
 }
