@@ -26,6 +26,8 @@ public static class PersistencePlugins
                 plugin = "{{journalPlugin}}"
                 diststack-sql {
                   class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  # The key under which the plugin looks up its DataOptions (with the pragma interceptor) in the setup.
+                  plugin-id = "{{JournalPluginId}}"
                   plugin-dispatcher = "akka.actor.default-dispatcher"
                   connection-string = {{Quote(settings.JournalConnectionString)}}
                   provider-name = {{Quote(settings.ProviderName)}}
@@ -39,6 +41,7 @@ public static class PersistencePlugins
                 plugin = "{{snapshotPlugin}}"
                 diststack-sql {
                   class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  plugin-id = "{{SnapshotPluginId}}"
                   plugin-dispatcher = "akka.actor.default-dispatcher"
                   connection-string = {{Quote(settings.SnapshotConnectionString)}}
                   provider-name = {{Quote(settings.ProviderName)}}
@@ -74,15 +77,20 @@ public static class PersistencePlugins
         var setup = new MultiDataOptionsSetup();
         setup.AddDataOptions(JournalPluginId, journal.Options);
         setup.AddDataOptions(SnapshotPluginId, snapshots.Options);
-        return new NodePersistenceSetup(setup, journal.Interceptor, snapshots.Interceptor);
+        return new NodePersistenceSetup(setup, journal.Options, journal.Interceptor, snapshots.Options, snapshots.Interceptor);
     }
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
 
-/// <summary>The setup to add to the ActorSystem, and the interceptors (to observe that they run).</summary>
+/// <summary>
+/// The setup to add to the ActorSystem, and what it hands each plugin: the very DataOptions the plugins open their
+/// connections with, and the interceptors (to observe that they run).
+/// </summary>
 public sealed record NodePersistenceSetup(
     Setup DataOptionsSetup,
+    DataOptions JournalOptions,
     ConnectionPragmaInterceptor JournalInterceptor,
+    DataOptions SnapshotOptions,
     ConnectionPragmaInterceptor SnapshotInterceptor);
