@@ -81,11 +81,12 @@ public static class NodeConfig
     /// Akka.Hosting: add <see cref="NodePersistenceSetup.DataOptionsSetup"/> with AddSetup.
     /// </summary>
     public static (ActorSystemSetup Setup, NodePersistenceSetup Persistence) Bootstrap(
-        RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null, Config? overrides = null)
+        RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null, Config? overrides = null,
+        IReadOnlyList<LinqToDB.Interceptors.IInterceptor>? journalInterceptors = null)
     {
         var config = Build(settings, transportAdapters);
         if (overrides is not null) config = overrides.WithFallback(config);
-        var persistence = PersistencePlugins.Setup(settings);
+        var persistence = PersistencePlugins.Setup(settings, journalInterceptors);
         var setup = BootstrapSetup.Create().WithConfig(config).And(persistence.DataOptionsSetup);
         return (setup, persistence);
     }
@@ -94,7 +95,7 @@ public static class NodeConfig
         transportAdapters.Count == 0 ? "akka.tcp" : "akka." + string.Join(".", transportAdapters) + ".tcp";
 
     /// <summary>Binds every wire message and journal event to DistStack's serializer.</summary>
-    private static Config SerializationHocon() => Config.Empty; // wired to Serialization.SerializationConfig on merge of `stacks`
+    private static Config SerializationHocon() => Serialization.SerializationConfig.Config;
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

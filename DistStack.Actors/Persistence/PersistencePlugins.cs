@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using DistStack.Actors.Hosting;
 using LinqToDB;
+using LinqToDB.Interceptors;
 
 namespace DistStack.Actors.Persistence;
 
@@ -57,12 +58,13 @@ public static class PersistencePlugins
     /// interceptor that runs the connection pragmas on every connection the plugin opens.
     /// </summary>
     public static (DataOptions Options, ConnectionPragmaInterceptor Interceptor) DataOptionsFor(
-        RaftNodeSettings settings, string connectionString)
+        RaftNodeSettings settings, string connectionString, IReadOnlyList<IInterceptor>? extraInterceptors = null)
     {
         var interceptor = new ConnectionPragmaInterceptor(settings.ConnectionPragmas);
         var options = new DataOptions()
             .UseConnectionString(settings.ProviderName, connectionString)
             .UseInterceptor(interceptor);
+        foreach (var extra in extraInterceptors ?? []) options = options.UseInterceptor(extra);
         return (options, interceptor);
     }
 
@@ -70,9 +72,10 @@ public static class PersistencePlugins
     /// The ActorSystem setup that hands those DataOptions to the SQL journal and snapshot store (by plugin id).
     /// Every node's ActorSystem must be created with it (NodeConfig.Bootstrap; Akka.Hosting: AddSetup).
     /// </summary>
-    public static NodePersistenceSetup Setup(RaftNodeSettings settings)
+    /// <param name="journalInterceptors">Extra linq2db interceptors for the journal's connections (fault injection in tests).</param>
+    public static NodePersistenceSetup Setup(RaftNodeSettings settings, IReadOnlyList<IInterceptor>? journalInterceptors = null)
     {
-        var journal = DataOptionsFor(settings, settings.JournalConnectionString);
+        var journal = DataOptionsFor(settings, settings.JournalConnectionString, journalInterceptors);
         var snapshots = DataOptionsFor(settings, settings.SnapshotConnectionString);
         var setup = new MultiDataOptionsSetup();
         setup.AddDataOptions(JournalPluginId, journal.Options);

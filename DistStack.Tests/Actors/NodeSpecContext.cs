@@ -5,7 +5,7 @@ using Akka.Configuration;
 using DistStack.Actors.Hosting;
 using DistStack.Actors.Persistence;
 
-namespace DistStack.Tests.Actors;
+namespace DistStack.Tests.NodeActors;
 
 /// <summary>
 /// A temporary data directory with real SQLite files, node settings pointing at it, and the ActorSystem setup a
@@ -33,12 +33,12 @@ public sealed class NodeSpecContext : IDisposable
 
     /// <param name="members">Size of the configured cluster; this node is node 1.</param>
     public static NodeSpecContext Create(int members = 1, Func<RaftNodeSettings, RaftNodeSettings>? tweak = null,
-        Config? overrides = null, Func<NodePersistenceSetup, Setup>? persistenceSetup = null)
+        Config? overrides = null, IReadOnlyList<LinqToDB.Interceptors.IInterceptor>? journalInterceptors = null)
     {
         var settings = NewSettings(TempDirectory(), members);
         if (tweak is not null) settings = tweak(settings);
-        var (setup, persistence) = NodeConfig.Bootstrap(settings, null, (overrides ?? Config.Empty).WithFallback(LocalOnly));
-        if (persistenceSetup is not null) setup = setup.And(persistenceSetup(persistence));
+        var (setup, persistence) = NodeConfig.Bootstrap(
+            settings, null, (overrides ?? Config.Empty).WithFallback(LocalOnly), journalInterceptors);
         return new NodeSpecContext(settings, setup, persistence);
     }
 

@@ -4,7 +4,7 @@ using DistStack.Actors.Persistence;
 using LinqToDB.Data;
 using Xunit.Abstractions;
 
-namespace DistStack.Tests.Actors;
+namespace DistStack.Tests.NodeActors;
 
 /// <summary>
 /// The SQLite journal and snapshot store run with journal_mode=WAL and synchronous=FULL on every connection the
