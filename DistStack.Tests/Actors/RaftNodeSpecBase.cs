@@ -81,7 +81,7 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
     {
         using var connection = new DataConnection(NodeContext.Persistence.JournalOptions);
         return connection.Execute<long>(
-            "SELECT COUNT(*) FROM event_journal WHERE persistence_id = @id AND is_deleted = 0",
+            "SELECT COUNT(*) FROM journal WHERE persistence_id = @id AND deleted = 0",
             new DataParameter("id", $"raft-node-{Settings.NodeId}"));
     }
 
