@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Akka.Actor;
+using DistStack.Actors.Actors;
 using DistStack.Actors.Stacks;
 using DistStack.Tests.Support;
 using Xunit.Abstractions;
@@ -22,6 +24,23 @@ public sealed class ThreeNodeClusterSpec(ITestOutputHelper output)
         Assert.Equal(3, (await nodes.Query(new SizeOfStack("s"), via: leader % 3 + 1)).Size);
         var before = await nodes.AwaitConverged();
 
+        // Status: every member reachable (Akka.Cluster's view, display only) and the leader's match indexes.
+        var status = await InProcessNodes.Eventually(async () =>
+        {
+            var s = await nodes.TryStatus(leader);
+            return s is not null && s.Members.All(m => m.Reachable) && s.Members.All(m => m.MatchIndex >= before.Applied) ? s : null;
+        }, "all members reachable and matched in the leader's status", TimeSpan.FromSeconds(20));
+        Assert.Equal(3, status.Members.Count);
+
+        // A graceful hand-over moves leadership to a follower that holds everything.
+        var handedOver = await nodes.Node(leader).Ask<LeadershipHandedOver>(HandOverLeadership.Instance, TimeSpan.FromSeconds(10));
+        Assert.True(handedOver.WasLeader);
+        Assert.NotNull(handedOver.NewLeaderId);
+        Assert.NotEqual(leader, handedOver.NewLeaderId);
+        leader = await nodes.AwaitLeader(not: leader);
+        Assert.Equal(handedOver.NewLeaderId, leader);
+        nodes.Log($"leadership handed over to node {leader}");
+
         var sinceKill = Stopwatch.StartNew();
         await nodes.Kill(leader);
         var survivors = nodes.Running.ToList();
@@ -39,6 +58,12 @@ public sealed class ThreeNodeClusterSpec(ITestOutputHelper output)
         }
         var after = await nodes.AwaitConverged(survivors, atLeast: before.Applied + 1);
         nodes.Log($"survivors converged at index {after.Applied}, digest {after.Digest}");
+        var unreachable = await InProcessNodes.Eventually(async () =>
+        {
+            var s = await nodes.TryStatus(newLeader);
+            return s is not null && s.Members.Single(m => m.Id == leader).Reachable == false ? s : null;
+        }, "the dead node shown unreachable", TimeSpan.FromSeconds(30));
+        Assert.All(unreachable.Members.Where(m => m.Id != leader), m => Assert.True(m.Reachable));
 
         // The dead node comes back on its data directory and catches up.
         nodes.StartNode(leader);
