@@ -7,8 +7,11 @@ using DistStack.Host.Http;
 namespace DistStack.Tests.Support;
 
 /// <summary>An HTTP answer as the tests see it: status code and body (Text is the body without its final "\n").</summary>
-public sealed record HttpAnswer(int Status, string Body, TimeSpan Elapsed, HttpResponseHeaders? Headers = null)
+public sealed record HttpAnswer(int Status, string Body, TimeSpan Elapsed, IReadOnlyDictionary<string, string>? Headers = null)
 {
+    /// <summary>A response or content header (values joined with ", "), or null.</summary>
+    public string? Header(string name) => Headers is not null && Headers.TryGetValue(name, out var value) ? value : null;
+
     public string Text => Body.EndsWith('\n') ? Body[..^1] : Body;
 
     /// <summary>A definite answer (2xx or 4xx): the request took effect or was rejected; retrying elsewhere is pointless.</summary>
@@ -41,7 +44,9 @@ public sealed partial class ProcessCluster
         {
             using var response = await Http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new HttpAnswer((int)response.StatusCode, text, started.Elapsed, response.Headers);
+            var headers = response.Headers.Concat(response.Content.Headers)
+                .ToDictionary(h => h.Key, h => string.Join(", ", h.Value), StringComparer.OrdinalIgnoreCase);
+            return new HttpAnswer((int)response.StatusCode, text, started.Elapsed, headers);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
