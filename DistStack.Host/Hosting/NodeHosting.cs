@@ -32,6 +32,7 @@ public static class NodeHosting
     // on, SIGTERM would stop the ActorSystem at once, before the hand-over and before Kestrel drains its requests.
     private static readonly Config HostOverrides = ConfigurationFactory.ParseString("""
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        akka.log-dead-letters-during-shutdown = off
         """);
 
     public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)
@@ -71,7 +72,7 @@ public static class NodeHosting
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             });
 
             akka.WithActors((system, registry) =>
