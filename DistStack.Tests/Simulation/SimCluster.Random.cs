@@ -32,7 +32,7 @@ internal sealed partial class SimCluster
         var settings = new SimSettings
         {
             Seed = seed,
-            Nodes = random.Next(3) == 0 ? 3 : 5,
+            Nodes = random.Next(20) switch { < 7 => 3, < 14 => 5, < 16 => 4, < 18 => 2, _ => 1 },
             TickInterval = 10,
             MinDelay = 1,
             MaxDelay = random.Next(2, 16),
@@ -94,7 +94,7 @@ internal sealed partial class SimCluster
         {
             RequestRead(node.Id);
         }
-        else if (roll < 0.455 && leaderHere)
+        else if (roll < 0.455 && leaderHere && Settings.Nodes > 1)
         {
             var target = _random.Next(1, Settings.Nodes);
             if (target >= node.Id) target++;
@@ -140,7 +140,7 @@ internal sealed partial class SimCluster
         {
             Isolate(_random.Next(1, Settings.Nodes + 1));
         }
-        else if (roll < 78)
+        else if (roll < 78 && Settings.Nodes > 1)
         {
             var from = _random.Next(1, Settings.Nodes + 1);
             var to = _random.Next(1, Settings.Nodes);

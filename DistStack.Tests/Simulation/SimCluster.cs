@@ -93,7 +93,7 @@ internal sealed partial class SimCluster
                 Guard(node, () =>
                 {
                     var ready = node.Pending!;
-                    Complete(node, ready);
+                    Complete(node, ready, persisted: true);
                     Pump(node);
                 });
                 AfterStep(node);
@@ -323,6 +323,11 @@ internal sealed partial class SimCluster
         Guard(node, () =>
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
+            var status = node.Core.Status;
+            if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
+                status.SnapshotIndex != node.Disk.Log.SnapshotIndex)
+                throw Fail($"n{node.Id} restarted from disk (term {node.Disk.HardState.Term}, snapshot {node.Disk.Log.SnapshotIndex}, log to {node.Disk.Log.LastIndex}) " +
+                           $"but reports term {status.Term}, snapshot {status.SnapshotIndex}, log to {status.LastLogIndex}");
             node.MemLog = node.Disk.Log.Clone();
             node.MemHardState = node.Disk.HardState;
             if (node.Disk.Snapshot is { } snapshot)
