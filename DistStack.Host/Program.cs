@@ -1,6 +1,53 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using DistStack.Actors.Hosting;
+using DistStack.Host.CommandLine;
+using DistStack.Host.Hosting;
+using DistStack.Host.Http;
 
-app.MapGet("/", () => "Hello World!");
+switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
+{
+    case CommandLineResult.ShowHelp help:
+        Console.Out.Write(help.Text);
+        return ExitCodes.Ok;
+    case CommandLineResult.Refuse refuse:
+        Console.Error.WriteLine(refuse.Message);
+        return refuse.ExitCode;
+    case CommandLineResult.Probe probe:
+        return await HealthProbe.RunAsync(probe.Url, Console.Out);
+    case CommandLineResult.RunNode { Options: var options }:
+        RaftNodeSettings settings;
+        try
+        {
+            settings = RaftNodeHosting.LoadSettings(options);
+        }
+        catch (NodeSettingsException e)
+        {
+            Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
+            return ExitCodes.Usage;
+        }
 
-app.Run();
+        // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.AddDistStackNode(options, settings);
+
+        var app = builder.Build();
+        app.MapStackEndpoints();
+        app.MapStatusEndpoints();
+        app.MapUnknownPaths();
+        app.LogStartupAndShutdown(options);
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception e)
+        {
+            // Typically a port already in use (HTTP or Raft): one clear line, not an unhandled-exception abort.
+            Console.Error.WriteLine($"node {options.NodeId} failed: {StartupFailure.Describe(e)}");
+            return ExitCodes.Failed;
+        }
+        return ExitCodes.Ok;
+    default:
+        throw new InvalidOperationException("unhandled command line result");
+}
+
+/// <summary>Entry point; public so tests can reference the assembly's Program type.</summary>
+public partial class Program;
