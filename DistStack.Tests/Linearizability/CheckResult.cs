@@ -15,7 +15,10 @@ public enum Verdict
 public sealed record CheckOptions
 {
     public long MaxStepsPerPartition { get; init; } = 50_000_000;
-    public int MaxMemoEntriesPerPartition { get; init; } = 3_000_000;
+    public int MaxMemoEntriesPerPartition { get; init; } = 20_000_000;
+
+    /// <summary>About 48 bytes per memo entry; whichever bound is hit first ends the search with Unknown.</summary>
+    public long MaxMemoBytesPerPartition { get; init; } = 1L << 30;
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Partitions (stacks) checked side by side.</summary>

@@ -33,6 +33,7 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
         var best = Array.Empty<int>();
         var bestState = state;
         long steps = 0;
+        var maxMemo = (int)Math.Min(options.MaxMemoEntriesPerPartition, options.MaxMemoBytesPerPartition / 48);
         var entry = head.Next;
 
         // Candidates at a level are the calls before the first return entry. Known-outcome ops are tried first
@@ -63,16 +64,14 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
                 ref readonly var op = ref compiled[entry.Op];
                 if (op.Floating == unknownPhase && (op.SymmetryClass & triedClasses) == 0 && _model.Step(state, op, out var next))
                 {
-                    linearized.Set(entry.Op);
-                    var key = new MemoKey(linearized.Words, linearized.Hash, next);
-                    if (!memo.Contains(key))
+                    linearized.Toggle(entry.Op);
+                    if (memo.Add(new MemoKey(linearized.Low, linearized.High, next)))
                     {
-                        if (memo.Count >= options.MaxMemoEntriesPerPartition)
+                        if (memo.Count >= maxMemo)
                         {
-                            return Unknown($"memo budget of {options.MaxMemoEntriesPerPartition} entries exhausted, deepest prefix {best.Length}", steps, memo.Count);
+                            return Unknown($"memo budget of {maxMemo} entries exhausted, deepest prefix {best.Length}", steps, memo.Count);
                         }
 
-                        memo.Add(key.Stored());
                         calls.Push((entry, state, unknownPhase, triedClasses));
                         state = next;
                         if (!op.Floating)
@@ -93,7 +92,7 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
                         continue;
                     }
 
-                    linearized.Clear(entry.Op);
+                    linearized.Toggle(entry.Op);
                 }
 
                 entry = entry.Next;
@@ -112,7 +111,7 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
 
                 var (call, before, phase, tried) = calls.Pop();
                 state = before;
-                linearized.Clear(call.Op);
+                linearized.Toggle(call.Op);
                 if (!compiled[call.Op].Floating)
                 {
                     remainingKnown++;
