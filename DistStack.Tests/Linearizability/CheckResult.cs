@@ -51,10 +51,13 @@ public sealed record PartitionResult(
                 return text.ToString();
             case Verdict.Unknown:
                 text.AppendLine($"stack \"{StackId}\": UNKNOWN ({UnknownReason}; {CheckedOps.Count} ops, {Steps} steps, {MemoEntries} memo entries)");
-                return text.ToString();
+                text.AppendLine("  The search gave up; where it got furthest:");
+                break;
+            default:
+                text.AppendLine($"stack \"{StackId}\": NOT LINEARIZABLE ({CheckedOps.Count} ops checked, {DroppedOps} dropped as failed or unknown reads)");
+                break;
         }
 
-        text.AppendLine($"stack \"{StackId}\": NOT LINEARIZABLE ({CheckedOps.Count} ops checked, {DroppedOps} dropped as failed or unknown reads)");
         text.AppendLine($"  Longest linearizable prefix found: {LongestLinearizablePrefix.Count} ops, in linearization order:");
         AppendElided(text, LongestLinearizablePrefix, maxLines / 2, fromEnd: true);
         text.AppendLine($"  Model state after that prefix: {StateAfterPrefix}");
@@ -66,8 +69,12 @@ public sealed record PartitionResult(
             AppendElided(text, PendingAtStuckOp, maxLines / 4, fromEnd: false);
         }
 
-        text.AppendLine($"  All {CheckedOps.Count} checked ops of the stack by invocation time:");
-        AppendElided(text, CheckedOps, maxLines / 4, fromEnd: true);
+        if (CheckedOps.Count <= maxLines / 2)
+        {
+            text.AppendLine($"  All {CheckedOps.Count} checked ops of the stack by invocation time:");
+            AppendElided(text, CheckedOps, maxLines / 2, fromEnd: false);
+        }
+
         return text.ToString();
     }
 

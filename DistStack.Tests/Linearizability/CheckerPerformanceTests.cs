@@ -16,7 +16,12 @@ public sealed class CheckerPerformanceTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         var result = LinearizabilityChecker.Check(history, options);
         var partition = result.Partitions.Single();
-        output.WriteLine($"{history.Count} ops, {clients} clients: {result.Verdict} in {watch.ElapsedMilliseconds} ms, {partition.Steps} steps, {partition.MemoEntries} memo entries");
+        output.WriteLine($"{history.Count} ops, {clients} clients: {result.Verdict} {partition.UnknownReason} in {watch.ElapsedMilliseconds} ms, {partition.Steps} steps, {partition.MemoEntries} memo entries");
+
+        if (result.Verdict == Verdict.Unknown)
+        {
+            output.WriteLine(result.Describe(80));
+        }
 
         // Linearizable by construction: the checker may run out of budget, but must never call it a violation.
         Assert.NotEqual(Verdict.NotLinearizable, result.Verdict);

@@ -20,112 +20,176 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
 
     private readonly StackModel _model = new();
 
+    /// <summary>One choice on the search stack: a known op lifted out of the list, or a floating op.</summary>
+    private readonly record struct Choice(Entry? Call, int Op, int FloatingClass, ModelState Before, long Frontier);
+
     public PartitionResult Run()
     {
         var n = ops.Count;
         var compiled = CompileAll();
-        var head = BuildEntries();
+        var head = BuildEntries(compiled);
         var linearized = new LinearizedSet(n, seed: 0x5EED_0F_57AC4UL);
         var memo = new HashSet<MemoKey>();
-        var calls = new Stack<(Entry Call, ModelState Before, bool UnknownPhase, int TriedClasses)>();
+        var choices = new Stack<Choice>();
         var state = StackModel.Initial;
         var remainingKnown = compiled.Count(c => !c.Floating);
         var best = Array.Empty<int>();
         var bestState = state;
         long steps = 0;
         var maxMemo = (int)Math.Min(options.MaxMemoEntriesPerPartition, options.MaxMemoBytesPerPartition / 48);
+
+        // Floating ops (unknown outcome, nothing observed them) are not in the list: within a class (pops,
+        // ghost pushes, creates, deletes) they are interchangeable, so only the earliest-invoked unused member of
+        // each class is ever a candidate, and the used members of a class are always a prefix of it.
+        var classes = Enumerable.Range(0, FloatingClasses)
+            .Select(c => Enumerable.Range(0, n).Where(i => compiled[i].Floating && compiled[i].SymmetryClass == c)
+                .OrderBy(i => ops[i].InvokedAt).ThenBy(i => i).ToArray())
+            .ToArray();
+        var used = new int[FloatingClasses];
+
+        // Candidates at a level are the calls before the first return entry (the frontier). Known ops are tried
+        // first (phase 1, walking the list); floating ops only when none of those works (phase 2): trying them
+        // eagerly at every level explodes the search, while they are rarely what a level needs.
         var entry = head.Next;
-
-        // Candidates at a level are the calls before the first return entry. Known-outcome ops are tried first
-        // (phase 1) and unknown-outcome ones only after (phase 2): an unknown op can take effect at any later
-        // point, so trying it eagerly at every level explodes the search while it is rarely what is needed.
-        var unknownPhase = false;
-
-        // Symmetry: unknown pops are interchangeable (no input, any output), and so are unknown pushes whose
-        // values no completed op ever observed (they all push a "ghost"). Once a level has tried one member of
-        // such a class, trying another leads to an isomorphic subtree: skip it.
-        var triedClasses = 0;
+        var floatingPhase = false;
+        var nextClass = 0;
+        var frontier = long.MaxValue;
         while (remainingKnown > 0)
         {
             if (steps >= options.MaxStepsPerPartition)
             {
-                return Unknown($"step budget of {options.MaxStepsPerPartition} exhausted, deepest prefix {best.Length}", steps, memo.Count);
+                return Unknown($"step budget of {options.MaxStepsPerPartition} exhausted, deepest prefix {best.Length}", steps, memo.Count, best, bestState);
             }
 
             steps++;
-
             if ((steps & 0x3FF) == 0 && options.Cancellation.IsCancellationRequested)
             {
-                return Unknown("cancelled", steps, memo.Count);
+                return Unknown("cancelled", steps, memo.Count, best, bestState);
             }
 
-            if (entry!.IsCall)
+            Choice? chosen = null;
+            ModelState next = default;
+            if (!floatingPhase)
             {
-                ref readonly var op = ref compiled[entry.Op];
-                if (op.Floating == unknownPhase && (op.SymmetryClass & triedClasses) == 0 && _model.Step(state, op, out var next))
+                if (entry!.IsCall)
                 {
-                    linearized.Toggle(entry.Op);
-                    if (memo.Add(new MemoKey(linearized.Low, linearized.High, next)))
+                    if (_model.Step(state, compiled[entry.Op], out next) && TryMemo(entry.Op, next))
                     {
-                        if (memo.Count >= maxMemo)
-                        {
-                            return Unknown($"memo budget of {maxMemo} entries exhausted, deepest prefix {best.Length}", steps, memo.Count);
-                        }
-
-                        calls.Push((entry, state, unknownPhase, triedClasses));
-                        state = next;
-                        if (!op.Floating)
-                        {
-                            remainingKnown--;
-                        }
-
-                        Lift(entry);
-                        if (calls.Count > best.Length)
-                        {
-                            best = calls.Select(c => c.Call.Op).Reverse().ToArray();
-                            bestState = state;
-                        }
-
-                        entry = head.Next;
-                        unknownPhase = false;
-                        triedClasses = 0;
+                        chosen = new Choice(entry, entry.Op, -1, state, 0);
+                    }
+                    else
+                    {
+                        entry = entry.Next;
                         continue;
                     }
-
-                    linearized.Toggle(entry.Op);
+                }
+                else
+                {
+                    floatingPhase = true;
+                    frontier = entry.Time;
+                    nextClass = 0;
+                    continue;
+                }
+            }
+            else if (nextClass < FloatingClasses)
+            {
+                var c = nextClass++;
+                if (c == PopClass && choices.TryPeek(out var previous) && previous.FloatingClass == GhostPushClass)
+                {
+                    // An unknown pop right after a ghost push would just take the ghost back: together a no-op, and
+                    // both may be left out, so that branch adds nothing but states.
+                    continue;
                 }
 
-                entry = entry.Next;
-            }
-            else if (!unknownPhase)
-            {
-                unknownPhase = true;
-                entry = head.Next;
+                if (used[c] < classes[c].Length && ops[classes[c][used[c]]].InvokedAt <= frontier)
+                {
+                    var op = classes[c][used[c]];
+                    if (_model.Step(state, compiled[op], out next) && TryMemo(op, next))
+                    {
+                        chosen = new Choice(null, op, c, state, frontier);
+                    }
+                }
+
+                if (chosen is null)
+                {
+                    continue;
+                }
             }
             else
             {
-                if (calls.Count == 0)
+                // Nothing at this level works: undo the latest choice and try its next sibling.
+                if (choices.Count == 0)
                 {
                     return Violation(best, bestState, steps, memo.Count);
                 }
 
-                var (call, before, phase, tried) = calls.Pop();
-                state = before;
-                linearized.Toggle(call.Op);
-                if (!compiled[call.Op].Floating)
+                var undo = choices.Pop();
+                state = undo.Before;
+                linearized.Toggle(undo.Op);
+                if (undo.Call is { } call)
                 {
                     remainingKnown++;
+                    Unlift(call);
+                    entry = call.Next;
+                    floatingPhase = false;
+                }
+                else
+                {
+                    used[undo.FloatingClass]--;
+                    floatingPhase = true;
+                    frontier = undo.Frontier;
+                    nextClass = undo.FloatingClass + 1;
                 }
 
-                Unlift(call);
-                entry = call.Next;
-                unknownPhase = phase;
-                triedClasses = tried | compiled[call.Op].SymmetryClass;
+                continue;
             }
+
+            if (memo.Count > maxMemo)
+            {
+                return Unknown($"memo budget of {maxMemo} entries exhausted, deepest prefix {best.Length}", steps, memo.Count, best, bestState);
+            }
+
+            var choice = chosen.Value;
+            choices.Push(choice);
+            state = next;
+            if (choice.Call is { } lifted)
+            {
+                remainingKnown--;
+                Lift(lifted);
+            }
+            else
+            {
+                used[choice.FloatingClass]++;
+            }
+
+            if (choices.Count > best.Length)
+            {
+                best = choices.Select(c => c.Op).Reverse().ToArray();
+                bestState = state;
+            }
+
+            entry = head.Next;
+            floatingPhase = false;
         }
 
         return new PartitionResult(stackId, Verdict.Linearizable, ops, dropped, steps, memo.Count, [], "", null, [], null);
+
+        bool TryMemo(int op, ModelState after)
+        {
+            linearized.Toggle(op);
+            if (memo.Add(new MemoKey(linearized.Low, linearized.High, after)))
+            {
+                return true;
+            }
+
+            linearized.Toggle(op);
+            return false;
+        }
     }
+
+    private const int FloatingClasses = 4;
+    private const int PopClass = 0;
+    private const int GhostPushClass = 1;
 
     private const string GhostValue = "\u0000ghost";
 
@@ -160,14 +224,14 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
             var floating = unknown && observedBy == long.MaxValue;
             var ghost = floating && input is not null;
             _deadline[i] = !unknown ? op.CompletedAt!.Value : observedBy;
-            var symmetry = !floating ? 0
+            var symmetry = !floating ? -1
                 : op.Kind switch
                 {
-                    StackOpKind.Pop => 1,
-                    StackOpKind.Push => 2,
-                    StackOpKind.Create => 4,
-                    StackOpKind.Delete => 8,
-                    _ => 0,
+                    StackOpKind.Pop => 0,
+                    StackOpKind.Push => 1,
+                    StackOpKind.Create => 2,
+                    StackOpKind.Delete => 3,
+                    _ => throw new ArgumentException($"unknown reads never float: {op}"),
                 };
             compiled[i] = new CompiledOp(
                 op.Kind,
@@ -193,11 +257,16 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
         return compiled;
     }
 
-    private Entry BuildEntries()
+    private Entry BuildEntries(CompiledOp[] compiled)
     {
         var entries = new List<Entry>(ops.Count * 2);
         for (var i = 0; i < ops.Count; i++)
         {
+            if (compiled[i].Floating)
+            {
+                continue;
+            }
+
             var call = new Entry { Op = i, IsCall = true, Time = ops[i].InvokedAt };
             var ret = new Entry { Op = i, IsCall = false, Time = _deadline[i] };
             call.Match = ret;
@@ -255,10 +324,14 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
         }
     }
 
-    private PartitionResult Unknown(string reason, long steps, int memoEntries) =>
-        new(stackId, Verdict.Unknown, ops, dropped, steps, memoEntries, [], "", null, [], reason);
+    private PartitionResult Unknown(string reason, long steps, int memoEntries, int[] best, ModelState bestState) =>
+        Stuck(Verdict.Unknown, best, bestState, steps, memoEntries, reason);
 
-    private PartitionResult Violation(int[] best, ModelState bestState, long steps, int memoEntries)
+    private PartitionResult Violation(int[] best, ModelState bestState, long steps, int memoEntries) =>
+        Stuck(Verdict.NotLinearizable, best, bestState, steps, memoEntries, null);
+
+    /// <summary>Where the search got: the deepest prefix, and the op it could not get past.</summary>
+    private PartitionResult Stuck(Verdict verdict, int[] best, ModelState bestState, long steps, int memoEntries, string? reason)
     {
         var inPrefix = new HashSet<int>(best);
         var leftOver = Enumerable.Range(0, ops.Count).Where(i => !inPrefix.Contains(i)).ToList();
@@ -271,7 +344,7 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
             : leftOver.Select(i => ops[i]).Where(o => o != stuck && o.InvokedAt <= stuck.EffectiveCompletion).ToList();
         return new PartitionResult(
             stackId,
-            Verdict.NotLinearizable,
+            verdict,
             ops,
             dropped,
             steps,
@@ -280,6 +353,6 @@ internal sealed class StackSearch(IReadOnlyList<HistoryOp> ops, int dropped, str
             _model.Describe(bestState),
             stuck,
             pending,
-            null);
+            reason);
     }
 }
