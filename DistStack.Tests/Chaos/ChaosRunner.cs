@@ -75,10 +75,10 @@ public sealed class ChaosRunner(ChaosOptions options)
         var client = new StackOpClient(cluster, _history, _clock, options, $"chaos{options.Seed}-{Guid.NewGuid():N}"[..24]);
         var failures = new List<string>();
 
-        var firstLeader = await probe.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        var firstLeader = await probe.WaitForLeaderAsync(TimeSpan.FromSeconds(120));
         if (firstLeader is null)
         {
-            failures.Add("no leader elected within 60 s of the start");
+            failures.Add("no leader elected within 120 s of the start");
             var statuses = await probe.StatusesAsync();
             return Finish(cluster, runDirectory, networkNote, [], failures, null, null, null, statuses, client);
         }
@@ -190,7 +190,13 @@ public sealed class ChaosRunner(ChaosOptions options)
                 _ => StackOpKind.Create,
             };
             var value = kind == StackOpKind.Push ? $"c{clientId}-{++seq}" : null;
-            await client.ExecuteAsync(clientId, stack, kind, value, random);
+            var op = await client.ExecuteAsync(clientId, stack, kind, value, random);
+            if (op.Status != OpStatus.Ok)
+            {
+                // Back off while the cluster is unavailable instead of flooding the history with failures.
+                await Task.Delay(100 + random.Next(400), CancellationToken.None);
+            }
+
             var think = (int)options.MaxThinkTime.TotalMilliseconds;
             if (think > 0)
             {

@@ -40,9 +40,20 @@ public sealed class ClusterProbe(IChaosCluster cluster)
     /// <summary>The node that says it leads in the highest term, if any answers so.</summary>
     public async Task<IChaosNode?> LeaderAsync()
     {
-        var statuses = await StatusesAsync();
-        var leader = statuses.Values.Where(s => s.Role == "leader").MaxBy(s => s.Term);
-        return leader is null ? null : cluster.Nodes.First(n => n.Id == leader.NodeId);
+        // A loaded machine answers slowly: a few tries before calling it "no leader".
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var statuses = await StatusesAsync(TimeSpan.FromSeconds(2));
+            var leader = statuses.Values.Where(s => s.Role == "leader").MaxBy(s => s.Term);
+            if (leader is not null)
+            {
+                return cluster.Nodes.First(n => n.Id == leader.NodeId);
+            }
+
+            await Task.Delay(200);
+        }
+
+        return null;
     }
 
     public async Task<IChaosNode?> WaitForLeaderAsync(TimeSpan timeout)

@@ -30,7 +30,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
         set => _cluster.KeepData = value;
     }
 
-    public Task BlockAsync(int from, int to) => throw new NotSupportedException("no partitions on loopback");
+    public Task BlockAsync(IReadOnlyCollection<(int From, int To)> links) => throw new NotSupportedException("no partitions on loopback");
 
     public Task HealAsync() => Task.CompletedTask;
 

@@ -36,8 +36,8 @@ public interface IChaosCluster : IAsyncDisposable
     /// <summary>How the network is set up, for the summary.</summary>
     string NetworkDescription { get; }
 
-    /// <summary>Drop every packet node <paramref name="from"/> sends to node <paramref name="to"/>.</summary>
-    Task BlockAsync(int from, int to);
+    /// <summary>Drop every packet node <c>From</c> sends to node <c>To</c>, for every pair at once.</summary>
+    Task BlockAsync(IReadOnlyCollection<(int From, int To)> links);
 
     /// <summary>Remove every network fault.</summary>
     Task HealAsync();

@@ -104,21 +104,23 @@ public sealed class NamespaceChaosCluster : IChaosCluster
         return cluster;
     }
 
-    public Task BlockAsync(int from, int to)
+    public async Task BlockAsync(IReadOnlyCollection<(int From, int To)> links)
     {
+        List<IGrouping<int, (int From, int To)>> bySource;
         lock (_blocked)
         {
-            if (!_blocked.Add((from, to)))
-            {
-                return Task.CompletedTask;
-            }
+            bySource = links.Where(l => _blocked.Add(l)).GroupBy(l => l.From).ToList();
         }
 
-        NetworkNamespaces.Run("ip", "netns", "exec", NodeNamespace(from), "iptables", "-w", "-A", "OUTPUT", "-d", Address(to), "-j", "DROP");
-        return Task.CompletedTask;
+        // One iptables-restore per namespace, all namespaces at once: the cut lands together, not rule by rule.
+        await Task.WhenAll(bySource.Select(group => Task.Run(() =>
+        {
+            var rules = "*filter\n" + string.Concat(group.Select(l => $"-A OUTPUT -d {Address(l.To)} -j DROP\n")) + "COMMIT\n";
+            NetworkNamespaces.RunWithInput(rules, "ip", "netns", "exec", NodeNamespace(group.Key), "iptables-restore", "-w", "--noflush");
+        })));
     }
 
-    public Task HealAsync()
+    public async Task HealAsync()
     {
         List<int> sources;
         lock (_blocked)
@@ -127,12 +129,8 @@ public sealed class NamespaceChaosCluster : IChaosCluster
             _blocked.Clear();
         }
 
-        foreach (var from in sources)
-        {
-            NetworkNamespaces.Run("ip", "netns", "exec", NodeNamespace(from), "iptables", "-w", "-F", "OUTPUT");
-        }
-
-        return Task.CompletedTask;
+        await Task.WhenAll(sources.Select(from => Task.Run(() =>
+            NetworkNamespaces.Run("ip", "netns", "exec", NodeNamespace(from), "iptables", "-w", "-F", "OUTPUT"))));
     }
 
     public async ValueTask DisposeAsync()

@@ -181,18 +181,21 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             {
                 var center = leader ?? AnyFollower();
                 var started = clock.NowMicros;
+                var links = new List<(int From, int To)>();
                 foreach (var other in cluster.Nodes.Where(n => n != center))
                 {
                     if (kind != FaultKind.LeaderCannotHear)
                     {
-                        await cluster.BlockAsync(center.Id, other.Id);
+                        links.Add((center.Id, other.Id));
                     }
 
                     if (kind != FaultKind.LeaderCannotSend)
                     {
-                        await cluster.BlockAsync(other.Id, center.Id);
+                        links.Add((other.Id, center.Id));
                     }
                 }
+
+                await cluster.BlockAsync(links);
 
                 center.Note($"chaos: network {kind}");
                 log($"nemesis: {kind} around node {center.Id} (leader was {leaderId?.ToString() ?? "?"}) for {hold.TotalSeconds:F1}s");
@@ -215,14 +218,7 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
                 var minority = shuffled.Take(2).ToList();
                 var majority = shuffled.Skip(2).ToList();
                 var started = clock.NowMicros;
-                foreach (var a in minority)
-                {
-                    foreach (var b in majority)
-                    {
-                        await cluster.BlockAsync(a.Id, b.Id);
-                        await cluster.BlockAsync(b.Id, a.Id);
-                    }
-                }
+                await cluster.BlockAsync(minority.SelectMany(a => majority.SelectMany(b => new[] { (a.Id, b.Id), (b.Id, a.Id) })).ToList());
 
                 log($"nemesis: split {Names(minority)} | {Names(majority)} (leader was {leaderId?.ToString() ?? "?"}) for {hold.TotalSeconds:F1}s");
                 await Task.Delay(hold);

@@ -55,12 +55,24 @@ internal static class NetworkNamespaces
         }
     }
 
-    public static (bool Ok, string Output) TryRun(params string[] args)
+    public static void RunWithInput(string input, params string[] args)
+    {
+        var (ok, output) = TryRun(input, args);
+        if (!ok)
+        {
+            throw new InvalidOperationException($"'{string.Join(' ', args)}' failed: {output.Trim()}");
+        }
+    }
+
+    public static (bool Ok, string Output) TryRun(params string[] args) => TryRun(null, args);
+
+    public static (bool Ok, string Output) TryRun(string? input, params string[] args)
     {
         var start = new ProcessStartInfo(Which(args[0]) ?? args[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
         };
         foreach (var a in args.Skip(1))
@@ -69,6 +81,12 @@ internal static class NetworkNamespaces
         }
 
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(30_000))
