@@ -61,6 +61,8 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
                 continue;
             }
 
+            // One fault at a time: a restarted node still booting plus a new kill could take the majority away.
+            await WaitUntilAllAnswerAsync(TimeSpan.FromSeconds(30));
             var kind = Pick();
             try
             {
@@ -77,6 +79,22 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
         {
             await FullRestartAsync();
         }
+    }
+
+    private async Task WaitUntilAllAnswerAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await probe.StatusesAsync(TimeSpan.FromSeconds(2))).Count == cluster.Nodes.Count)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        log($"nemesis: not every node answers /cluster/status after {timeout.TotalSeconds:F0}s; injecting the next fault anyway");
     }
 
     /// <summary>Start what is dead, resume what is paused, remove network faults.</summary>

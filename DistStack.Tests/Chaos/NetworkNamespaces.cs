@@ -57,16 +57,16 @@ internal static class NetworkNamespaces
 
     public static void RunWithInput(string input, params string[] args)
     {
-        var (ok, output) = TryRun(input, args);
+        var (ok, output) = TryRunWithInput(input, args);
         if (!ok)
         {
             throw new InvalidOperationException($"'{string.Join(' ', args)}' failed: {output.Trim()}");
         }
     }
 
-    public static (bool Ok, string Output) TryRun(params string[] args) => TryRun(null, args);
+    public static (bool Ok, string Output) TryRun(params string[] args) => TryRunWithInput(null, args);
 
-    public static (bool Ok, string Output) TryRun(string? input, params string[] args)
+    public static (bool Ok, string Output) TryRunWithInput(string? input, params string[] args)
     {
         var start = new ProcessStartInfo(Which(args[0]) ?? args[0])
         {
