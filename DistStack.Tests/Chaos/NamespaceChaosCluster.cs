@@ -152,16 +152,8 @@ public sealed class NamespaceChaosCluster : IChaosCluster
         Http.Dispose();
         _sockets.Dispose();
         Teardown(_tag, Nodes.Count);
-        if (!KeepData)
-        {
-            try
-            {
-                Directory.Delete(RootDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+
+        // The data root belongs to the caller (the runner copies the logs out, then deletes it or keeps it).
     }
 
     private static void Teardown(string tag, int count)
