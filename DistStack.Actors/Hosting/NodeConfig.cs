@@ -34,7 +34,11 @@ public static class NodeConfig
               stdout-loglevel = {{Quote(settings.LogLevel)}}
               actor.provider = cluster
               remote {
+                # Raft's timeouts, not the transport's, decide who is alive: a peer that failed to connect (not up
+                # yet, restarting) must be tried again within about an election timeout, not after 5 s (default).
+                retry-gate-closed-for = 1s
                 dot-netty.tcp {
+                  connection-timeout = 2s
                   hostname = {{Quote(settings.BindHostname ?? self.Host)}}
                   public-hostname = {{Quote(self.Host)}}
                   port = {{self.Port}}

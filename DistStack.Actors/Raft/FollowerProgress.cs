@@ -71,9 +71,8 @@ internal sealed class FollowerProgress(long next, int maxInflight)
 
     public void BecomeProbe()
     {
-        // After a snapshot, the follower holds at least the snapshot: resume right after it.
-        if (State == ReplicationState.Snapshot) Next = Math.Max(Match + 1, PendingSnapshotIndex + 1);
-        else Next = Match + 1;
+        // After a snapshot, its acknowledgement already moved Match past what the follower holds.
+        Next = Match + 1;
         State = ReplicationState.Probe;
         ProbeSent = false;
         PendingSnapshotIndex = 0;

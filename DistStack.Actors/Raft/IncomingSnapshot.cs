@@ -6,17 +6,31 @@ namespace DistStack.Actors.Raft;
 /// </summary>
 internal sealed class IncomingSnapshot(SnapshotMetadata metadata, long term, int leader)
 {
-    private readonly MemoryStream _data = new();
+    private readonly List<byte[]> _chunks = [];
 
     public SnapshotMetadata Metadata { get; } = metadata;
     public long Term { get; } = term;
     public int Leader { get; } = leader;
-    public long Received => _data.Length;
+    public long Received { get; private set; }
 
     public bool IsFor(SnapshotMetadata metadata, long term, int leader) =>
         Metadata == metadata && Term == term && Leader == leader;
 
-    public void Add(byte[] chunk) => _data.Write(chunk);
+    public void Add(byte[] chunk)
+    {
+        _chunks.Add(chunk);
+        Received += chunk.Length;
+    }
 
-    public SnapshotData Complete() => new(Metadata, _data.ToArray());
+    public SnapshotData Complete()
+    {
+        var data = new byte[Received];
+        var offset = 0;
+        foreach (var chunk in _chunks)
+        {
+            chunk.CopyTo(data, offset);
+            offset += chunk.Length;
+        }
+        return new SnapshotData(Metadata, data);
+    }
 }

@@ -9,10 +9,13 @@ public sealed partial class RaftCore
     /// <summary>
     /// We heard from a leader less than a minimum election timeout ago (or we are that leader): a vote request
     /// now can only come from a node that would disrupt a working leader, so it is ignored (§4.2.3).
-    /// Check-quorum makes a cut-off leader step down, which ends its lease on its own side too.
+    /// Only with check-quorum (as etcd): that is what makes a cut-off leader step down, ending its lease on its
+    /// own side too. Without it a node whose term ran ahead would be ignored forever (nobody else would ever tell
+    /// the leader about the newer term).
     /// </summary>
     private bool InLease =>
-        _leaderId != None && (_role == RaftRole.Leader || _electionElapsed < _options.ElectionTicks);
+        _options.CheckQuorum && _leaderId != None &&
+        (_role == RaftRole.Leader || _electionElapsed < _options.ElectionTicks);
 
     /// <summary>A message of a newer term. Returns whether the message should still be processed.</summary>
     private bool StepHigherTerm(RaftMessage message)
@@ -118,7 +121,10 @@ public sealed partial class RaftCore
         if (granted >= Quorum)
         {
             if (_role == RaftRole.PreCandidate) BecomeCandidate(transfer: false);
-            else if (_role == RaftRole.Candidate) BecomeLeader();
+            // PERSISTENCE: even when others alone make a quorum, lead only once our own term and vote are
+            // durable (our vote is recorded only then). Otherwise a crash could bring us back in the same term
+            // with the same voters and a different log: two different entries with one (index, term).
+            else if (_role == RaftRole.Candidate && _votes.GetValueOrDefault(_id)) BecomeLeader();
         }
         else if (rejected > _configuration.Voters.Length - Quorum)
         {

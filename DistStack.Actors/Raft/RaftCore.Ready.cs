@@ -25,7 +25,7 @@ public sealed partial class RaftCore
     /// <summary>Cheap: only counters and flags. False while a Ready is outstanding (one at a time).</summary>
     public bool HasReady() =>
         _outstanding is null &&
-        (_messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 ||
+        (_messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 || ReadRoundWanted ||
          _pendingSnapshot is not null || _log.HasUnstable || _log.HasEntriesToApply ||
          HardStateChanged || SoftStateChanged);
 
@@ -33,6 +33,7 @@ public sealed partial class RaftCore
     {
         if (_outstanding is not null)
             throw new InvalidOperationException("A Ready is outstanding: call Advance with it before taking the next.");
+        StartReadRoundIfWanted();
 
         var ready = new Ready(
             SoftState: SoftStateChanged ? CurrentSoftState() : null,

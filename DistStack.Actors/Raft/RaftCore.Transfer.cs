@@ -24,6 +24,12 @@ public sealed partial class RaftCore
         else SendAppends(target, sendIfEmpty: true);
     }
 
+    /// <summary>The transfer target just caught up with our whole log: it can win an election now.</summary>
+    private void MaybeHandOver(int from, FollowerProgress progress)
+    {
+        if (from == _transferTarget && progress.Match == _log.LastIndex) SendTimeoutNow(from);
+    }
+
     private void SendTimeoutNow(int target) => Send(new TimeoutNow(ClusterId, _id, target, _term));
 
     private void AbortTransfer()

@@ -35,6 +35,9 @@ public sealed partial class RaftCore
     /// check-quorum round.
     /// </summary>
     private int _electionElapsed;
+
+    /// <summary>Ticks since this core started: logical time for timing out reads.</summary>
+    private long _now;
     private int _randomizedElectionTimeout;
     private int _heartbeatElapsed;
 
@@ -80,14 +83,19 @@ public sealed partial class RaftCore
     }
 
     /// <summary>One unit of logical time: drives election timeouts, heartbeats and check-quorum.</summary>
-    public void Tick() => _tick();
+    public void Tick()
+    {
+        _now++;
+        _tick();
+        ExpireReads();
+    }
 
     /// <summary>Feed a message from a peer. Messages of another cluster, or to another node, are dropped.</summary>
     public void Step(RaftMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.ClusterId != _options.ClusterId || message.To != _id || message.From == _id ||
-            message.From <= 0)
+            message.From <= 0 || !IsWellFormed(message))
             return;
 
         // Read forwarding is not a Raft RPC: it never moves terms, and it must always be answered so that no
@@ -119,6 +127,35 @@ public sealed partial class RaftCore
             return;
         }
         _step(message);
+    }
+
+    /// <summary>
+    /// A malformed message from the wire is dropped rather than allowed to break the log's invariants (or to
+    /// throw inside the node).
+    /// </summary>
+    private static bool IsWellFormed(RaftMessage message)
+    {
+        if (message.Term < 0) return false;
+        switch (message)
+        {
+            case AppendEntries append:
+                if (append.Entries is null || append.PrevLogIndex < 0 || append.LeaderCommit < 0) return false;
+                for (var i = 0; i < append.Entries.Count; i++)
+                {
+                    var entry = append.Entries[i];
+                    if (entry is null || entry.Data is null || entry.Index != append.PrevLogIndex + 1 + i ||
+                        entry.Term > append.Term || entry.Term < (i == 0 ? append.PrevLogTerm : append.Entries[i - 1].Term))
+                        return false;
+                }
+                return true;
+            case InstallSnapshot chunk:
+                return chunk.Metadata?.Configuration is not null && chunk.Chunk is not null && chunk.Offset >= 0 &&
+                       chunk.Metadata.LastIncludedIndex >= 0 && chunk.Metadata.LastIncludedTerm <= chunk.Term;
+            case Heartbeat heartbeat:
+                return heartbeat.Commit >= 0;
+            default:
+                return true;
+        }
     }
 
     /// <summary>Append a client command on the leader. Followers refuse: the shell forwards to the leader.</summary>

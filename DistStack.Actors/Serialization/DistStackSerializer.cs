@@ -1,6 +1,8 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
 
 namespace DistStack.Actors.Serialization;
 
@@ -49,14 +51,14 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
 
     private static int SizeHint(object obj) => obj switch
     {
-        Raft.AppendEntries append => 64 + SumApproximateSize(append.Entries),
-        Raft.InstallSnapshot install => 96 + install.Chunk.Length,
-        Persistence.EntryAppended appended => 32 + appended.Entry.ApproximateSize,
-        Persistence.DurableSnapshot snapshot => 128 + snapshot.Snapshot.Data.Length + SumApproximateSize(snapshot.Tail),
+        AppendEntries append => 64 + SumApproximateSize(append.Entries),
+        InstallSnapshot install => 96 + install.Chunk.Length,
+        EntryAppended appended => 32 + appended.Entry.ApproximateSize,
+        DurableSnapshot snapshot => 128 + snapshot.Snapshot.Data.Length + SumApproximateSize(snapshot.Tail),
         _ => 256,
     };
 
-    private static int SumApproximateSize(IReadOnlyList<Raft.LogEntry> entries)
+    private static int SumApproximateSize(IReadOnlyList<LogEntry> entries)
     {
         long total = 0;
         for (var i = 0; i < entries.Count; i++) total += entries[i].ApproximateSize;

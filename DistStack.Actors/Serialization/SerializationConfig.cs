@@ -1,4 +1,8 @@
 using Akka.Configuration;
+using DistStack.Actors.Actors;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+using DistStack.Actors.Stacks;
 
 namespace DistStack.Actors.Serialization;
 
@@ -19,31 +23,31 @@ public static class SerializationConfig
     public static readonly IReadOnlyList<Type> BoundTypes =
     [
         // Raft peer messages and the data they carry.
-        typeof(Raft.RaftMessage),
-        typeof(Raft.LogEntry),
-        typeof(Raft.ClusterConfiguration),
-        typeof(Raft.HardState),
-        typeof(Raft.SnapshotMetadata),
-        typeof(Raft.SnapshotData),
+        typeof(RaftMessage),
+        typeof(LogEntry),
+        typeof(ClusterConfiguration),
+        typeof(HardState),
+        typeof(SnapshotMetadata),
+        typeof(SnapshotData),
         // Node protocol.
-        typeof(Actors.ExecuteCommand),
-        typeof(Actors.ExecuteQuery),
-        typeof(Actors.ForwardedCommand),
-        typeof(Actors.GetNodeStatus),
-        typeof(Actors.HandOverLeadership),
-        typeof(Actors.LeadershipHandedOver),
-        typeof(Actors.NodeReply),
-        typeof(Actors.NodeStatus),
-        typeof(Actors.MemberStatus),
-        typeof(Stacks.StackCommand),
-        typeof(Stacks.StackQuery),
-        typeof(Stacks.StackResult),
+        typeof(ExecuteCommand),
+        typeof(ExecuteQuery),
+        typeof(ForwardedCommand),
+        typeof(GetNodeStatus),
+        typeof(HandOverLeadership),
+        typeof(LeadershipHandedOver),
+        typeof(NodeReply),
+        typeof(NodeStatus),
+        typeof(MemberStatus),
+        typeof(StackCommand),
+        typeof(StackQuery),
+        typeof(StackResult),
         // Journal events and the snapshot-store record.
-        typeof(Persistence.HardStateRecorded),
-        typeof(Persistence.EntryAppended),
-        typeof(Persistence.LogTruncated),
-        typeof(Persistence.NodeBootstrapped),
-        typeof(Persistence.DurableSnapshot),
+        typeof(HardStateRecorded),
+        typeof(EntryAppended),
+        typeof(LogTruncated),
+        typeof(NodeBootstrapped),
+        typeof(DurableSnapshot),
     ];
 
     /// <summary>The HOCON fragment: <c>akka.actor.serializers</c> and <c>akka.actor.serialization-bindings</c>.</summary>

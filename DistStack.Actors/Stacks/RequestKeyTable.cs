@@ -53,7 +53,8 @@ internal sealed class RequestKeyTable
         {
             var key = queue.Peek();
             var recorded = byKey[key];
-            if (recorded.Index + window >= appliedIndex) break;
+            // Written as a difference so that a window of long.MaxValue ("never forget") cannot overflow.
+            if (appliedIndex - recorded.Index <= window) break;
             byKey = byKey.Remove(key);
             queue = queue.Dequeue();
         }

@@ -30,6 +30,7 @@ public sealed partial class StackState
         RequestKeyTable requestKeys,
         long appliedIndex)
     {
+        EnsureValid(options);
         ulong digest = 0;
         foreach (var (id, top) in stacks) digest += Contribution(id, top);
         return new StackState(options, stacks.WithComparers(StringComparer.Ordinal), requestKeys, appliedIndex, digest);

@@ -31,10 +31,15 @@ public sealed partial class StackState
 
     public static StackState Empty(StackStateOptions options)
     {
+        EnsureValid(options);
+        return new StackState(options, EmptyStacks, RequestKeyTable.Empty, 0, 0);
+    }
+
+    private static void EnsureValid(StackStateOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
         if (options.DedupWindowEntries < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "DedupWindowEntries must not be negative.");
-        return new StackState(options, EmptyStacks, RequestKeyTable.Empty, 0, 0);
     }
 
     private static readonly ImmutableDictionary<string, StackNode> EmptyStacks =

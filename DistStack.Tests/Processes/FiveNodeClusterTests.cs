@@ -136,6 +136,22 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
         var status = (await _cluster.StatusAsync(newLeader))!;
         Assert.True(status.Term > termBefore);
         Assert.Equal(5, status.Members.Count); // stopping never changes the voters
+
+        // With a member dead (unreachable: Akka.Cluster cannot converge, so a graceful leave cannot finish), a
+        // SIGTERMed node must still exit well inside Docker's 10 s grace period.
+        var dead = _cluster.Nodes.First(n => n.IsServing && n != newLeader);
+        await dead.KillAsync();
+        var stopping = _cluster.Nodes.First(n => n.IsServing && n != newLeader);
+        clock.Restart();
+        stopping.Terminate();
+        var stoppedCode = await stopping.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        Log($"SIGTERM of {stopping} with {dead} dead -> exit {clock.ElapsedMilliseconds} ms (code {stoppedCode})");
+        Assert.Equal(0, stoppedCode);
+
+        // Three of five are down now: no quorum. A gracefully stopped node restarts with its data and restores it.
+        stopping.Start();
+        Assert.Equal("200 3", (await PostAnywhere("/sPush", "t,after-restart", "push-after-restart")).ToString());
+        Assert.Equal(5, (await _cluster.StatusAsync(stopping))!.Members.Count);
     }
 
     [Fact]

@@ -118,6 +118,29 @@ public sealed class DistStackSerializerTests(SerializationSystemFixture fixture,
     }
 
     [Fact]
+    public void Append_entries_throughput_for_information()
+    {
+        // No timing assertion (the machine may be busy): prints what the hot path costs.
+        var entries = new LogEntry[512];
+        for (var i = 0; i < entries.Length; i++) entries[i] = new LogEntry(1_000 + i, 3, EntryKind.Command, new byte[128]);
+        var message = new AppendEntries(1, 1, 2, 3, 999, 3, entries, 1_000);
+        var serializer = (DistStackSerializer)fixture.Serialization.FindSerializerFor(message);
+        const int rounds = 500;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long bytes = 0;
+        for (var i = 0; i < rounds; i++)
+        {
+            var binary = serializer.ToBinary(message);
+            bytes += binary.Length;
+            var back = (AppendEntries)serializer.FromBinary(binary, serializer.Manifest(message));
+            Assert.Equal(512, back.Entries.Count);
+        }
+        clock.Stop();
+        output.WriteLine($"{rounds} full batches written and read in {clock.ElapsedMilliseconds} ms " +
+                         $"({bytes / 1024.0 / 1024.0 / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} MiB/s each way)");
+    }
+
+    [Fact]
     public void A_large_durable_snapshot_round_trips()
     {
         var state = StackState.Empty(new StackStateOptions());

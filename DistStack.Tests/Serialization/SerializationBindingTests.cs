@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using DistStack.Actors.Actors;
+using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;
 using DistStack.Actors.Stacks;
@@ -28,12 +29,15 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
         types.UnionWith(concrete.Where(t => t.IsSubclassOf(typeof(RaftMessage))));
         types.UnionWith([typeof(LogEntry), typeof(ClusterConfiguration), typeof(HardState), typeof(SnapshotMetadata), typeof(SnapshotData)]);
 
-        // Every public record of the journal namespace (the journal actor itself is a class, not a record).
-        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Persistence" && t.IsPublic && IsRecord(t)));
+        // Every journal and snapshot-store record: the public records declared in RaftJournalEvents.cs (other
+        // records of that namespace, such as plugin setup, are local and never persisted).
+        var journal = DeclaredRecordNames("Persistence", "RaftJournalEvents.cs");
+        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Persistence" && t.IsPublic && IsRecord(t) && journal.Contains(t.Name)));
 
-        // The node protocol: every public record declared in NodeProtocol.cs, and every NodeReply.
-        var declared = NodeProtocolRecordNames();
-        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Actors" && t.IsPublic && IsRecord(t) && declared.Contains(t.Name)));
+        // The node protocol: every public record declared in NodeProtocol.cs, and every NodeReply. (Local-only
+        // protocols of the same namespace, in their own files, stay in-process and need no binding.)
+        var protocol = DeclaredRecordNames("Actors", "NodeProtocol.cs");
+        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Actors" && t.IsPublic && IsRecord(t) && protocol.Contains(t.Name)));
         types.UnionWith(concrete.Where(t => t.IsSubclassOf(typeof(NodeReply))));
 
         // The stack types carried inside node protocol messages.
@@ -53,8 +57,11 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
         Assert.Contains(typeof(MemberStatus), types);
         Assert.Contains(typeof(GetNodeStatus), types);
         Assert.Contains(typeof(Completed), types);
-        Assert.Contains(typeof(Actors.Persistence.EntryAppended), types);
-        Assert.Contains(typeof(Actors.Persistence.DurableSnapshot), types);
+        Assert.Contains(typeof(EntryAppended), types);
+        Assert.Contains(typeof(DurableSnapshot), types);
+        Assert.Contains(typeof(HardStateRecorded), types);
+        Assert.Contains(typeof(NodeBootstrapped), types);
+        Assert.Contains(typeof(LogTruncated), types);
         Assert.Contains(typeof(PushValue), types);
         Assert.True(types.Count >= 40, $"only {types.Count} types found");
     }
@@ -116,9 +123,9 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
     private static bool IsCompilerGenerated(Type type) =>
         type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) || type.Name.Contains('<');
 
-    private static HashSet<string> NodeProtocolRecordNames()
+    private static HashSet<string> DeclaredRecordNames(string folder, string fileName)
     {
-        var file = Path.Combine(Stacks.StackPurityTests.RepositoryRoot(), "DistStack.Actors", "Actors", "NodeProtocol.cs");
+        var file = Path.Combine(DistStack.Tests.Stacks.StackPurityTests.RepositoryRoot(), "DistStack.Actors", folder, fileName);
         var names = Regex.Matches(File.ReadAllText(file), @"public\s+sealed\s+record\s+(\w+)")
             .Select(m => m.Groups[1].Value)
             .ToHashSet();

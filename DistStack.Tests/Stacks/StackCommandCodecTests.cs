@@ -11,6 +11,10 @@ public sealed class StackCommandCodecTests
         new PushValue("key-3", "orders", "hello"),
         new PushValue("", "", ""),
         new PushValue("ключ", "日本", "🚀 zürich"),
+        new PushValue("k", "s", new string('v', 127)),
+        new PushValue("k", "s", new string('v', 128)),
+        new PushValue("k", "s", new string('€', 1024)),
+        new PushValue("k", "s", new string('€', 1025)),
         new PushValue("k", "s", new string('v', 70_000)),
         new PopValue("key-4", "orders"),
     };

@@ -83,6 +83,23 @@ public sealed class StackDedupTests
     }
 
     [Fact]
+    public void A_window_of_long_max_value_never_forgets()
+    {
+        var s = StackState.Empty(new StackStateOptions(long.MaxValue));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        s = s.Skip(long.MaxValue - 1);
+        Assert.Equal(1, s.RememberedRequestKeys);
+        (s, var retry) = s.Apply(long.MaxValue, new CreateStack("c", "s"));
+        Assert.Equal(StackOutcome.Created, retry.Outcome);
+    }
+
+    [Fact]
+    public void A_negative_window_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => StackState.Empty(new StackStateOptions(-1)));
+    }
+
+    [Fact]
     public void Skips_expire_keys_as_well()
     {
         var s = StackState.Empty(new StackStateOptions(5));

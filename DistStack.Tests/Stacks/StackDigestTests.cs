@@ -103,8 +103,8 @@ public sealed class StackDigestTests
         string[] samples = ["", "a", "hello", "zürich", "日本語", "🚀🚀", "\uD800", "a\uDC00b", new string('x', 5000)];
         foreach (var text in samples.Concat(Enumerable.Range(0, 200).Select(_ => RandomText(random))))
             Assert.Equal(
-                Actors.Stacks.StackHashing.Hash(System.Text.Encoding.UTF8.GetBytes(text)),
-                Actors.Stacks.StackHashing.Hash(text));
+                StackHashing.Hash(System.Text.Encoding.UTF8.GetBytes(text)),
+                StackHashing.Hash(text));
     }
 
     private static string RandomText(Random random)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using DistStack.Actors.Stacks;
 using Xunit.Abstractions;
@@ -12,10 +13,15 @@ public sealed class StackSnapshotBenchmark(ITestOutputHelper output)
     {
         const int count = 1_000_000;
         var options = new StackStateOptions(1_000);
-        var state = StackState.Empty(options);
-        (state, _) = state.Apply(1, new CreateStack("c", "big"));
-        for (var i = 0; i < count; i++)
-            (state, _) = state.Apply(i + 2, new PushValue($"p{i}", "big", i.ToString("D16")));
+        // Built straight from stack nodes (a million Apply calls would dominate the test's time), plus a full
+        // request-key table as a busy node would have.
+        var top = StackNode.Bottom;
+        for (var i = 0; i < count; i++) top = top.Push(i.ToString("D16"));
+        var keys = Enumerable.Range(0, 1_000)
+            .Select(i => ($"request-{i:D8}", (long)count + i, new StackResult(StackOutcome.Ok, Size: i)))
+            .ToList();
+        var state = StackState.Restore(options,
+            ImmutableDictionary<string, StackNode>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000);
 
         var write = Stopwatch.StartNew();
         var bytes = StackSnapshotCodec.Write(state);
@@ -28,6 +34,7 @@ public sealed class StackSnapshotBenchmark(ITestOutputHelper output)
         Assert.Equal(state.Digest, restored.Digest);
         Assert.Equal(new StackResult(StackOutcome.Ok, Size: count), restored.Query(new SizeOfStack("big")));
         Assert.Equal(new StackResult(StackOutcome.Ok, (count - 1).ToString("D16")), restored.Query(new TopOfStack("big")));
-        Assert.Equal(options.DedupWindowEntries, restored.RememberedRequestKeys - 1);
+        Assert.Equal(1_000, restored.RememberedRequestKeys);
+        Assert.Equal(count + 1_000, restored.AppliedIndex);
     }
 }
