@@ -106,5 +106,8 @@ public sealed class ClusterProbe(IChaosCluster cluster)
             ? "(no node answered /cluster/status)"
             : string.Join("\n", statuses.OrderBy(s => s.Key).Select(s =>
                 $"node {s.Key}: {s.Value.Role} term {s.Value.Term} leader {s.Value.LeaderId?.ToString() ?? "?"} " +
-                $"commit {s.Value.CommitIndex} applied {s.Value.AppliedIndex} last {s.Value.LastLogIndex} snapshot {s.Value.SnapshotIndex} digest {s.Value.StateDigest}"));
+                $"commit {s.Value.CommitIndex} applied {s.Value.AppliedIndex} last {s.Value.LastLogIndex} snapshot {s.Value.SnapshotIndex} digest {s.Value.StateDigest}" +
+                (s.Value.Role == "leader"
+                    ? "\n    leader's view: " + string.Join(", ", s.Value.Members.Select(m => $"n{m.Id} {(m.Reachable ? "reachable" : "UNREACHABLE")} match {m.MatchIndex?.ToString() ?? "?"}"))
+                    : "")));
 }
