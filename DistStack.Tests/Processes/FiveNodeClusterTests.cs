@@ -22,6 +22,7 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
 
     private ProcessCluster _cluster = null!;
+    private bool _passed;
 
     public async Task InitializeAsync()
     {
@@ -29,7 +30,11 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
         await _cluster.WaitForLeaderAsync(StartupDeadline);
     }
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _cluster.KeepData = !_passed; // a failed run keeps every node's data and full log for a post-mortem
+        await _cluster.DisposeAsync();
+    }
 
     private void Log(string line)
     {
@@ -64,6 +69,7 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
         foreach (var node in _cluster.Nodes)
             Assert.Equal("200 10", (await Post(node, "/sTop", "1")).ToString());
         await _cluster.WaitForConvergenceAsync(ElectionDeadline);
+        _passed = true;
     }
 
     [Fact]
@@ -112,6 +118,7 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
 
         var members = converged[newLeader.Id].Members;
         Assert.Equal([1, 2, 3, 4, 5], members.Select(m => m.Id));
+        _passed = true;
     }
 
     [Fact]
@@ -152,6 +159,7 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
         stopping.Start();
         Assert.Equal("200 3", (await PostAnywhere("/sPush", "t,after-restart", "push-after-restart")).ToString());
         Assert.Equal(5, (await _cluster.StatusAsync(stopping))!.Members.Count);
+        _passed = true;
     }
 
     [Fact]
@@ -172,5 +180,6 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
         Assert.NotEqual("leader", status.Role);
         Assert.Equal("200 1", (await Post(leader, "/sSize", "p")).ToString());
         Log($"old leader {leader} follows {newLeader} again");
+        _passed = true;
     }
 }

@@ -25,7 +25,7 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0;
         var clock = Stopwatch.StartNew();
 
-        Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
+        Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = SimSeeds.Threads }, seed =>
         {
             var cluster = SimCluster.ForRandomRun(seed, SimSeeds.ReplayHint(seed, TestName));
             try
