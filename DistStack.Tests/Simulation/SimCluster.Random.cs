@@ -174,27 +174,31 @@ internal sealed partial class SimCluster
         DuplicateRate = 0;
         LongDelayRate = 0;
         foreach (var node in _nodes) Restart(node.Id);
-        var deadline = Now + (long)maxTicks * Settings.TickInterval;
-        long? probe = null;
-        var lastPropose = -1L;
+        // Extreme knobs (one entry per append, one in flight, slow disks) replicate a backlog slowly but surely:
+        // allow a few ticks per entry some node still has to catch up on, on top of the fixed budget.
+        var backlog = _nodes.Max(n => n.MemLog.LastIndex) - _nodes.Min(n => n.Machine.AppliedIndex);
+        var deadline = Now + (maxTicks + 4L * backlog) * Settings.TickInterval;
+        // A probe is proposed on the leader; another only when leadership moved since (the first may be lost).
+        var probes = new List<long>();
+        (int Leader, long Term)? proposedUnder = null;
         while (Now < deadline)
         {
-            if (probe is { } p && _nodes.All(n => n.Machine.Commands.Contains(p)))
+            if (probes.Any(p => _nodes.All(n => n.Machine.Commands.Contains(p))))
             {
                 SettleReads(Now + 200L * Settings.TickInterval);
                 return;
             }
-            if (Now - lastPropose >= 10 * Settings.TickInterval && LeaderByStatus() is { } leader && (probe is null || !IsAppliedAnywhere(probe.Value)))
+            if (LeaderByStatus() is { } leader && proposedUnder != (leader, Node(leader).Core!.Status.Term))
             {
                 var (id, result) = Propose(leader);
-                if (result is ProposeResult.Accepted) probe = id;
-                lastPropose = Now;
+                if (result is ProposeResult.Accepted) { probes.Add(id); proposedUnder = (leader, Node(leader).Core!.Status.Term); }
             }
             RunFor(Settings.TickInterval);
             OnSettleTick?.Invoke(this);
         }
-        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} ticks " +
-                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))})");
+        var lagging = _nodes.Select(n => $"n{n.Id} applied {n.Machine.AppliedIndex}/log {n.MemLog.LastIndex}");
+        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} + 4 x {backlog} ticks " +
+                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))}; {string.Join(", ", lagging)}; probes {string.Join(",", probes)})");
     }
 
     /// <summary>
