@@ -1,6 +1,32 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using DistStack.Host.CommandLine;
+using DistStack.Host.Hosting;
+using DistStack.Host.Http;
 
-app.MapGet("/", () => "Hello World!");
+switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
+{
+    case CommandLineResult.ShowHelp help:
+        Console.Out.Write(help.Text);
+        return ExitCodes.Ok;
+    case CommandLineResult.Refuse refuse:
+        Console.Error.WriteLine(refuse.Message);
+        return refuse.ExitCode;
+    case CommandLineResult.Probe probe:
+        return await HealthProbe.RunAsync(probe.Url, Console.Out);
+    case CommandLineResult.RunNode { Options: var options }:
+        // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.AddDistStackNode(options);
 
-app.Run();
+        var app = builder.Build();
+        app.MapStackEndpoints();
+        app.MapStatusEndpoints();
+        app.MapUnknownPaths();
+        app.LogStartupAndShutdown(options);
+        await app.RunAsync();
+        return ExitCodes.Ok;
+    default:
+        throw new InvalidOperationException("unhandled command line result");
+}
+
+/// <summary>Entry point; public so tests can reference the assembly's Program type.</summary>
+public partial class Program;

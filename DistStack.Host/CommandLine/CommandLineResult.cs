@@ -1,0 +1,26 @@
+namespace DistStack.Host.CommandLine;
+
+/// <summary>What the command line asks for: run a node, print help, probe a URL, or refuse with a message.</summary>
+public abstract record CommandLineResult
+{
+    private protected CommandLineResult() { }
+
+    public sealed record RunNode(NodeOptions Options) : CommandLineResult;
+
+    public sealed record ShowHelp(string Text) : CommandLineResult;
+
+    /// <summary>GET <paramref name="Url"/> and exit 0 on 200, else 1 (Docker HEALTHCHECK: the aspnet image has no curl).</summary>
+    public sealed record Probe(Uri Url) : CommandLineResult;
+
+    public sealed record Refuse(string Message, int ExitCode) : CommandLineResult;
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int ProbeFailed = 1;
+    /// <summary>Bad or missing flags, like most Unix tools.</summary>
+    public const int Usage = 2;
+    /// <summary>A valid request this version cannot do (membership change).</summary>
+    public const int NotImplemented = 3;
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Akka.Configuration;
+
+namespace DistStack.Host.CommandLine;
+
+/// <summary>
+/// Parses the seed's flags (<c>--id N --cluster URL1,...,URLn --port P</c>) plus ours. Each setting is taken from
+/// the first layer that has it: flags, then environment variables, then the --config hocon file, then the
+/// built-in hocon defaults. Pure: the environment comes in as a function, nothing is printed or exited here.
+/// </summary>
+public static partial class NodeCommandLine
+{
+    private sealed record Setting(string Flag, string EnvironmentVariable, string HoconPath, string Help);
+
+    private static readonly Setting Id = new("id", "DISTSTACK_ID", "diststack.host.id",
+        "this node's 1-based position in --cluster (required)");
+    private static readonly Setting Cluster = new("cluster", "DISTSTACK_CLUSTER", "diststack.host.cluster",
+        "comma-separated Raft URLs of all nodes, node 1 first; node i's host:port is its Akka.Remote endpoint (required)");
+    private static readonly Setting Port = new("port", "DISTSTACK_PORT", "diststack.host.port",
+        "HTTP port, bound on all interfaces (required)");
+    private static readonly Setting DataDir = new("data-dir", "DISTSTACK_DATA_DIR", "diststack.host.data-dir",
+        "directory of this node's Raft log and snapshots (default ./data/node-<id>)");
+    private static readonly Setting RequestTimeout = new("request-timeout", "DISTSTACK_REQUEST_TIMEOUT",
+        "diststack.host.request-timeout", "how long a request waits for Raft before 504, e.g. 5s or 500ms (default 5s)");
+    private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT",
+        "diststack.host.hand-over-timeout", "on SIGTERM, how long a leader may take to hand leadership over (default 3s)");
+    private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
+        "hocon file layered over the defaults (diststack.host.* and any akka.* setting)");
+
+    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
+    private const string ProbeFlag = "probe";
+    private static readonly string[] SwitchFlags = ["help", "h", "join"];
+
+    public static CommandLineResult Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        if (args.Any(a => a is "--help" or "-help" or "-h" or "--h"))
+            return new CommandLineResult.ShowHelp(HelpText);
+
+        if (!TryReadFlags(args, out var flags, out var switches, out var flagError))
+            return Usage(flagError);
+
+        if (flags.TryGetValue(ProbeFlag, out var probe))
+        {
+            return Uri.TryCreate(probe, UriKind.Absolute, out var probeUrl) && probeUrl.Scheme is "http" or "https"
+                ? new CommandLineResult.Probe(probeUrl)
+                : Usage($"--probe: '{probe}' is not an http:// URL");
+        }
+
+        if (switches.Contains("join"))
+            return new CommandLineResult.Refuse(
+                "--join: adding a node to a running cluster (membership change) is not implemented yet. " +
+                "Start every node with the same --cluster list instead; a node that was down rejoins by itself.",
+                ExitCodes.NotImplemented);
+
+        string? Lookup(Setting s, Config? hocon)
+        {
+            if (flags.TryGetValue(s.Flag, out var fromFlag)) return fromFlag;
+            var fromEnvironment = environment(s.EnvironmentVariable);
+            if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment.Trim();
+            if (hocon is null || s.HoconPath.Length == 0 || !hocon.HasPath(s.HoconPath)) return null;
+            var fromHocon = hocon.GetString(s.HoconPath);
+            return string.IsNullOrWhiteSpace(fromHocon) || fromHocon == "0" ? null : fromHocon;
+        }
+
+        var configFile = Lookup(ConfigFile, null);
+        Config hocon;
+        try
+        {
+            hocon = HostConfigFiles.Load(configFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException)
+        {
+            return Usage($"--config: cannot read '{configFile}': {e.Message}");
+        }
+
+        var errors = new List<string>();
+
+        var clusterText = Lookup(Cluster, hocon);
+        var cluster = ParseCluster(clusterText, errors);
+        var id = ParseInt(Id, Lookup(Id, hocon), 1, int.MaxValue, errors);
+        if (id is not null && cluster is not null && id > cluster.Count)
+            errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}");
+        var port = ParseInt(Port, Lookup(Port, hocon), 1, 65535, errors);
+        var requestTimeout = ParseDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
+        var handOverTimeout = ParseDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
+        var dataDir = Lookup(DataDir, hocon);
+
+        if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
+
+        var options = new NodeOptions(
+            id!.Value, cluster!, port!.Value,
+            dataDir ?? Path.Combine(".", "data", $"node-{id}"),
+            requestTimeout!.Value, handOverTimeout!.Value, configFile);
+
+        if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
+            return Usage($"--port {options.HttpPort} is also this node's Raft port in --cluster ({options.RaftUrl}); pick another");
+
+        return new CommandLineResult.RunNode(options);
+    }
+
+    public static string HelpText
+    {
+        get
+        {
+            var lines = new List<string>
+            {
+                "DistStack: a distributed, fault-tolerant stack service (Raft over Akka.Remote).",
+                "",
+                "Usage:",
+                "  DistStack.Host --id N --cluster URL1,...,URLn --port P [--data-dir DIR] [options]",
+                "  DistStack.Host --probe URL        exit 0 if GET URL answers 200, else 1 (Docker HEALTHCHECK)",
+                "  DistStack.Host --help",
+                "",
+                "Example (one node):",
+                "  DistStack.Host --id 1 --cluster http://127.0.0.1:12379 --port 12380",
+                "",
+                "Flags (each may also be written --flag=value; a flag beats its environment variable,",
+                "which beats the --config hocon file, which beats the built-in defaults):",
+            };
+            foreach (var s in ValueSettings)
+                lines.Add($"  --{s.Flag,-19} {s.EnvironmentVariable,-28} {s.Help}");
+            lines.Add($"  --{"join",-19} {"",-28} join a running cluster: not implemented yet (exits {ExitCodes.NotImplemented})");
+            lines.Add($"  --{ProbeFlag + " URL",-19} {"",-28} health probe (see above)");
+            lines.Add($"  --{"help",-19} {"",-28} this text");
+            lines.Add("");
+            lines.Add($"Exit codes: 0 ok, {ExitCodes.ProbeFailed} probe failed, {ExitCodes.Usage} bad flags, {ExitCodes.NotImplemented} not implemented.");
+            return string.Join(Environment.NewLine, lines) + Environment.NewLine;
+        }
+    }
+
+    private static CommandLineResult Usage(string message) =>
+        new CommandLineResult.Refuse($"{message}{Environment.NewLine}Run with --help for usage.", ExitCodes.Usage);
+
+    private static bool TryReadFlags(
+        IReadOnlyList<string> args, out Dictionary<string, string> flags, out HashSet<string> switches, out string error)
+    {
+        flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        switches = new HashSet<string>(StringComparer.Ordinal);
+        error = "";
+        var known = ValueSettings.Select(s => s.Flag).Append(ProbeFlag).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            // Go's flag package (the seed) accepts -id as well as --id.
+            var match = FlagPattern().Match(arg);
+            if (!match.Success)
+            {
+                error = $"unexpected argument '{arg}'";
+                return false;
+            }
+
+            var name = match.Groups["name"].Value;
+            var inlineValue = match.Groups["value"].Success ? match.Groups["value"].Value : null;
+            if (SwitchFlags.Contains(name))
+            {
+                if (inlineValue is not null && !bool.TryParse(inlineValue, out var on))
+                {
+                    error = $"--{name}: expected true or false, got '{inlineValue}'";
+                    return false;
+                }
+                if (inlineValue is null || bool.Parse(inlineValue)) switches.Add(name);
+                continue;
+            }
+
+            if (!known.Contains(name))
+            {
+                error = $"unknown flag '{arg}'";
+                return false;
+            }
+
+            if (inlineValue is null)
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    error = $"--{name} needs a value";
+                    return false;
+                }
+                inlineValue = args[++i];
+            }
+            flags[name] = inlineValue.Trim();
+        }
+        return true;
+    }
+
+    private static int? ParseInt(Setting s, string? text, int min, int max, List<string> errors)
+    {
+        if (text is null)
+        {
+            errors.Add($"--{s.Flag} is required (or set {s.EnvironmentVariable})");
+            return null;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add($"--{s.Flag}: '{text}' is not a number in {min}..{(max == int.MaxValue ? "" : max)}");
+            return null;
+        }
+        return value;
+    }
+
+    private static TimeSpan? ParseDuration(Setting s, string? text, List<string> errors)
+    {
+        if (text is null)
+        {
+            errors.Add($"--{s.Flag} has no value (the built-in default is missing)");
+            return null;
+        }
+        var match = DurationPattern().Match(text);
+        if (!match.Success || !double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n <= 0)
+        {
+            errors.Add($"--{s.Flag}: '{text}' is not a positive duration such as 5s, 500ms or 1m");
+            return null;
+        }
+        return match.Groups["unit"].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "m" or "min" => TimeSpan.FromMinutes(n),
+            _ => TimeSpan.FromSeconds(n),
+        };
+    }
+
+    private static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)
+    {
+        if (text is null)
+        {
+            errors.Add($"--{Cluster.Flag} is required (or set {Cluster.EnvironmentVariable}), e.g. --cluster http://127.0.0.1:12379");
+            return null;
+        }
+        var urls = new List<Uri>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") ||
+                url.Host.Length == 0 || !HasExplicitPort(part, url))
+            {
+                errors.Add($"--{Cluster.Flag}: '{part}' is not a URL like http://host:port");
+                return null;
+            }
+            if (urls.Any(u => string.Equals(u.Host, url.Host, StringComparison.OrdinalIgnoreCase) && u.Port == url.Port))
+            {
+                errors.Add($"--{Cluster.Flag}: {url.Host}:{url.Port} is listed twice");
+                return null;
+            }
+            urls.Add(url);
+        }
+        return urls;
+    }
+
+    // The Raft endpoint must be explicit: an implied :80 is never what a user meant here.
+    private static bool HasExplicitPort(string text, Uri url) => !url.IsDefaultPort || text.Contains($":{url.Port}");
+
+    private static bool IsLoopbackOrAny(string host) =>
+        host is "127.0.0.1" or "localhost" or "0.0.0.0" or "[::1]" or "::1" or "[::]";
+
+    [GeneratedRegex(@"^--?(?<name>[a-z][a-z-]*)(=(?<value>.*))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex FlagPattern();
+
+    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<unit>ms|s|m|min)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DurationPattern();
+}

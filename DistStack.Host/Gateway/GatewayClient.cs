@@ -1,0 +1,42 @@
+using Akka.Actor;
+using Akka.Hosting;
+using DistStack.Actors.Actors;
+
+namespace DistStack.Host.Gateway;
+
+/// <summary>What HTTP handlers hold: typed Asks of the <see cref="HttpGateway"/> actor.</summary>
+public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySettings settings)
+{
+    // The gateway bounds its own Ask of Raft by RequestTimeout and always answers; this margin only guards
+    // against a gateway that is itself gone (actor system stopping).
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+
+    public async Task<NodeReply> RunAsync(RunCommand command, CancellationToken cancellationToken) =>
+        await AskAsync<NodeReply>(command, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+
+    public async Task<NodeReply> RunAsync(RunQuery query, CancellationToken cancellationToken) =>
+        await AskAsync<NodeReply>(query, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+
+    public async Task<StatusReply> StatusAsync(CancellationToken cancellationToken) =>
+        await AskAsync<StatusReply>(RequestStatus.Instance, cancellationToken,
+            () => new StatusReply.Unavailable("the gateway did not answer in time"));
+
+    public async Task<LeadershipHandedOver> BeginShutdownAsync(TimeSpan handOverTimeout, CancellationToken cancellationToken)
+    {
+        var actor = await gateway.GetAsync(cancellationToken);
+        return await actor.Ask<LeadershipHandedOver>(new BeginShutdown(handOverTimeout), handOverTimeout + Margin, cancellationToken);
+    }
+
+    private async Task<T> AskAsync<T>(object message, CancellationToken cancellationToken, Func<T> onTimeout)
+    {
+        var actor = await gateway.GetAsync(cancellationToken);
+        try
+        {
+            return await actor.Ask<T>(message, settings.RequestTimeout + Margin, cancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            return onTimeout();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using DistStack.Host.CommandLine;
+using DistStack.Host.Gateway;
+
+namespace DistStack.Host.Hosting;
+
+/// <summary>Wires one DistStack node into a WebApplication: Kestrel, logging, the ActorSystem, shutdown.</summary>
+public static class NodeHosting
+{
+    public const string ActorSystemName = "diststack";
+
+    /// <summary>Kestrel drain + hand-over + ActorSystem stop must fit well inside Docker's 10 s grace period.</summary>
+    public static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(8);
+
+    // Lowest layer of the Akka config: shutdown phases must not wait on unreachable members (downing is off, so
+    // a dead member blocks a graceful cluster leave until the phase times out).
+    private static readonly Config ShutdownDefaults = ConfigurationFactory.ParseString("""
+        akka.coordinated-shutdown {
+          default-phase-timeout = 2s
+          phases {
+            cluster-leave.timeout = 1s
+            cluster-exiting.timeout = 1s
+            cluster-exiting-done.timeout = 1s
+            cluster-shutdown.timeout = 1s
+          }
+        }
+        """);
+
+    // Above the node's config: the host, not the CLR exit hook, decides when the ActorSystem stops. With the hook
+    // on, SIGTERM would stop the ActorSystem at once, before the hand-over and before Kestrel drains its requests.
+    private static readonly Config HostOverrides = ConfigurationFactory.ParseString("""
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """);
+
+    public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(options.HttpPort));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownBudget);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        var gatewaySettings = new GatewaySettings(options.RequestTimeout);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(gatewaySettings);
+        builder.Services.AddSingleton<GatewayClient>();
+        builder.Services.AddHostedService<LeadershipHandOverService>();
+        builder.Services.AddHostedService<ParentProcessWatch>();
+
+        builder.Services.AddAkka(ActorSystemName, (akka, _) =>
+        {
+            akka.AddHocon(ShutdownDefaults, HoconAddMode.Append);
+            akka.AddHocon(RaftNodeHosting.AkkaConfig(options), HoconAddMode.Prepend);
+            akka.AddHocon(HostOverrides, HoconAddMode.Prepend);
+            if (options.ConfigFile is { } userFile)
+                akka.AddHocon(HostConfigFiles.UserConfig(userFile), HoconAddMode.Prepend);
+
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+
+            akka.WithActors((system, registry) =>
+            {
+                var raftNode = RaftNodeHosting.Start(system, options);
+                registry.Register<RaftNodeActor>(raftNode);
+                registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+using DistStack.Actors.Actors;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Host.Http;
+
+/// <summary>The JSON of GET /cluster/status (camelCase). matchIndex is only known on the leader.</summary>
+public sealed record ClusterStatusDocument(
+    int NodeId,
+    string ClusterId,
+    string Role,
+    long Term,
+    int? LeaderId,
+    long CommitIndex,
+    long AppliedIndex,
+    long LastLogIndex,
+    long SnapshotIndex,
+    string StateDigest,
+    IReadOnlyList<MemberDocument> Members)
+{
+    public static ClusterStatusDocument From(NodeStatus status) => new(
+        status.NodeId,
+        status.ClusterId,
+        RoleName(status.Role),
+        status.Term,
+        status.LeaderId,
+        status.CommitIndex,
+        status.AppliedIndex,
+        status.LastLogIndex,
+        status.SnapshotIndex,
+        status.StateDigest,
+        [.. status.Members.OrderBy(m => m.Id).Select(m => new MemberDocument(m.Id, m.Address, m.Reachable, m.MatchIndex))]);
+
+    public static string RoleName(RaftRole role) => role switch
+    {
+        RaftRole.Leader => "leader",
+        RaftRole.Follower => "follower",
+        RaftRole.Candidate => "candidate",
+        RaftRole.PreCandidate => "precandidate",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+}
+
+public sealed record MemberDocument(int Id, string Address, bool Reachable, long? MatchIndex);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(ClusterStatusDocument))]
+public sealed partial class HostJsonContext : JsonSerializerContext;
