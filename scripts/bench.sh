@@ -126,7 +126,7 @@ CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" 
 ds_start_node() {  # the Procfile's command line, Release build, own ports and a temporary data dir
   local i=$1
   mkdir -p "$WORK/ds/n$i"
-  dotnet "$WORK/app/DistStack.Host.dll" --id "$i" --cluster "$CLUSTER" --port "$(http_port "$i")" \
+  DISTSTACK_PARENT_PID=$$ dotnet "$WORK/app/DistStack.Host.dll" --id "$i" --cluster "$CLUSTER" --port "$(http_port "$i")" \
     --data-dir "$WORK/ds/n$i" >>"$WORK/ds/n$i.log" 2>&1 &
   PID[$i]=$!
 }
