@@ -1,3 +1,4 @@
+using DistStack.Actors.Hosting;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
@@ -13,9 +14,20 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
     case CommandLineResult.Probe probe:
         return await HealthProbe.RunAsync(probe.Url, Console.Out);
     case CommandLineResult.RunNode { Options: var options }:
+        RaftNodeSettings settings;
+        try
+        {
+            settings = RaftNodeHosting.LoadSettings(options);
+        }
+        catch (NodeSettingsException e)
+        {
+            Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDistStackNode(options);
+        builder.AddDistStackNode(options, settings);
 
         var app = builder.Build();
         app.MapStackEndpoints();

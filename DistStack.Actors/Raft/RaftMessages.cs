@@ -33,7 +33,8 @@ public sealed record AppendEntries(
 /// the last index known to match the leader. On rejection the hint lets the leader skip a whole conflicting
 /// term at once (§5.3, "fast back-up"): <paramref name="ConflictTerm"/> is the follower's term at PrevLogIndex
 /// (0 if its log is shorter) and <paramref name="ConflictIndex"/> the first index it holds of that term
-/// (or its last index + 1 if shorter).
+/// (or its last index + 1 if shorter). On rejection <paramref name="MatchIndex"/> carries the PrevLogIndex that
+/// was rejected, so the leader can tell a stale rejection from a current one.
 /// </summary>
 public sealed record AppendEntriesResponse(
     ulong ClusterId, int From, int To, long Term,

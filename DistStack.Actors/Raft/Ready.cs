@@ -8,6 +8,8 @@ namespace DistStack.Actors.Raft;
 ///     AppendEntries may go out while its own write of the same entries is in flight, dissertation §10.2.1;
 ///     heartbeats, snapshot chunks and vote requests carry nothing the sender must have stored);
 ///  2. make <see cref="HardState"/>, <see cref="Snapshot"/> and <see cref="Entries"/> durable (fsync'd);
+///     a <see cref="Snapshot"/> (one received from the leader) replaces the whole persisted log: discard every
+///     persisted entry, then persist the snapshot and then <see cref="Entries"/> (which follow it);
 ///  3. only then send <see cref="MessagesAfterDurable"/>: votes and append acknowledgements promise that what
 ///     they answer for (term, vote, entries) survives a crash, so they must never leave before the write;
 ///  4. apply <see cref="CommittedEntries"/> in order (restoring <see cref="Snapshot"/> first if present) and

@@ -1,15 +1,221 @@
+using System.Collections.Immutable;
+
 namespace DistStack.Actors.Stacks;
 
-/// <summary>Binary form of a command inside a Raft log entry. Versioned: log entries are kept forever.</summary>
+/// <summary>
+/// Binary form of a command inside a Raft log entry. Versioned: log entries are kept forever.
+/// Layout (version 1): [version=1][kind][request key][stack id][value, push only]; strings are a varint byte
+/// length then UTF-8.
+/// </summary>
 public static class StackCommandCodec
 {
-    public static byte[] Encode(StackCommand command) => throw new NotImplementedException();
-    public static StackCommand Decode(ReadOnlySpan<byte> bytes) => throw new NotImplementedException();
+    public const byte CurrentVersion = 1;
+
+    private const byte Create = 1;
+    private const byte Delete = 2;
+    private const byte Push = 3;
+    private const byte Pop = 4;
+
+    /// <summary>
+    /// Encodes a command. Throws <see cref="ArgumentException"/> for a command that could not be stored
+    /// faithfully (null strings, a lone UTF-16 surrogate); <see cref="Validate"/> says so without throwing.
+    /// </summary>
+    public static byte[] Encode(StackCommand command)
+    {
+        var problem = Validate(command);
+        if (problem is not null) throw new ArgumentException(problem, nameof(command));
+        var writer = new StackWireWriter(16 + command.RequestKey.Length + command.StackId.Length +
+                                         (command is PushValue p ? p.Value.Length : 0));
+        Write(writer, command);
+        return writer.ToArray();
+    }
+
+    internal static void Write(StackWireWriter writer, StackCommand command)
+    {
+        writer.WriteByte(CurrentVersion);
+        writer.WriteByte(command switch
+        {
+            CreateStack => Create,
+            DeleteStack => Delete,
+            PushValue => Push,
+            PopValue => Pop,
+            _ => throw new ArgumentException($"Unknown stack command type {command.GetType().Name}.", nameof(command)),
+        });
+        writer.WriteString(command.RequestKey);
+        writer.WriteString(command.StackId);
+        if (command is PushValue push) writer.WriteString(push.Value);
+    }
+
+    public static StackCommand Decode(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new StackWireReader(bytes, "stack command");
+        var version = reader.ReadByte();
+        if (version != CurrentVersion)
+            throw new FormatException(
+                $"Unknown stack command format version {version} (this build reads version {CurrentVersion}); " +
+                "the log was written by a newer DistStack or is corrupt.");
+        var kind = reader.ReadByte();
+        var requestKey = reader.ReadString();
+        var stackId = reader.ReadString();
+        StackCommand command = kind switch
+        {
+            Create => new CreateStack(requestKey, stackId),
+            Delete => new DeleteStack(requestKey, stackId),
+            Push => new PushValue(requestKey, stackId, reader.ReadString()),
+            Pop => new PopValue(requestKey, stackId),
+            _ => throw reader.Malformed($"unknown command kind {kind}"),
+        };
+        reader.EnsureEnd();
+        return command;
+    }
+
+    /// <summary>Null if the command can be encoded, otherwise why not (for a 400 before anything is proposed).</summary>
+    public static string? Validate(StackCommand? command)
+    {
+        if (command is null) return "The command is missing.";
+        if (command is not (CreateStack or DeleteStack or PushValue or PopValue))
+            return $"Unknown stack command type {command.GetType().Name}.";
+        if (command.RequestKey is null) return "The request key is missing.";
+        if (command.StackId is null) return "The stack id is missing.";
+        if (command is PushValue { Value: null }) return "The value to push is missing.";
+        if (!IsWellFormed(command.RequestKey)) return "The request key is not well-formed Unicode text.";
+        if (!IsWellFormed(command.StackId)) return "The stack id is not well-formed Unicode text.";
+        if (command is PushValue push && !IsWellFormed(push.Value)) return "The value is not well-formed Unicode text.";
+        return null;
+    }
+
+    /// <summary>False for a string holding a lone surrogate, which UTF-8 cannot represent.</summary>
+    public static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!char.IsSurrogate(c)) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else return false;
+        }
+        return true;
+    }
 }
 
-/// <summary>Binary, versioned snapshot of a whole <see cref="StackState"/> including the request-key table.</summary>
+/// <summary>
+/// Binary, versioned snapshot of a whole <see cref="StackState"/> including the request-key table.
+/// Layout (version 1):
+/// [version=1][applied index: int64][stack count: varint]
+///   per stack (ordinal id order): [id][value count: varint][values bottom to top]
+/// [request-key count: varint]
+///   per key (index order): [key][index: int64][result]
+/// [digest: uint64] — recomputed on read and compared, so a corrupt snapshot is refused instead of installed.
+/// A result is [outcome][flags: bit 0 = has value][value?][size: zigzag varint].
+/// </summary>
 public static class StackSnapshotCodec
 {
-    public static byte[] Write(StackState state) => throw new NotImplementedException();
-    public static StackState Read(ReadOnlySpan<byte> bytes, StackStateOptions options) => throw new NotImplementedException();
+    public const byte CurrentVersion = 1;
+
+    public static byte[] Write(StackState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var ids = state.StackIds();
+        var writer = new StackWireWriter(4096);
+        writer.WriteByte(CurrentVersion);
+        writer.WriteInt64(state.AppliedIndex);
+        writer.WriteVarUInt((ulong)ids.Count);
+
+        StackNode[] scratch = [];
+        foreach (var id in ids)
+        {
+            var top = state.TopNode(id);
+            writer.WriteString(id);
+            writer.WriteVarUInt((ulong)top.Count);
+            // Values go bottom to top so the reader can push them as it reads; the walk is top-down, so collect first.
+            if (top.Count > scratch.Length) scratch = new StackNode[top.Count];
+            var n = 0;
+            for (var node = top; !node.IsEmpty; node = node.Below!) scratch[n++] = node;
+            for (var i = n - 1; i >= 0; i--) writer.WriteString(scratch[i].Value);
+            Array.Clear(scratch, 0, n);
+        }
+
+        var keys = state.RequestKeys;
+        writer.WriteVarUInt((ulong)keys.Count);
+        foreach (var (key, index, result) in keys.InIndexOrder())
+        {
+            writer.WriteString(key);
+            writer.WriteInt64(index);
+            WriteResult(writer, result);
+        }
+
+        writer.WriteUInt64(state.Digest);
+        return writer.ToArray();
+    }
+
+    public static StackState Read(ReadOnlySpan<byte> bytes, StackStateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var reader = new StackWireReader(bytes, "stack snapshot");
+        var version = reader.ReadByte();
+        if (version != CurrentVersion)
+            throw new FormatException(
+                $"Unknown stack snapshot format version {version} (this build reads version {CurrentVersion}); " +
+                "the snapshot was written by a newer DistStack or is corrupt.");
+        var appliedIndex = reader.ReadInt64();
+        if (appliedIndex < 0) throw reader.Malformed($"negative applied index {appliedIndex}");
+
+        var stackCount = reader.ReadCount();
+        var stacks = ImmutableDictionary.CreateBuilder<string, StackNode>(StringComparer.Ordinal);
+        for (var s = 0; s < stackCount; s++)
+        {
+            var id = reader.ReadString();
+            var count = reader.ReadCount();
+            var top = StackNode.Bottom;
+            for (var v = 0; v < count; v++)
+            {
+                var utf8 = reader.ReadBytes();
+                // Hash the bytes we already hold rather than re-encoding the decoded string.
+                top = top.Push(reader.Decode(utf8), StackHashing.Hash(utf8));
+            }
+            if (!stacks.TryAdd(id, top)) throw reader.Malformed($"stack id '{id}' appears twice");
+        }
+
+        var keyCount = reader.ReadCount();
+        var entries = new (string Key, long Index, StackResult Result)[keyCount];
+        var seen = new HashSet<string>(keyCount, StringComparer.Ordinal);
+        var previousIndex = 0L;
+        for (var k = 0; k < keyCount; k++)
+        {
+            var key = reader.ReadString();
+            var index = reader.ReadInt64();
+            if (index < previousIndex || index > appliedIndex)
+                throw reader.Malformed($"request key recorded at index {index} is out of order or after the applied index {appliedIndex}");
+            if (!seen.Add(key)) throw reader.Malformed($"request key '{key}' appears twice");
+            previousIndex = index;
+            entries[k] = (key, index, ReadResult(ref reader));
+        }
+
+        var expectedDigest = reader.ReadUInt64();
+        reader.EnsureEnd();
+
+        var state = StackState.Restore(options, stacks.ToImmutable(), RequestKeyTable.FromIndexOrder(entries), appliedIndex);
+        if (state.Digest != expectedDigest)
+            throw reader.Malformed(
+                $"its contents hash to digest {state.Digest:x16} but it was written with digest {expectedDigest:x16} (corrupt)");
+        return state;
+    }
+
+    internal static void WriteResult(StackWireWriter writer, StackResult result)
+    {
+        writer.WriteByte((byte)result.Outcome);
+        writer.WriteByte(result.Value is null ? (byte)0 : (byte)1);
+        if (result.Value is not null) writer.WriteString(result.Value);
+        writer.WriteVarInt(result.Size);
+    }
+
+    internal static StackResult ReadResult(ref StackWireReader reader)
+    {
+        var outcome = reader.ReadByte();
+        if (outcome > (byte)StackOutcome.Empty) throw reader.Malformed($"unknown outcome {outcome}");
+        var flags = reader.ReadByte();
+        if (flags > 1) throw reader.Malformed($"unknown result flags {flags}");
+        var value = flags == 1 ? reader.ReadString() : null;
+        return new StackResult((StackOutcome)outcome, value, reader.ReadVarInt());
+    }
 }

@@ -1,31 +1,161 @@
+using System.Collections.Immutable;
+
 namespace DistStack.Actors.Stacks;
 
 /// <summary>
 /// All stacks, immutable: applying a command returns a new state, so a snapshot is the reference itself
 /// (O(1)) and can be serialized off the actor thread while the node goes on applying.
 /// The request-key table (dissertation §6.3) is part of the state and therefore of every snapshot.
+///
+/// Apply is total: any command the codec can decode applies without throwing, because a command that threw
+/// here would throw on every replica at the same log index and stall the whole cluster.
 /// </summary>
 public sealed partial class StackState
 {
-    public static StackState Empty(StackStateOptions options) => throw new NotImplementedException();
+    private readonly ImmutableDictionary<string, StackNode> _stacks;
+    private readonly RequestKeyTable _requestKeys;
+
+    private StackState(
+        StackStateOptions options,
+        ImmutableDictionary<string, StackNode> stacks,
+        RequestKeyTable requestKeys,
+        long appliedIndex,
+        ulong digest)
+    {
+        Options = options;
+        _stacks = stacks;
+        _requestKeys = requestKeys;
+        AppliedIndex = appliedIndex;
+        Digest = digest;
+    }
+
+    public static StackState Empty(StackStateOptions options)
+    {
+        EnsureValid(options);
+        return new StackState(options, EmptyStacks, RequestKeyTable.Empty, 0, 0);
+    }
+
+    private static void EnsureValid(StackStateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DedupWindowEntries < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "DedupWindowEntries must not be negative.");
+    }
+
+    private static readonly ImmutableDictionary<string, StackNode> EmptyStacks =
+        ImmutableDictionary<string, StackNode>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public StackStateOptions Options { get; }
+
+    /// <summary>The last log index this state includes.</summary>
+    public long AppliedIndex { get; }
+
+    /// <summary>Order-sensitive hash of every stack's contents; equal on nodes at equal applied index. O(1).</summary>
+    public ulong Digest { get; }
+
+    /// <summary>How many stacks exist.</summary>
+    public int StackCount => _stacks.Count;
+
+    /// <summary>How many request keys the at-most-once table remembers right now.</summary>
+    public int RememberedRequestKeys => _requestKeys.Count;
 
     /// <summary>
     /// Applies the command committed at log <paramref name="index"/>. A request key seen before returns the
     /// cached original result and changes nothing (a retried pop returns the same value, it does not pop again).
+    /// The cached result is returned even if the retry carries a different operation under the same key: the key
+    /// names one request, and a client that reuses it for another request has a bug the state machine cannot
+    /// repair; answering from the table is the only choice that keeps the command at most once.
     /// </summary>
-    public (StackState State, StackResult Result) Apply(long index, StackCommand command) =>
-        throw new NotImplementedException();
+    public (StackState State, StackResult Result) Apply(long index, StackCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        EnsureAfterApplied(index);
+
+        var requestKeys = _requestKeys.Expire(index, Options.DedupWindowEntries);
+        if (requestKeys.TryGet(command.RequestKey, out var cached))
+            return (new StackState(Options, _stacks, requestKeys, index, Digest), cached);
+
+        var (stacks, digest, result) = Execute(command);
+        requestKeys = requestKeys.Record(index, command.RequestKey, result);
+        return (new StackState(Options, stacks, requestKeys, index, digest), result);
+    }
 
     /// <summary>Records that log entry <paramref name="index"/> (a no-op or configuration) was applied.</summary>
-    public StackState Skip(long index) => throw new NotImplementedException();
+    public StackState Skip(long index)
+    {
+        EnsureAfterApplied(index);
+        return new StackState(Options, _stacks, _requestKeys.Expire(index, Options.DedupWindowEntries), index, Digest);
+    }
 
-    public StackResult Query(StackQuery query) => throw new NotImplementedException();
+    public StackResult Query(StackQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!_stacks.TryGetValue(query.StackId, out var top)) return NotFound;
+        return query switch
+        {
+            StackExists => Ok,
+            SizeOfStack => new StackResult(StackOutcome.Ok, Size: top.Count),
+            TopOfStack when top.IsEmpty => EmptyResult,
+            TopOfStack => new StackResult(StackOutcome.Ok, top.Value),
+            _ => throw new ArgumentException($"Unknown stack query type {query.GetType().Name}.", nameof(query)),
+        };
+    }
 
-    /// <summary>The last log index this state includes.</summary>
-    public long AppliedIndex => throw new NotImplementedException();
+    private (ImmutableDictionary<string, StackNode> Stacks, ulong Digest, StackResult Result) Execute(StackCommand command)
+    {
+        var id = command.StackId;
+        var exists = _stacks.TryGetValue(id, out var top);
+        switch (command)
+        {
+            case CreateStack when exists:
+                return (_stacks, Digest, AlreadyExists);
+            case CreateStack:
+                return (_stacks.Add(id, StackNode.Bottom), Digest + Contribution(id, StackNode.Bottom), Created);
+            case DeleteStack when exists:
+                return (_stacks.Remove(id), Digest - Contribution(id, top!), Ok);
+            case PushValue push when exists:
+            {
+                var pushed = top!.Push(push.Value);
+                return Replace(id, top, pushed, new StackResult(StackOutcome.Ok, Size: pushed.Count));
+            }
+            case PopValue when exists && top!.IsEmpty:
+                return (_stacks, Digest, EmptyResult);
+            case PopValue when exists:
+                return Replace(id, top!, top!.Below!, new StackResult(StackOutcome.Ok, top!.Value));
+            case DeleteStack or PushValue or PopValue:
+                return (_stacks, Digest, NotFound);
+            default:
+                // Unreachable for decoded commands: the codec only produces the four types above.
+                throw new ArgumentException($"Unknown stack command type {command.GetType().Name}.", nameof(command));
+        }
+    }
 
-    /// <summary>Order-sensitive hash of every stack's contents; equal on nodes at equal applied index. O(1).</summary>
-    public ulong Digest => throw new NotImplementedException();
+    private (ImmutableDictionary<string, StackNode>, ulong, StackResult) Replace(
+        string id, StackNode before, StackNode after, StackResult result)
+    {
+        var idHash = StackHashing.Hash(id);
+        var digest = Digest
+                     - StackHashing.StackContribution(idHash, before.ChainHash, before.Count)
+                     + StackHashing.StackContribution(idHash, after.ChainHash, after.Count);
+        return (_stacks.SetItem(id, after), digest, result);
+    }
+
+    private static ulong Contribution(string id, StackNode top) =>
+        StackHashing.StackContribution(StackHashing.Hash(id), top.ChainHash, top.Count);
+
+    private void EnsureAfterApplied(long index)
+    {
+        if (index <= AppliedIndex)
+            throw new InvalidOperationException(
+                $"Log index {index} applied out of order: this state already includes index {AppliedIndex}. " +
+                "Apply and Skip must be called with strictly increasing indices.");
+    }
+
+    private static readonly StackResult Ok = new(StackOutcome.Ok);
+    private static readonly StackResult Created = new(StackOutcome.Created);
+    private static readonly StackResult AlreadyExists = new(StackOutcome.AlreadyExists);
+    private static readonly StackResult NotFound = new(StackOutcome.NotFound);
+    private static readonly StackResult EmptyResult = new(StackOutcome.Empty);
 }
 
 /// <summary>How long the request-key table remembers a key, counted in log entries (never a local clock).</summary>

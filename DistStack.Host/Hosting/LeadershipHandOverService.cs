@@ -17,7 +17,8 @@ public sealed class LeadershipHandOverService(
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            var result = await gateway.BeginShutdownAsync(options.HandOverTimeout, cancellationToken);
+            // The RaftNode bounds the hand-over itself; a little extra here lets its own answer arrive.
+            var result = await gateway.BeginShutdownAsync(options.HandOverTimeout + TimeSpan.FromMilliseconds(500), cancellationToken);
             var elapsed = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (!result.WasLeader)
                 log.LogInformation("Node {NodeId} was not the leader; nothing to hand over", options.NodeId);

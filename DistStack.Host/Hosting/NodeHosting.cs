@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Akka.Hosting;
+using DistStack.Actors.Hosting;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Gateway;
 
@@ -8,7 +9,7 @@ namespace DistStack.Host.Hosting;
 /// <summary>Wires one DistStack node into a WebApplication: Kestrel, logging, the ActorSystem, shutdown.</summary>
 public static class NodeHosting
 {
-    public const string ActorSystemName = "diststack";
+    public const string ActorSystemName = NodeConfig.ActorSystemName;
 
     /// <summary>Kestrel drain + hand-over + ActorSystem stop must fit well inside Docker's 10 s grace period.</summary>
     public static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(8);
@@ -33,7 +34,7 @@ public static class NodeHosting
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """);
 
-    public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options)
+    public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)
     {
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(options.HttpPort));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownBudget);
@@ -47,8 +48,11 @@ public static class NodeHosting
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
-        var gatewaySettings = new GatewaySettings(options.RequestTimeout);
+        // The RaftNode answers every request within its own request timeout (the same value); the gateway's Ask
+        // allows a little more, so the node's own answer (with its reason) normally arrives first.
+        var gatewaySettings = new GatewaySettings(options.RequestTimeout + TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gatewaySettings);
         builder.Services.AddSingleton<GatewayClient>();
         builder.Services.AddHostedService<LeadershipHandOverService>();
@@ -57,10 +61,11 @@ public static class NodeHosting
         builder.Services.AddAkka(ActorSystemName, (akka, _) =>
         {
             akka.AddHocon(ShutdownDefaults, HoconAddMode.Append);
-            akka.AddHocon(RaftNodeHosting.AkkaConfig(options), HoconAddMode.Prepend);
+            akka.AddHocon(RaftNodeHosting.AkkaConfig(settings), HoconAddMode.Prepend);
             akka.AddHocon(HostOverrides, HoconAddMode.Prepend);
             if (options.ConfigFile is { } userFile)
                 akka.AddHocon(HostConfigFiles.UserConfig(userFile), HoconAddMode.Prepend);
+            akka.AddSetup(RaftNodeHosting.PersistenceSetup(settings));
 
             akka.ConfigureLoggers(loggers =>
             {
@@ -71,7 +76,7 @@ public static class NodeHosting
 
             akka.WithActors((system, registry) =>
             {
-                var raftNode = RaftNodeHosting.Start(system, options);
+                var raftNode = RaftNodeHosting.Start(system, settings);
                 registry.Register<RaftNodeActor>(raftNode);
                 registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
             });

@@ -1,6 +1,8 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Hosting;
+using DistStack.Actors.Persistence;
 using DistStack.Host.CommandLine;
 
 namespace DistStack.Host.Hosting;
@@ -8,28 +10,54 @@ namespace DistStack.Host.Hosting;
 /// <summary>Registry key of the local RaftNode actor (IRequiredActor&lt;RaftNodeActor&gt;).</summary>
 public sealed class RaftNodeActor;
 
-/// <summary>
-/// Where the host meets DistStack.Actors: the node's Akka config and its RaftNode actor.
-/// PLACEHOLDER until branch `actors` lands RaftNodeSettings/NodeConfig/RaftNode: no remoting, and a stand-in
-/// that refuses every request with 503, so the HTTP surface runs but nothing is ever stored.
-/// </summary>
+/// <summary>Where the host meets DistStack.Actors: the node's settings, its Akka config and its RaftNode actor.</summary>
 public static class RaftNodeHosting
 {
-    public static Config AkkaConfig(NodeOptions options) => Config.Empty;
-
-    public static IActorRef Start(ActorSystem system, NodeOptions options) =>
-        system.ActorOf(Props.Create(() => new RaftNodeMissing(options.NodeId)), "raft-node");
-
-    private sealed class RaftNodeMissing : ReceiveActor
+    /// <summary>
+    /// The RaftNode's settings: our options written over the user's --config file (which may tune any diststack.*
+    /// setting, e.g. diststack.raft.election-ticks) over DistStack.Actors' defaults, then reconciled with the data
+    /// directory (created on first start). Throws <see cref="NodeSettingsException"/> with a message for the user.
+    /// </summary>
+    public static RaftNodeSettings LoadSettings(NodeOptions options)
     {
-        public RaftNodeMissing(int nodeId)
+        var fromOptions = ConfigurationFactory.ParseString($$"""
+            diststack {
+              node-id = {{options.NodeId}}
+              cluster = [{{string.Join(", ", options.Cluster.Select(u => Quote($"{u.Host}:{u.Port}")))}}]
+              data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
+              clients.request-timeout = {{Milliseconds(options.RequestTimeout)}}
+              clients.hand-over-timeout = {{Milliseconds(options.HandOverTimeout)}}
+            }
+            """);
+        var config = options.ConfigFile is { } file ? fromOptions.WithFallback(HostConfigFiles.UserConfig(file)) : fromOptions;
+        try
         {
-            const string reason = "this build has no Raft node yet";
-            Receive<ExecuteCommand>(_ => Sender.Tell(new NotStarted(reason)));
-            Receive<ExecuteQuery>(_ => Sender.Tell(new NotStarted(reason)));
-            Receive<HandOverLeadership>(_ => Sender.Tell(new LeadershipHandedOver(false, null)));
-            Receive<GetNodeStatus>(_ => Sender.Tell(new NodeStatus(nodeId, "none", Actors.Raft.RaftRole.Follower, 0, null,
-                0, 0, 0, 0, "0", [])));
+            return RaftNodeSettings.Load(config);
+        }
+        catch (DataDirectoryMismatchException e)
+        {
+            throw new NodeSettingsException($"the data directory {Path.GetFullPath(options.DataDir)} belongs to another node or cluster: {e.Message}", e);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or ConfigurationException or IOException or UnauthorizedAccessException)
+        {
+            throw new NodeSettingsException(e.Message, e);
         }
     }
+
+    /// <summary>The node's complete Akka config (remoting, cluster, persistence, serializers) from DistStack.Actors.</summary>
+    public static Config AkkaConfig(RaftNodeSettings settings) => NodeConfig.Build(settings);
+
+    /// <summary>What the SQL journal and snapshot store need besides HOCON (their connection setup).</summary>
+    public static Akka.Actor.Setup.Setup PersistenceSetup(RaftNodeSettings settings) =>
+        PersistencePlugins.Setup(settings).DataOptionsSetup;
+
+    /// <summary>Starts the supervised RaftNode at /user/raft-node, the path its peers address.</summary>
+    public static IActorRef Start(ActorSystem system, RaftNodeSettings settings) => DistStackNode.Start(system, settings);
+
+    private static string Milliseconds(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
+
+/// <summary>The node cannot start with these settings; the message says why.</summary>
+public sealed class NodeSettingsException(string message, Exception inner) : Exception(message, inner);

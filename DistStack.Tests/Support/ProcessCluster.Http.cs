@@ -7,8 +7,11 @@ using DistStack.Host.Http;
 namespace DistStack.Tests.Support;
 
 /// <summary>An HTTP answer as the tests see it: status code and body (Text is the body without its final "\n").</summary>
-public sealed record HttpAnswer(int Status, string Body, TimeSpan Elapsed, HttpResponseHeaders? Headers = null)
+public sealed record HttpAnswer(int Status, string Body, TimeSpan Elapsed, IReadOnlyDictionary<string, string>? Headers = null)
 {
+    /// <summary>A response or content header (values joined with ", "), or null.</summary>
+    public string? Header(string name) => Headers is not null && Headers.TryGetValue(name, out var value) ? value : null;
+
     public string Text => Body.EndsWith('\n') ? Body[..^1] : Body;
 
     /// <summary>A definite answer (2xx or 4xx): the request took effect or was rejected; retrying elsewhere is pointless.</summary>
@@ -21,13 +24,18 @@ public sealed partial class ProcessCluster
 {
     /// <summary>POST <paramref name="body"/> (UTF-8) to one node. Null when the node cannot be reached or times out.</summary>
     public Task<HttpAnswer?> PostAsync(NodeProcess node, string path, string body, string? idempotencyKey = null,
-        CancellationToken cancellationToken = default) =>
-        SendAsync(node, HttpMethod.Post, path, Encoding.UTF8.GetBytes(body), idempotencyKey, cancellationToken);
+        CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
+        SendAsync(node, HttpMethod.Post, path, Encoding.UTF8.GetBytes(body), idempotencyKey, cancellationToken, timeout);
 
-    /// <summary>Any method, raw body bytes. Null when the node cannot be reached or times out.</summary>
+    /// <summary>
+    /// Any method, raw body bytes. Null when the node cannot be reached or does not answer within
+    /// <paramref name="timeout"/> (default: the client's 15 s).
+    /// </summary>
     public async Task<HttpAnswer?> SendAsync(NodeProcess node, HttpMethod method, string path, byte[]? body = null,
-        string? idempotencyKey = null, CancellationToken cancellationToken = default)
+        string? idempotencyKey = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
     {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit) attempt.CancelAfter(limit);
         using var request = new HttpRequestMessage(method, new Uri(node.HttpUrl, path));
         if (body is not null)
         {
@@ -39,11 +47,13 @@ public sealed partial class ProcessCluster
         var started = Stopwatch.StartNew();
         try
         {
-            using var response = await Http.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new HttpAnswer((int)response.StatusCode, text, started.Elapsed, response.Headers);
+            using var response = await Http.SendAsync(request, attempt.Token);
+            var text = await response.Content.ReadAsStringAsync(attempt.Token);
+            var headers = response.Headers.Concat(response.Content.Headers)
+                .ToDictionary(h => h.Key, h => string.Join(", ", h.Value), StringComparer.OrdinalIgnoreCase);
+            return new HttpAnswer((int)response.StatusCode, text, started.Elapsed, headers);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }
@@ -61,7 +71,7 @@ public sealed partial class ProcessCluster
             var json = await response.Content.ReadAsStringAsync(timeout.Token);
             return JsonSerializer.Deserialize(json, HostJsonContext.Default.ClusterStatusDocument);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }
@@ -78,10 +88,13 @@ public sealed partial class ProcessCluster
 
     /// <summary>
     /// Sends until a definite answer (2xx/4xx), trying serving nodes in turn (<paramref name="preferred"/> first) and
-    /// always with the same Idempotency-Key, so a retry after 503/504/no answer cannot apply twice.
+    /// always with the same Idempotency-Key, so a retry after 503/504/no answer cannot apply twice. Like a careful
+    /// client, it gives up on one attempt after <paramref name="attemptTimeout"/> (default: the server's own 5 s
+    /// request timeout) and retries elsewhere.
     /// </summary>
     public async Task<(HttpAnswer Answer, NodeProcess Node)> PostUntilDefiniteAsync(string path, string body,
-        string idempotencyKey, TimeSpan timeout, NodeProcess? preferred = null, CancellationToken cancellationToken = default)
+        string idempotencyKey, TimeSpan timeout, NodeProcess? preferred = null, CancellationToken cancellationToken = default,
+        TimeSpan? attemptTimeout = null)
     {
         var deadline = Stopwatch.StartNew();
         HttpAnswer? last = null;
@@ -92,7 +105,7 @@ public sealed partial class ProcessCluster
             foreach (var node in order)
             {
                 attempts++;
-                var answer = await PostAsync(node, path, body, idempotencyKey, cancellationToken);
+                var answer = await PostAsync(node, path, body, idempotencyKey, cancellationToken, attemptTimeout);
                 if (answer is { IsDefinite: true }) return (answer, node);
                 last = answer ?? last;
                 if (deadline.Elapsed >= timeout) break;

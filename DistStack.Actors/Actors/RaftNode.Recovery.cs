@@ -1,0 +1,111 @@
+using Akka.Event;
+using Akka.Actor;
+using Akka.Persistence;
+using DistStack.Actors.Hosting;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Actors.Actors;
+
+// Recovery: rebuild what the journal holds (PersistedRaftState) from the latest DurableSnapshot plus the events
+// after it, check that it is this node's and this cluster's, then start the core from it. An empty journal is
+// bootstrapped first: NodeBootstrapped and RaftBootstrap.Initial's entries are persisted before the node takes
+// part, so a founder never votes or acknowledges anything it could forget.
+public sealed partial class RaftNode
+{
+    /// <summary>Set when the journal belongs to another node or cluster: the node then refuses all work.</summary>
+    private string? _refusal;
+
+    private void SetUpRecovery()
+    {
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is DurableSnapshot snapshot) _persisted.Restore(snapshot);
+            else _log.Warning("Ignored a snapshot of unexpected type {0}", offer.Snapshot?.GetType().Name);
+        });
+        Recover<NodeBootstrapped>(e => _persisted.Apply(e));
+        Recover<HardStateRecorded>(e => _persisted.Apply(e));
+        Recover<LogTruncated>(e => _persisted.Apply(e));
+        Recover<EntryAppended>(e => _persisted.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+    }
+
+    private void OnRecovered()
+    {
+        if (_persisted.IsEmpty)
+        {
+            Bootstrap();
+            return;
+        }
+
+        var mismatch = IdentityMismatch();
+        if (mismatch is not null)
+        {
+            Refuse(mismatch);
+            return;
+        }
+
+        _log.Info("Node {0} recovered: term {1}, vote {2}, snapshot at {3}, log up to {4}",
+            _settings.NodeId, _persisted.HardState.Term, _persisted.HardState.VotedFor,
+            _persisted.SnapshotIndex, _persisted.LastIndex);
+        StartCore();
+    }
+
+    private void Bootstrap()
+    {
+        var configuration = _settings.InitialConfiguration;
+        var initial = RaftBootstrap.Initial(configuration);
+        var events = new List<object> { new NodeBootstrapped(_settings.ClusterId, _settings.NodeId, configuration) };
+        if (initial.HardState != HardState.Empty)
+            events.Add(new HardStateRecorded(initial.HardState.Term, initial.HardState.VotedFor));
+        events.AddRange(initial.Entries.Select(e => new EntryAppended(e)));
+
+        _log.Info("Bootstrapping node {0} of cluster {1} with members [{2}]",
+            _settings.NodeId, ClusterIdentity.Format(_settings.ClusterId), string.Join(", ", _settings.Members));
+        var remaining = events.Count;
+        _journalWrites++;
+        PersistAll(events, e =>
+        {
+            _eventsWritten++;
+            _persisted.Apply(e);
+            if (--remaining == 0) StartCore();
+        });
+    }
+
+    private string? IdentityMismatch()
+    {
+        var identity = _persisted.Identity;
+        if (identity is null)
+            return "the journal holds Raft state but no node identity; refusing to guess whose data it is";
+        if (identity.ClusterId != _settings.ClusterId || identity.NodeId != _settings.NodeId)
+            return $"the journal belongs to node {identity.NodeId} of cluster {ClusterIdentity.Format(identity.ClusterId)}, " +
+                   $"but this is node {_settings.NodeId} of cluster {ClusterIdentity.Format(_settings.ClusterId)}";
+        return null;
+    }
+
+    private void Refuse(string reason)
+    {
+        _refusal = $"Node {_settings.NodeId} refuses to start: {reason}.";
+        _log.Error(_refusal);
+        Become(() =>
+        {
+            Command<ExecuteCommand>(_ => Sender.Tell(new NotStarted(_refusal)));
+            Command<ForwardedCommand>(_ => Sender.Tell(new NotStarted(_refusal)));
+            Command<ExecuteQuery>(_ => Sender.Tell(new NotStarted(_refusal)));
+            Command<HandOverLeadership>(_ => Sender.Tell(new LeadershipHandedOver(false, null)));
+            CommandAny(_ => { });
+        });
+    }
+
+    private void StartCore()
+    {
+        _core = new RaftCore(_settings.ToRaftOptions(), new SeededRandomSource(Random.Shared.Next()), _persisted.ToDurableState());
+        if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
+        _peers = ResolvePeers();
+        Timers.StartPeriodicTimer(TickTimerKey, RaftTick.Instance, _settings.TickInterval);
+        ScheduleFlush();
+    }
+
+    /// <summary>The status code when nothing is running yet (recovering) or the node refused to start.</summary>
+    private NotStarted NotRunning() => new(_refusal ?? "node starting (recovering its journal)");
+}

@@ -1,0 +1,141 @@
+using Akka.Event;
+using Akka.Actor;
+using Akka.Persistence;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Actors.Actors;
+
+// Snapshots, two kinds, both saved as a DurableSnapshot (Raft snapshot + hard state + log tail after it, i.e.
+// everything the journal held up to the snapshot's sequence number):
+//  - compaction: the StackRegistry serialized its state as of an applied index (off its thread); we save it,
+//    and only once SaveSnapshotSuccess says it is durable do we compact the core's log and delete the journal
+//    events and older snapshots it covers;
+//  - installation: the leader sent a snapshot (Ready.Snapshot); it must be durable before the Ready's
+//    MessagesAfterDurable (the InstallSnapshot acknowledgement) leave, exactly like log entries.
+// Each save first persists the current hard state, so every snapshot gets a sequence number of its own.
+// While a save is in flight no Ready is taken (_durableWriteInFlight): the core keeps accepting inputs.
+public sealed partial class RaftNode
+{
+    private abstract record SnapshotSave(DurableSnapshot Durable);
+
+    private sealed record InstallSave(Ready Ready, DurableSnapshot Durable) : SnapshotSave(Durable);
+
+    private sealed record CompactionSave(SnapshotData Data, DurableSnapshot Durable) : SnapshotSave(Durable);
+
+    private SnapshotSave? _snapshotSave;
+    private RegistrySnapshotTaken? _deferredCompaction;
+    private long _snapshotsSaved;
+
+    private void InstallSnapshot(Ready ready)
+    {
+        var snapshot = ready.Snapshot!;
+        var hard = ready.HardState ?? _persisted.HardState;
+        var tail = ready.Entries.Where(e => e.Index > snapshot.Metadata.LastIncludedIndex).ToList();
+        _log.Info("Installing the leader's snapshot at index {0} (term {1})",
+            snapshot.Metadata.LastIncludedIndex, snapshot.Metadata.LastIncludedTerm);
+        SaveDurableSnapshot(hard, () =>
+            new InstallSave(ready, new DurableSnapshot(_settings.ClusterId, _settings.NodeId, hard, snapshot, tail)));
+    }
+
+    private void OnRegistrySnapshot(RegistrySnapshotTaken taken)
+    {
+        if (_core is null || _durableWriteInFlight)
+        {
+            _deferredCompaction = taken; // taken again once the write in flight completes (TryDeferredCompaction)
+            return;
+        }
+        var index = taken.AppliedIndex;
+        if (index <= _persisted.SnapshotIndex || _persisted.TermAt(index) is not { } term)
+        {
+            _registry.Tell(new SnapshotCompleted(index, Saved: false));
+            return;
+        }
+        var data = new SnapshotData(new Raft.SnapshotMetadata(index, term, _persisted.ConfigurationAt(index)), taken.Data);
+        SaveDurableSnapshot(_persisted.HardState, () => new CompactionSave(data, _persisted.ToDurableSnapshot(data)));
+    }
+
+    private void SaveDurableSnapshot(HardState hard, Func<SnapshotSave> save)
+    {
+        _durableWriteInFlight = true;
+        _journalWrites++;
+        Persist(new HardStateRecorded(hard.Term, hard.VotedFor), e =>
+        {
+            _eventsWritten++;
+            _persisted.Apply(e);
+            _snapshotSave = save();
+            SaveSnapshot(_snapshotSave.Durable);
+        });
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess success)
+    {
+        var save = _snapshotSave;
+        _snapshotSave = null;
+        _snapshotsSaved++;
+        var sequenceNr = success.Metadata.SequenceNr;
+        switch (save)
+        {
+            case InstallSave install:
+                _persisted.Restore(install.Durable);
+                var index = install.Durable.Snapshot.Metadata.LastIncludedIndex;
+                // Proposals at or below the snapshot can no longer be matched to an entry: we cannot tell.
+                foreach (var stale in _proposals.Where(p => p.Key <= index).ToList())
+                {
+                    _proposals.Remove(stale.Key);
+                    stale.Value.ReplyTo.Tell(new OutcomeUnknown("superseded by the leader's snapshot"));
+                }
+                _registry.Tell(new RestoreSnapshot(install.Durable.Snapshot));
+                _durableWriteInFlight = false;
+                CompleteReady(install.Ready);
+                break;
+            case CompactionSave compaction:
+                _persisted.CompactTo(compaction.Durable);
+                Core.Compact(compaction.Data);
+                _registry.Tell(new SnapshotCompleted(compaction.Data.Metadata.LastIncludedIndex, Saved: true));
+                _durableWriteInFlight = false;
+                _log.Info("Snapshot at index {0} saved; log and journal compacted up to it",
+                    compaction.Data.Metadata.LastIncludedIndex);
+                break;
+            default:
+                return;
+        }
+
+        // Everything up to this sequence number is inside the snapshot now.
+        DeleteMessages(sequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
+        TryDeferredCompaction();
+        ProcessReady();
+    }
+
+    private void OnSnapshotFailed(SaveSnapshotFailure failure)
+    {
+        var save = _snapshotSave;
+        _snapshotSave = null;
+        switch (save)
+        {
+            case InstallSave:
+                // The leader's snapshot is not durable, so it must not be acknowledged: restart and recover.
+                _log.Error(failure.Cause, "Saving the leader's snapshot failed; answering waiting clients and restarting");
+                FailAllWaiters("snapshot write failed; the node is restarting");
+                Context.Stop(Self);
+                return;
+            case CompactionSave compaction:
+                _log.Warning("Saving the snapshot at index {0} failed ({1}); the log stays uncompacted for now",
+                    compaction.Data.Metadata.LastIncludedIndex, failure.Cause.Message);
+                _registry.Tell(new SnapshotCompleted(compaction.Data.Metadata.LastIncludedIndex, Saved: false));
+                _durableWriteInFlight = false;
+                TryDeferredCompaction();
+                ProcessReady();
+                return;
+        }
+    }
+
+    private void TryDeferredCompaction()
+    {
+        if (_deferredCompaction is null || _durableWriteInFlight) return;
+        var taken = _deferredCompaction;
+        _deferredCompaction = null;
+        OnRegistrySnapshot(taken);
+    }
+}

@@ -1,0 +1,139 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using Akka.Persistence;
+using DistStack.Actors.Hosting;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Actors.Actors;
+
+/// <summary>
+/// One per process, at /user/raft-node: runs this node's <see cref="RaftCore"/> over Akka.Remote and makes its
+/// state durable in the Akka.Persistence journal. The core decides; this actor only carries out the effects in
+/// the order Raft requires (see RaftNode.Effects.cs). Partial files by concern: Recovery, Effects (the Ready
+/// loop), Clients, Snapshots, Status, Peers.
+/// </summary>
+public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
+{
+    /// <summary>Where peers find each other: akka.tcp://diststack@host:port/user/raft-node.</summary>
+    public const string ActorName = "raft-node";
+
+    private const string TickTimerKey = "raft-tick";
+
+    private readonly RaftNodeSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PersistedRaftState _persisted = new();
+    private readonly IReadOnlyDictionary<int, IActorRef>? _peerOverrides;
+    private RaftCore? _core;
+    private IActorRef _registry = ActorRefs.Nobody;
+
+    public RaftNode(RaftNodeSettings settings, IReadOnlyDictionary<int, IActorRef>? peerOverrides = null)
+    {
+        _settings = settings;
+        _peerOverrides = peerOverrides;
+        if (!string.IsNullOrEmpty(settings.JournalPluginId)) JournalPluginId = settings.JournalPluginId;
+        if (!string.IsNullOrEmpty(settings.SnapshotPluginId)) SnapshotPluginId = settings.SnapshotPluginId;
+
+        SetUpRecovery();
+        SetUpCommands();
+    }
+
+    public override string PersistenceId => $"raft-node-{_settings.NodeId}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private RaftCore Core => _core ?? throw new InvalidOperationException("The Raft core is not running yet.");
+
+    /// <summary>The bare persistent actor. Production code starts it supervised (<see cref="SupervisedProps"/>, Hosting.DistStackNode.Start).</summary>
+    public static Props Props(RaftNodeSettings settings) =>
+        Akka.Actor.Props.Create(() => new RaftNode(settings, null));
+
+    /// <summary>Tests: peers are these refs (e.g. probes) instead of remote selections.</summary>
+    internal static Props Props(RaftNodeSettings settings, IReadOnlyDictionary<int, IActorRef> peers) =>
+        Akka.Actor.Props.Create(() => new RaftNode(settings, peers));
+
+    /// <summary>
+    /// RaftNode under a backoff supervisor. A failed journal write stops the persistent actor (after it answered
+    /// every waiting client); the supervisor starts it again after 0.5–10 s with jitter, and it recovers from the
+    /// journal. The supervisor forwards every message (keeping the sender) to the running RaftNode.
+    /// </summary>
+    public static Props SupervisedProps(RaftNodeSettings settings) =>
+        BackoffSupervisor.Props(
+            Backoff.OnStop(
+                    Props(settings),
+                    childName: "node",
+                    minBackoff: TimeSpan.FromMilliseconds(500),
+                    maxBackoff: TimeSpan.FromSeconds(10),
+                    randomFactor: 0.2,
+                    maxNrOfRetries: -1)
+                .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop)));
+
+    protected override void PreStart()
+    {
+        _registry = Context.ActorOf(
+            StackRegistry.Props(new StackStateOptions(), _settings.SnapshotEveryEntries), "stacks");
+        base.PreStart();
+    }
+
+    private void SetUpCommands()
+    {
+        Command<RaftMessage>(OnPeerMessage);
+        Command<RaftTick>(_ => OnTick());
+        Command<FlushReady>(_ =>
+        {
+            _flushScheduled = false;
+            ProcessReady();
+        });
+        Command<LeaderKnown>(_ =>
+        {
+            RetryAwaitingLeader();
+            ScheduleFlush();
+        });
+        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
+        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true));
+        Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
+        Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
+        Command<HandOverLeadership>(_ => OnHandOver(Sender));
+        Command<GetJournalStats>(_ => Sender.Tell(new JournalStats(_journalWrites, _eventsWritten, _snapshotsSaved)));
+        Command<RegistryApplied>(applied => _applied = applied);
+        Command<RegistrySnapshotTaken>(OnRegistrySnapshot);
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<SaveSnapshotFailure>(OnSnapshotFailed);
+        Command<DeleteMessagesSuccess>(d => _log.Debug("Journal compacted up to sequence number {0}", d.ToSequenceNr));
+        Command<DeleteMessagesFailure>(d => _log.Warning("Deleting journal events up to {0} failed: {1}", d.ToSequenceNr, d.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(d => _log.Warning("Deleting old snapshots failed: {0}", d.Cause.Message));
+    }
+
+    /// <summary>Feed a peer's message to the core. Messages for another node or from an unknown peer are dropped.</summary>
+    private void OnPeerMessage(RaftMessage message)
+    {
+        if (_core is null) return;
+        if (message.To != _settings.NodeId || !IsPeer(message.From))
+        {
+            _log.Debug("Dropped {0} from {1} to {2}: not for this node or from an unknown peer",
+                message.GetType().Name, message.From, message.To);
+            return;
+        }
+        Core.Step(message);
+        ScheduleFlush();
+    }
+
+    private void OnTick()
+    {
+        if (_core is null) return;
+        _ticks++;
+        Core.Tick();
+        ExpireWaiters();
+        RetryAwaitingLeader();
+        ScheduleFlush();
+    }
+
+    /// <summary>Raft's clock for this actor: deadlines are counted in ticks, like the core's timeouts.</summary>
+    private long _ticks;
+
+    private long TicksFor(TimeSpan span) =>
+        Math.Max(1, (long)Math.Ceiling(span.TotalMilliseconds / _settings.TickInterval.TotalMilliseconds));
+}

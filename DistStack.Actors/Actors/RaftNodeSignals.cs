@@ -1,0 +1,33 @@
+namespace DistStack.Actors.Actors;
+
+// RaftNode's messages to itself and test-only probes. Local only, never on the wire.
+
+/// <summary>The periodic timer: one Raft tick.</summary>
+internal sealed record RaftTick
+{
+    public static readonly RaftTick Instance = new();
+}
+
+/// <summary>
+/// Sent to self after inputs reach the core, so that every input already in the mailbox is fed in before the
+/// next Ready is taken: one Ready (one PersistAll, one fsync) then carries all of them (group commit).
+/// </summary>
+internal sealed record FlushReady
+{
+    public static readonly FlushReady Instance = new();
+}
+
+/// <summary>A leader became known: retry the requests that were waiting for one.</summary>
+internal sealed record LeaderKnown
+{
+    public static readonly LeaderKnown Instance = new();
+}
+
+/// <summary>Test and diagnostics probe. Reply: <see cref="JournalStats"/>.</summary>
+public sealed record GetJournalStats
+{
+    public static readonly GetJournalStats Instance = new();
+}
+
+/// <summary>Journal writes (PersistAll calls) and events written since this incarnation started.</summary>
+public sealed record JournalStats(long Writes, long Events, long SnapshotsSaved);

@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Event;
+using DistStack.Actors.Raft;
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Actors.Actors;
+
+/// <summary>
+/// The replicated state machine of one node: applies committed entries to the immutable <see cref="StackState"/>
+/// in log order, answers the clients that proposed them, serves linearizable reads once applied far enough, and
+/// every N applied entries hands a snapshot (serialized off the actor thread) to its parent RaftNode.
+/// Child of RaftNode: it restarts with it and is rebuilt from the snapshot and the re-delivered committed entries.
+/// </summary>
+public sealed class StackRegistry : ReceiveActor
+{
+    private readonly StackStateOptions _options;
+    private readonly long _snapshotEvery;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PriorityQueue<ServeRead, long> _reads = new();
+    private StackState _state;
+    private long _lastSnapshotIndex;
+    private bool _snapshotInProgress;
+
+    public StackRegistry(StackStateOptions options, long snapshotEvery)
+    {
+        _options = options;
+        _snapshotEvery = snapshotEvery;
+        _state = StackState.Empty(options);
+
+        Receive<ApplyCommitted>(Apply);
+        Receive<RestoreSnapshot>(Restore);
+        Receive<ServeRead>(read =>
+        {
+            _reads.Enqueue(read, read.ReadIndex);
+            ServeReads();
+        });
+        Receive<SnapshotSerialized>(serialized => Context.Parent.Tell(new RegistrySnapshotTaken(serialized.Index, serialized.Data)));
+        Receive<SnapshotSerializationFailed>(failed =>
+        {
+            _log.Error(failed.Cause, "Serializing the snapshot of index {0} failed; will retry later", failed.Index);
+            _snapshotInProgress = false;
+        });
+        Receive<SnapshotCompleted>(completed =>
+        {
+            _snapshotInProgress = false;
+            if (completed.Saved) _lastSnapshotIndex = Math.Max(_lastSnapshotIndex, completed.Index);
+        });
+    }
+
+    public static Props Props(StackStateOptions options, long snapshotEvery) =>
+        Akka.Actor.Props.Create(() => new StackRegistry(options, snapshotEvery));
+
+    private void Apply(ApplyCommitted batch)
+    {
+        var state = _state;
+        foreach (var entry in batch.Entries)
+        {
+            // Already included (replayed after a restore): applying twice would break determinism.
+            if (entry.Index <= state.AppliedIndex) continue;
+            if (entry.Index != state.AppliedIndex + 1)
+                throw new InvalidOperationException($"Committed entry {entry.Index} arrived after applied index {state.AppliedIndex}.");
+
+            batch.Waiters.TryGetValue(entry.Index, out var waiter);
+            if (entry.Kind != EntryKind.Command)
+            {
+                state = state.Skip(entry.Index);
+                continue;
+            }
+
+            StackCommand command;
+            try
+            {
+                command = StackCommandCodec.Decode(entry.Data);
+            }
+            catch (Exception e)
+            {
+                // Every node decodes the same bytes the same way, so skipping keeps the replicas identical.
+                _log.Error(e, "Committed entry {0} is not a decodable command; skipped", entry.Index);
+                state = state.Skip(entry.Index);
+                waiter?.Tell(new OutcomeUnknown("the command could not be decoded"));
+                continue;
+            }
+
+            (state, var result) = state.Apply(entry.Index, command);
+            waiter?.Tell(new Completed(result));
+        }
+
+        _state = state;
+        ServeReads();
+        Context.Parent.Tell(new RegistryApplied(state.AppliedIndex, state.Digest));
+        MaybeSnapshot();
+    }
+
+    private void Restore(RestoreSnapshot restore)
+    {
+        _state = StackSnapshotCodec.Read(restore.Snapshot.Data, _options);
+        _lastSnapshotIndex = restore.Snapshot.Metadata.LastIncludedIndex;
+        _log.Info("Restored stacks from the snapshot at index {0}", _lastSnapshotIndex);
+        ServeReads();
+        Context.Parent.Tell(new RegistryApplied(_state.AppliedIndex, _state.Digest));
+    }
+
+    private void ServeReads()
+    {
+        while (_reads.TryPeek(out var read, out var readIndex) && readIndex <= _state.AppliedIndex)
+        {
+            _reads.Dequeue();
+            read.ReplyTo.Tell(new Completed(_state.Query(read.Query)));
+        }
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_snapshotInProgress || _state.AppliedIndex - _lastSnapshotIndex < _snapshotEvery) return;
+        _snapshotInProgress = true;
+        // The state is immutable: this reference IS the snapshot, serialized on the thread pool while we go on applying.
+        var state = _state;
+        var index = state.AppliedIndex;
+        Task.Run(() => StackSnapshotCodec.Write(state)).PipeTo(
+            Self,
+            success: data => new SnapshotSerialized(index, data),
+            failure: e => new SnapshotSerializationFailed(index, e));
+    }
+
+    protected override void PostStop()
+    {
+        // A read never changed anything: whoever waits may simply retry.
+        while (_reads.TryDequeue(out var read, out _))
+            read.ReplyTo.Tell(new NotStarted("node restarting; read not served"));
+        base.PostStop();
+    }
+
+    private sealed record SnapshotSerialized(long Index, byte[] Data);
+
+    private sealed record SnapshotSerializationFailed(long Index, Exception Cause);
+}

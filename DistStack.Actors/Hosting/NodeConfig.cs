@@ -1,0 +1,102 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using DistStack.Actors.Persistence;
+
+namespace DistStack.Actors.Hosting;
+
+/// <summary>
+/// Builds a node's complete Akka configuration from its <see cref="RaftNodeSettings"/>: remoting, cluster (for
+/// discovery and display only), persistence plugins under the data directory, DistStack's serializer and logging.
+/// The Host and the in-process tests both start nodes through here, so they run the same configuration.
+/// </summary>
+public static class NodeConfig
+{
+    /// <summary>Every node's ActorSystem has this name: peers address each other as akka.tcp://diststack@host:port.</summary>
+    public const string ActorSystemName = "diststack";
+
+    /// <summary>
+    /// The node's config. <paramref name="transportAdapters"/> (e.g. ["trttl", "gremlin"] for fault injection
+    /// in tests) change the address scheme, so the seed nodes are built with the same list.
+    /// </summary>
+    public static Config Build(RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null)
+    {
+        settings.Validate();
+        var adapters = transportAdapters ?? [];
+        var protocol = ProtocolFor(adapters);
+        var self = settings.Self;
+        var seeds = string.Join(", ", settings.Members.Select(m => Quote($"{protocol}://{ActorSystemName}@{m.Host}:{m.Port}")));
+        var frame = settings.MaxFrameSize;
+
+        var node = ConfigurationFactory.ParseString($$"""
+            akka {
+              loglevel = {{Quote(settings.LogLevel)}}
+              stdout-loglevel = {{Quote(settings.LogLevel)}}
+              actor.provider = cluster
+              remote {
+                dot-netty.tcp {
+                  hostname = {{Quote(settings.BindHostname ?? self.Host)}}
+                  public-hostname = {{Quote(self.Host)}}
+                  port = {{self.Port}}
+                  applied-adapters = [{{string.Join(", ", adapters.Select(Quote))}}]
+                  # Appends and snapshot chunks are bounded below this (diststack.max-frame-size); Akka.Remote drops
+                  # larger frames with only a log line.
+                  maximum-frame-size = {{frame}}b
+                  send-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
+                  receive-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
+                }
+              }
+              cluster {
+                # Akka.Cluster only discovers members and shows reachability. Raft alone decides who leads; nothing
+                # may down or stop a node: no split-brain resolver, no auto-down, no shutdown when downed.
+                seed-nodes = [{{seeds}}]
+                downing-provider-class = ""
+                run-coordinated-shutdown-when-down = off
+                auto-down-unreachable-after = off
+              }
+              coordinated-shutdown {
+                exit-clr = off
+                # A graceful leave cannot complete while a dead member blocks convergence (downing is off):
+                # never let it hold a shutdown for long.
+                phases {
+                  cluster-leave.timeout = 2s
+                  cluster-exiting.timeout = 2s
+                  cluster-exiting-done.timeout = 2s
+                  cluster-shutdown.timeout = 2s
+                }
+              }
+            }
+            """);
+
+        return node
+            .WithFallback(PersistencePlugins.Hocon(settings))
+            .WithFallback(SerializationHocon())
+            .WithFallback(ConfigurationFactory.ParseString(
+                "diststack.node-id = " + settings.NodeId))
+            .WithFallback(DistStackDefaults.Config);
+    }
+
+    /// <summary>
+    /// Config plus the persistence setup (the pragma interceptor reaches the SQL plugins only through it).
+    /// Akka.Hosting: add <see cref="NodePersistenceSetup.DataOptionsSetup"/> with AddSetup.
+    /// </summary>
+    public static (ActorSystemSetup Setup, NodePersistenceSetup Persistence) Bootstrap(
+        RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null, Config? overrides = null,
+        IReadOnlyList<LinqToDB.Interceptors.IInterceptor>? journalInterceptors = null)
+    {
+        var config = Build(settings, transportAdapters);
+        if (overrides is not null) config = overrides.WithFallback(config);
+        var persistence = PersistencePlugins.Setup(settings, journalInterceptors);
+        var setup = BootstrapSetup.Create().WithConfig(config).And(persistence.DataOptionsSetup);
+        return (setup, persistence);
+    }
+
+    public static string ProtocolFor(IReadOnlyList<string> transportAdapters) =>
+        transportAdapters.Count == 0 ? "akka.tcp" : "akka." + string.Join(".", transportAdapters) + ".tcp";
+
+    /// <summary>Binds every wire message and journal event to DistStack's serializer.</summary>
+    private static Config SerializationHocon() => Serialization.SerializationConfig.Config;
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

@@ -1,0 +1,145 @@
+using Akka.Configuration;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Actors.Hosting;
+
+/// <summary>
+/// Everything a node needs to run, read from the "diststack" HOCON section (defaults: hocon/diststack.conf).
+/// Immutable; <see cref="NodeConfig"/> turns it into the node's Akka config and RaftNode runs with it.
+/// </summary>
+public sealed record RaftNodeSettings
+{
+    public required int NodeId { get; init; }
+
+    /// <summary>The founding members in order: member i has Raft id i (1-based).</summary>
+    public required IReadOnlyList<PeerEndpoint> Members { get; init; }
+
+    /// <summary>Absolute path of this node's data directory.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Bind remoting here instead of the advertised host (containers); null = the advertised host.</summary>
+    public string? BindHostname { get; init; }
+
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    public int ElectionTicks { get; init; } = 10;
+    public int HeartbeatTicks { get; init; } = 2;
+    public int MaxEntriesPerAppend { get; init; } = 512;
+    public int MaxBytesPerAppend { get; init; } = 256 * 1024;
+    public int MaxInflightAppends { get; init; } = 8;
+    public int SnapshotChunkBytes { get; init; } = 256 * 1024;
+    public bool PreVote { get; init; } = true;
+    public bool CheckQuorum { get; init; } = true;
+
+    public int MaxInFlightProposals { get; init; } = 4096;
+    public TimeSpan NoLeaderWait { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan HandOverTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    public long SnapshotEveryEntries { get; init; } = 10_000;
+    public int MaxFrameSize { get; init; } = 4 * 1024 * 1024;
+
+    public string ProviderName { get; init; } = "SQLite.MS";
+    public required string JournalConnectionString { get; init; }
+    public required string SnapshotConnectionString { get; init; }
+    public IReadOnlyList<string> ConnectionPragmas { get; init; } = [];
+    public int JournalParallelism { get; init; } = 1;
+
+    /// <summary>Empty = the SQL journal configured by <see cref="NodeConfig"/>.</summary>
+    public string JournalPluginId { get; init; } = "";
+    public string SnapshotPluginId { get; init; } = "";
+
+    public string LogLevel { get; init; } = "INFO";
+
+    public ulong ClusterId => ClusterIdentity.FromMembers(Members);
+    public PeerEndpoint Self => Members[NodeId - 1];
+    public ClusterConfiguration InitialConfiguration => ClusterConfiguration.Of([.. Members.Select(m => m.NodeId)]);
+
+    public RaftOptions ToRaftOptions() => new(NodeId, ClusterId)
+    {
+        ElectionTicks = ElectionTicks,
+        HeartbeatTicks = HeartbeatTicks,
+        MaxEntriesPerAppend = MaxEntriesPerAppend,
+        MaxBytesPerAppend = MaxBytesPerAppend,
+        MaxInflightAppends = MaxInflightAppends,
+        SnapshotChunkBytes = SnapshotChunkBytes,
+        PreVote = PreVote,
+        CheckQuorum = CheckQuorum,
+    };
+
+    /// <summary>
+    /// What a node runs with: <see cref="FromConfig"/> reconciled with the data directory's identity (persisted
+    /// configuration wins; a contradiction throws <see cref="Persistence.DataDirectoryMismatchException"/>) and
+    /// validated. Creates the data directory and its identity file on first start.
+    /// </summary>
+    public static RaftNodeSettings Load(Config config) => Persistence.NodeIdentityFile.Reconcile(FromConfig(config));
+
+    /// <summary>
+    /// Reads the "diststack" section of <paramref name="config"/> with the embedded defaults as fallback. Not yet
+    /// validated: node id and members may still come from the data directory (see <see cref="Load"/>).
+    /// </summary>
+    public static RaftNodeSettings FromConfig(Config config)
+    {
+        var root = config.WithFallback(DistStackDefaults.Config).GetConfig("diststack");
+        var members = (root.GetStringList("cluster") ?? [])
+            .Select((text, i) => PeerEndpoint.Parse(i + 1, text))
+            .ToList();
+        var nodeId = root.GetInt("node-id");
+        var dataDir = Path.GetFullPath(root.GetString("data-dir"));
+        var bind = root.GetString("bind-hostname");
+        var persistence = root.GetConfig("persistence");
+
+        var settings = new RaftNodeSettings
+        {
+            NodeId = nodeId,
+            Members = members,
+            DataDirectory = dataDir,
+            BindHostname = string.IsNullOrWhiteSpace(bind) ? null : bind,
+            TickInterval = root.GetTimeSpan("raft.tick-interval"),
+            ElectionTicks = root.GetInt("raft.election-ticks"),
+            HeartbeatTicks = root.GetInt("raft.heartbeat-ticks"),
+            MaxEntriesPerAppend = root.GetInt("raft.max-entries-per-append"),
+            MaxBytesPerAppend = root.GetInt("raft.max-bytes-per-append"),
+            MaxInflightAppends = root.GetInt("raft.max-inflight-appends"),
+            SnapshotChunkBytes = root.GetInt("raft.snapshot-chunk-bytes"),
+            PreVote = root.GetBoolean("raft.pre-vote"),
+            CheckQuorum = root.GetBoolean("raft.check-quorum"),
+            MaxInFlightProposals = root.GetInt("clients.max-in-flight"),
+            NoLeaderWait = root.GetTimeSpan("clients.no-leader-wait"),
+            RequestTimeout = root.GetTimeSpan("clients.request-timeout"),
+            HandOverTimeout = root.GetTimeSpan("clients.hand-over-timeout"),
+            SnapshotEveryEntries = root.GetLong("snapshot.every-entries"),
+            MaxFrameSize = root.GetInt("max-frame-size"),
+            ProviderName = persistence.GetString("provider-name"),
+            JournalConnectionString = ExpandDataDir(persistence.GetString("journal-connection-string"), dataDir),
+            SnapshotConnectionString = ExpandDataDir(persistence.GetString("snapshot-connection-string"), dataDir),
+            ConnectionPragmas = [.. persistence.GetStringList("connection-pragmas") ?? []],
+            JournalParallelism = persistence.GetInt("parallelism"),
+            JournalPluginId = persistence.GetString("journal-plugin-id") ?? "",
+            SnapshotPluginId = persistence.GetString("snapshot-plugin-id") ?? "",
+            LogLevel = root.GetString("loglevel"),
+        };
+        return settings;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
+    public void Validate()
+    {
+        if (Members.Count == 0)
+            throw new ArgumentException("diststack.cluster is empty: list every member as host:port.");
+        if (NodeId < 1 || NodeId > Members.Count)
+            throw new ArgumentException($"diststack.node-id = {NodeId} must be between 1 and {Members.Count} (its position in diststack.cluster).");
+        var duplicate = Members.GroupBy(m => m.ToString(), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"diststack.cluster lists {duplicate.Key} more than once.");
+        if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("diststack.raft.tick-interval must be positive.");
+        if (HeartbeatTicks < 1 || ElectionTicks <= HeartbeatTicks)
+            throw new ArgumentException("diststack.raft: heartbeat-ticks must be >= 1 and below election-ticks.");
+        if (MaxInFlightProposals < 1) throw new ArgumentException("diststack.clients.max-in-flight must be >= 1.");
+        if (SnapshotEveryEntries < 1) throw new ArgumentException("diststack.snapshot.every-entries must be >= 1.");
+        if (Math.Max(MaxBytesPerAppend, SnapshotChunkBytes) + 64 * 1024 > MaxFrameSize)
+            throw new ArgumentException("diststack.max-frame-size must exceed max-bytes-per-append and snapshot-chunk-bytes by at least 64 KiB.");
+    }
+
+    private static string ExpandDataDir(string connectionString, string dataDir) =>
+        connectionString.Replace("{data-dir}", dataDir.Replace('\\', '/'), StringComparison.Ordinal);
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using DistStack.Actors.Hosting;
+
+namespace DistStack.Actors.Persistence;
+
+/// <summary>
+/// "identity.json" in the data directory: which cluster and which node this directory belongs to, and the member
+/// list it was bootstrapped with. Checked before the ActorSystem starts, so a node pointed at another node's or
+/// another cluster's data refuses to start with a clear message instead of corrupting a quorum. The journal's
+/// <see cref="NodeBootstrapped"/> event is the second, authoritative copy (checked on recovery).
+/// </summary>
+public static class NodeIdentityFile
+{
+    public const string FileName = "identity.json";
+
+    private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members);
+
+    /// <summary>
+    /// Empty or missing directory: records the settings' identity and returns them. Otherwise the persisted
+    /// identity wins: an unset node id or member list is taken from it, and a contradicting one is refused with
+    /// <see cref="DataDirectoryMismatchException"/>.
+    /// </summary>
+    public static RaftNodeSettings Reconcile(RaftNodeSettings settings)
+    {
+        var path = Path.Combine(settings.DataDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            settings.Validate();
+            Directory.CreateDirectory(settings.DataDirectory);
+            Write(path, settings);
+            return settings;
+        }
+
+        var document = JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path))
+            ?? throw new DataDirectoryMismatchException($"{path} is empty or unreadable.");
+        var persistedMembers = document.Members.Select((m, i) => PeerEndpoint.Parse(i + 1, m)).ToList();
+        var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers);
+
+        if (settings.NodeId != 0 && settings.NodeId != document.NodeId)
+            throw new DataDirectoryMismatchException(
+                $"Data directory {settings.DataDirectory} belongs to node {document.NodeId} of cluster {document.ClusterId}, " +
+                $"but this node was started as node {settings.NodeId}. Point it at its own data directory.");
+        if (settings.Members.Count > 0 && !settings.Members.Select(m => m.ToString())
+                .SequenceEqual(persistedMembers.Select(m => m.ToString()), StringComparer.OrdinalIgnoreCase))
+            throw new DataDirectoryMismatchException(
+                $"Data directory {settings.DataDirectory} belongs to cluster {document.ClusterId} with members " +
+                $"[{string.Join(", ", document.Members)}], but the configured cluster is " +
+                $"[{string.Join(", ", settings.Members)}]. The persisted configuration wins on restart: start without " +
+                "a cluster list, with the same list, or with an empty data directory.");
+        if (ClusterIdentity.Format(persistedClusterId) != document.ClusterId)
+            throw new DataDirectoryMismatchException(
+                $"{path} is inconsistent: cluster id {document.ClusterId} does not match its member list.");
+
+        var reconciled = settings with { NodeId = document.NodeId, Members = persistedMembers };
+        reconciled.Validate();
+        return reconciled;
+    }
+
+    private static void Write(string path, RaftNodeSettings settings)
+    {
+        var document = new IdentityDocument(
+            ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())]);
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, document, new JsonSerializerOptions { WriteIndented = true });
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <summary>The data directory belongs to another node or cluster, or contradicts the configuration.</summary>
+public sealed class DataDirectoryMismatchException(string message) : Exception(message);

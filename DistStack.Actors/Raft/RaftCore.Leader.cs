@@ -1,0 +1,69 @@
+namespace DistStack.Actors.Raft;
+
+/// <summary>The leader's tick (heartbeats, check-quorum, transfer timeout) and step.</summary>
+public sealed partial class RaftCore
+{
+    private readonly Dictionary<int, FollowerProgress> _progress = [];
+
+    private void TickLeader()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+
+        if (_transferTarget != None && ++_transferElapsed >= _options.ElectionTicks)
+            AbortTransfer(); // §3.10: the target did not take over within an election timeout.
+
+        if (_electionElapsed >= _options.ElectionTicks)
+        {
+            _electionElapsed = 0;
+            if (_options.CheckQuorum && !QuorumRecentlyActive())
+            {
+                // Cut off from a majority: another leader may already exist; stop serving (and holding reads).
+                BecomeFollower(_term, None);
+                return;
+            }
+            foreach (var progress in _progress.Values) progress.RecentActive = false;
+        }
+
+        if (_heartbeatElapsed >= _options.HeartbeatTicks) BroadcastHeartbeat();
+    }
+
+    private bool QuorumRecentlyActive()
+    {
+        var active = _configuration.Voters.Count(v => v == _id || (_progress.TryGetValue(v, out var p) && p.RecentActive));
+        return active >= Quorum;
+    }
+
+    private void StepLeader(RaftMessage message)
+    {
+        switch (message)
+        {
+            case AppendEntriesResponse response:
+                HandleAppendEntriesResponse(response);
+                break;
+            case HeartbeatResponse response:
+                HandleHeartbeatResponse(response);
+                break;
+            case InstallSnapshotResponse response:
+                HandleInstallSnapshotResponse(response);
+                break;
+        }
+    }
+
+    private void SyncProgressWithConfiguration()
+    {
+        foreach (var peer in Peers)
+            if (!_progress.ContainsKey(peer))
+                _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _options.MaxInflightAppends);
+        foreach (var gone in _progress.Keys.Where(k => !_configuration.Contains(k)).ToList())
+            _progress.Remove(gone);
+    }
+
+    /// <summary>Leaving the leader role: pending reads can no longer be confirmed; say so rather than hang.</summary>
+    private void LeaveLeadership()
+    {
+        foreach (var (requestId, origin) in _reads.TakeAll())
+            AnswerRead(requestId, origin, 0, ReadRejection.LostLeadership);
+        _progress.Clear();
+    }
+}

@@ -1,0 +1,140 @@
+namespace DistStack.Actors.Raft;
+
+/// <summary>
+/// Linearizable reads without writing the log (dissertation §6.4). The leader answers with its commit index
+/// once (1) it has committed an entry of its own term, so that index covers every write acknowledged before,
+/// and (2) a quorum has echoed a heartbeat round started after the read arrived, so it was still leader then.
+/// Nothing waits forever: every path that can no longer answer rejects instead.
+/// </summary>
+public sealed partial class RaftCore
+{
+    private readonly ReadIndexQueue _reads = new();
+
+    /// <summary>Follower: reads forwarded to a leader, by request id, with the leader and term they went to.</summary>
+    private readonly Dictionary<long, (int Leader, long Term)> _forwardedReads = [];
+
+    private readonly List<ReadState> _readStates = [];
+
+    /// <summary>Leader: the last heartbeat round started, and the highest one a quorum has echoed.</summary>
+    private long _readRound;
+    private long _confirmedRound;
+
+    /// <summary>
+    /// Ask for a linearizable read index (dissertation §6.4). The answer arrives in a later Ready's ReadStates
+    /// with the same <paramref name="requestId"/> (unique per node, chosen by the shell).
+    /// </summary>
+    public void ReadIndex(long requestId)
+    {
+        if (_role == RaftRole.Leader)
+        {
+            AcceptRead(requestId, _id);
+            return;
+        }
+        if (_leaderId == None)
+        {
+            _readStates.Add(new ReadState(requestId, 0, ReadRejection.NoLeader));
+            return;
+        }
+        _forwardedReads[requestId] = (_leaderId, _term);
+        Send(new ReadIndexRequest(ClusterId, _id, _leaderId, _term, requestId));
+    }
+
+    private void AcceptRead(long requestId, int origin)
+    {
+        if (_transferTarget != None)
+        {
+            // Our leadership is about to end: a read confirmed now could be stale by the time it is served.
+            AnswerRead(requestId, origin, 0, ReadRejection.LeadershipTransfer);
+            return;
+        }
+        if (_log.Term(_log.Committed) != _term)
+        {
+            // Our commit index may still be behind what previous leaders committed: wait for our no-op.
+            _reads.AwaitOwnTermCommit(requestId, origin);
+            return;
+        }
+        QueueForConfirmation(requestId, origin);
+    }
+
+    private void QueueForConfirmation(long requestId, int origin)
+    {
+        if (_configuration.Voters is [var only] && only == _id)
+        {
+            // A single voter is its own quorum: no one else can have been elected.
+            AnswerRead(requestId, origin, _log.Committed, null);
+            return;
+        }
+        // The round starts when the shell next collects a Ready (StartReadRoundIfWanted): every read that arrives
+        // until then shares it.
+        _reads.AwaitRound(new PendingRead(requestId, origin, _log.Committed, _readRound + 1));
+    }
+
+    /// <summary>Reads wait for a round that has not started yet.</summary>
+    private bool ReadRoundWanted => _role == RaftRole.Leader && _reads.HighestWaitingRound > _readRound;
+
+    private void StartReadRoundIfWanted()
+    {
+        if (ReadRoundWanted) BroadcastHeartbeat();
+    }
+
+    /// <summary>The leader committed an entry of its term: reads held for that may now start their round.</summary>
+    private void OnOwnTermCommitted()
+    {
+        foreach (var (requestId, origin) in _reads.TakeAwaitingOwnTermCommit())
+            QueueForConfirmation(requestId, origin);
+    }
+
+    private void AcknowledgeReadRound(int from, long round)
+    {
+        if (!_progress.TryGetValue(from, out var progress) || round <= progress.ReadRoundAcked) return;
+        progress.ReadRoundAcked = Math.Min(round, _readRound);
+
+        var acked = _configuration.Voters
+            .Select(v => v == _id ? _readRound : _progress.TryGetValue(v, out var p) ? p.ReadRoundAcked : 0)
+            .OrderDescending()
+            .ToList();
+        var confirmed = acked[Quorum - 1];
+        if (confirmed <= _confirmedRound) return;
+        _confirmedRound = confirmed;
+
+        foreach (var read in _reads.TakeConfirmed(confirmed))
+            AnswerRead(read.RequestId, read.Origin, read.Index, null);
+    }
+
+    private void AnswerRead(long requestId, int origin, long index, ReadRejection? rejection)
+    {
+        if (origin == _id) _readStates.Add(new ReadState(requestId, index, rejection));
+        else Send(new ReadIndexResponse(ClusterId, _id, origin, _term, requestId, index, rejection));
+    }
+
+    private void HandleReadIndexRequest(ReadIndexRequest request)
+    {
+        if (_role != RaftRole.Leader)
+        {
+            // Always answer: the follower's client must not wait for a leader that is not one.
+            Send(new ReadIndexResponse(ClusterId, _id, request.From, _term, request.RequestId, 0, ReadRejection.NoLeader));
+            return;
+        }
+        AcceptRead(request.RequestId, request.From);
+    }
+
+    private void HandleReadIndexResponse(ReadIndexResponse response)
+    {
+        if (!_forwardedReads.TryGetValue(response.RequestId, out var forwarded) || forwarded.Leader != response.From)
+            return;
+        _forwardedReads.Remove(response.RequestId);
+        _readStates.Add(new ReadState(response.RequestId, response.ReadIndex, response.Rejected));
+    }
+
+    /// <summary>Forwarded reads whose leader or term is no longer current will never be answered: reject them.</summary>
+    private void RejectStaleForwardedReads()
+    {
+        if (_forwardedReads.Count == 0) return;
+        foreach (var (requestId, forwarded) in _forwardedReads.ToList())
+        {
+            if (forwarded.Leader == _leaderId && forwarded.Term == _term) continue;
+            _forwardedReads.Remove(requestId);
+            _readStates.Add(new ReadState(requestId, 0, ReadRejection.LostLeadership));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using DistStack.Actors.Persistence;
+
+namespace DistStack.Actors.Serialization;
+
+// What RaftNode persists. Kept forever: never change a layout in place; add a new manifest version instead and
+// keep reading the old one.
+public sealed partial class DistStackSerializer
+{
+    internal static class JournalManifests
+    {
+        public const string HardStateRecorded = "HSR1";
+        public const string EntryAppended = "EA1";
+        public const string LogTruncated = "LT1";
+        public const string NodeBootstrapped = "NB1";
+        public const string DurableSnapshot = "DS1";
+    }
+
+    private static string? JournalManifest(object o) => o switch
+    {
+        HardStateRecorded => JournalManifests.HardStateRecorded,
+        EntryAppended => JournalManifests.EntryAppended,
+        LogTruncated => JournalManifests.LogTruncated,
+        NodeBootstrapped => JournalManifests.NodeBootstrapped,
+        DurableSnapshot => JournalManifests.DurableSnapshot,
+        _ => null,
+    };
+
+    private static bool TryWriteJournal(BinaryWireWriter w, object o)
+    {
+        switch (o)
+        {
+            case HardStateRecorded m:
+                w.WriteVarInt(m.Term);
+                w.WriteVarInt(m.VotedFor);
+                return true;
+            case EntryAppended m:
+                WriteEntry(w, m.Entry, previousIndex: 0, previousTerm: 0);
+                return true;
+            case LogTruncated m:
+                w.WriteVarInt(m.FromIndex);
+                return true;
+            case NodeBootstrapped m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.NodeId);
+                WriteConfiguration(w, m.Configuration);
+                return true;
+            case DurableSnapshot m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.NodeId);
+                WriteHardState(w, m.HardState);
+                WriteSnapshotData(w, m.Snapshot);
+                WriteEntries(w, m.Tail);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static object? ReadJournal(ref BinaryWireReader r, string manifest)
+    {
+        switch (manifest)
+        {
+            case JournalManifests.HardStateRecorded:
+                return new HardStateRecorded(r.ReadVarInt(), r.ReadInt32());
+            case JournalManifests.EntryAppended:
+                return new EntryAppended(ReadEntry(ref r, previousIndex: 0, previousTerm: 0));
+            case JournalManifests.LogTruncated:
+                return new LogTruncated(r.ReadVarInt());
+            case JournalManifests.NodeBootstrapped:
+                return new NodeBootstrapped(r.ReadUInt64Fixed(), r.ReadInt32(), ReadConfiguration(ref r));
+            case JournalManifests.DurableSnapshot:
+                return new DurableSnapshot(r.ReadUInt64Fixed(), r.ReadInt32(), ReadHardState(ref r),
+                    ReadSnapshotData(ref r), ReadEntries(ref r));
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using DistStack.Actors.Actors;
+using DistStack.Actors.Raft;
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Actors.Serialization;
+
+// The node protocol (gateway <-> RaftNode <-> leader) and the stack commands, queries and results inside it.
+public sealed partial class DistStackSerializer
+{
+    internal static class NodeManifests
+    {
+        public const string ExecuteCommand = "XC1";
+        public const string ExecuteQuery = "XQ1";
+        public const string ForwardedCommand = "FC1";
+        public const string GetNodeStatus = "GNS1";
+        public const string HandOverLeadership = "HOL1";
+        public const string LeadershipHandedOver = "LHO1";
+        public const string Completed = "RC1";
+        public const string NotStarted = "RNS1";
+        public const string OutcomeUnknown = "ROU1";
+        public const string NodeStatus = "NS1";
+        public const string MemberStatus = "MS1";
+        public const string StackCommand = "SC1";
+        public const string StackQuery = "SQ1";
+        public const string StackResult = "SR1";
+    }
+
+    private static string? NodeManifest(object o) => o switch
+    {
+        ExecuteCommand => NodeManifests.ExecuteCommand,
+        ExecuteQuery => NodeManifests.ExecuteQuery,
+        ForwardedCommand => NodeManifests.ForwardedCommand,
+        GetNodeStatus => NodeManifests.GetNodeStatus,
+        HandOverLeadership => NodeManifests.HandOverLeadership,
+        LeadershipHandedOver => NodeManifests.LeadershipHandedOver,
+        Completed => NodeManifests.Completed,
+        NotStarted => NodeManifests.NotStarted,
+        OutcomeUnknown => NodeManifests.OutcomeUnknown,
+        NodeStatus => NodeManifests.NodeStatus,
+        MemberStatus => NodeManifests.MemberStatus,
+        StackCommand => NodeManifests.StackCommand,
+        StackQuery => NodeManifests.StackQuery,
+        StackResult => NodeManifests.StackResult,
+        _ => null,
+    };
+
+    private static bool TryWriteNode(BinaryWireWriter w, object o)
+    {
+        switch (o)
+        {
+            case ExecuteCommand m:
+                WriteCommand(w, m.Command);
+                return true;
+            case ExecuteQuery m:
+                WriteQuery(w, m.Query);
+                return true;
+            case ForwardedCommand m:
+                WriteCommand(w, m.Command);
+                w.WriteVarInt(m.OriginNodeId);
+                return true;
+            case GetNodeStatus or HandOverLeadership:
+                return true;
+            case LeadershipHandedOver m:
+                w.WriteBool(m.WasLeader);
+                w.WriteNullableVarInt(m.NewLeaderId);
+                return true;
+            case Completed m:
+                WriteResult(w, m.Result);
+                return true;
+            case NotStarted m:
+                w.WriteString(m.Reason);
+                return true;
+            case OutcomeUnknown m:
+                w.WriteString(m.Reason);
+                return true;
+            case NodeStatus m:
+                WriteNodeStatus(w, m);
+                return true;
+            case MemberStatus m:
+                WriteMemberStatus(w, m);
+                return true;
+            case StackCommand m:
+                WriteCommand(w, m);
+                return true;
+            case StackQuery m:
+                WriteQuery(w, m);
+                return true;
+            case StackResult m:
+                WriteResult(w, m);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static object? ReadNode(ref BinaryWireReader r, string manifest) => manifest switch
+    {
+        NodeManifests.ExecuteCommand => new ExecuteCommand(ReadCommand(ref r)),
+        NodeManifests.ExecuteQuery => new ExecuteQuery(ReadQuery(ref r)),
+        NodeManifests.ForwardedCommand => new ForwardedCommand(ReadCommand(ref r), r.ReadInt32()),
+        NodeManifests.GetNodeStatus => GetNodeStatus.Instance,
+        NodeManifests.HandOverLeadership => HandOverLeadership.Instance,
+        NodeManifests.LeadershipHandedOver => new LeadershipHandedOver(r.ReadBool(), r.ReadNullableInt32()),
+        NodeManifests.Completed => new Completed(ReadResult(ref r)),
+        NodeManifests.NotStarted => new NotStarted(r.ReadString()),
+        NodeManifests.OutcomeUnknown => new OutcomeUnknown(r.ReadString()),
+        NodeManifests.NodeStatus => ReadNodeStatus(ref r),
+        NodeManifests.MemberStatus => ReadMemberStatus(ref r),
+        NodeManifests.StackCommand => ReadCommand(ref r),
+        NodeManifests.StackQuery => ReadQuery(ref r),
+        NodeManifests.StackResult => ReadResult(ref r),
+        _ => null,
+    };
+
+    // A command travels in exactly the bytes it will have in the log (StackCommandCodec, itself versioned).
+    private static void WriteCommand(BinaryWireWriter w, StackCommand command)
+    {
+        byte[] encoded;
+        try { encoded = StackCommandCodec.Encode(command); }
+        catch (ArgumentException e) { throw new System.Runtime.Serialization.SerializationException(e.Message, e); }
+        w.WriteBytes(encoded);
+    }
+
+    private static StackCommand ReadCommand(ref BinaryWireReader r)
+    {
+        var bytes = r.ReadByteSpan();
+        try { return StackCommandCodec.Decode(bytes); }
+        catch (FormatException e) { throw r.Malformed(e.Message); }
+    }
+
+    private const byte QueryExists = 1;
+    private const byte QueryTop = 2;
+    private const byte QuerySize = 3;
+
+    private static void WriteQuery(BinaryWireWriter w, StackQuery query)
+    {
+        w.WriteByte(query switch
+        {
+            StackExists => QueryExists,
+            TopOfStack => QueryTop,
+            SizeOfStack => QuerySize,
+            _ => throw Unsupported(query),
+        });
+        w.WriteString(query.StackId);
+    }
+
+    private static StackQuery ReadQuery(ref BinaryWireReader r)
+    {
+        var kind = r.ReadByte();
+        var stackId = r.ReadString();
+        return kind switch
+        {
+            QueryExists => new StackExists(stackId),
+            QueryTop => new TopOfStack(stackId),
+            QuerySize => new SizeOfStack(stackId),
+            _ => throw r.Malformed($"{kind} is not a stack query kind"),
+        };
+    }
+
+    private static void WriteResult(BinaryWireWriter w, StackResult result)
+    {
+        w.WriteByte((byte)result.Outcome);
+        w.WriteNullableString(result.Value);
+        w.WriteVarInt(result.Size);
+    }
+
+    private static StackResult ReadResult(ref BinaryWireReader r) =>
+        new(r.ReadEnum<StackOutcome>((byte)StackOutcome.Ok, (byte)StackOutcome.Empty), r.ReadNullableString(), r.ReadVarInt());
+
+    private static void WriteNodeStatus(BinaryWireWriter w, NodeStatus s)
+    {
+        w.WriteVarInt(s.NodeId);
+        w.WriteString(s.ClusterId);
+        w.WriteByte((byte)s.Role);
+        w.WriteVarInt(s.Term);
+        w.WriteNullableVarInt(s.LeaderId);
+        w.WriteVarInt(s.CommitIndex);
+        w.WriteVarInt(s.AppliedIndex);
+        w.WriteVarInt(s.LastLogIndex);
+        w.WriteVarInt(s.SnapshotIndex);
+        w.WriteString(s.StateDigest);
+        w.WriteCount(s.Members.Count);
+        for (var i = 0; i < s.Members.Count; i++) WriteMemberStatus(w, s.Members[i]);
+    }
+
+    private static NodeStatus ReadNodeStatus(ref BinaryWireReader r)
+    {
+        var nodeId = r.ReadInt32();
+        var clusterId = r.ReadString();
+        var role = r.ReadEnum<RaftRole>((byte)RaftRole.Follower, (byte)RaftRole.Leader);
+        var term = r.ReadVarInt();
+        var leaderId = r.ReadNullableInt32();
+        var commitIndex = r.ReadVarInt();
+        var appliedIndex = r.ReadVarInt();
+        var lastLogIndex = r.ReadVarInt();
+        var snapshotIndex = r.ReadVarInt();
+        var digest = r.ReadString();
+        var members = new MemberStatus[r.ReadCount(minimumItemSize: 4)];
+        for (var i = 0; i < members.Length; i++) members[i] = ReadMemberStatus(ref r);
+        return new NodeStatus(nodeId, clusterId, role, term, leaderId, commitIndex, appliedIndex, lastLogIndex,
+            snapshotIndex, digest, members);
+    }
+
+    private static void WriteMemberStatus(BinaryWireWriter w, MemberStatus m)
+    {
+        w.WriteVarInt(m.Id);
+        w.WriteString(m.Address);
+        w.WriteBool(m.Reachable);
+        w.WriteNullableVarInt(m.MatchIndex);
+    }
+
+    private static MemberStatus ReadMemberStatus(ref BinaryWireReader r) =>
+        new(r.ReadInt32(), r.ReadString(), r.ReadBool(), r.ReadNullableVarInt());
+}

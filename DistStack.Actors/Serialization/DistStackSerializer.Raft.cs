@@ -1,0 +1,318 @@
+using System.Collections.Immutable;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Actors.Serialization;
+
+// Raft peer messages (Akka.Remote) and the Raft data types they and the journal carry.
+public sealed partial class DistStackSerializer
+{
+    internal static class RaftManifests
+    {
+        public const string RequestVote = "RV1";
+        public const string RequestVoteResponse = "RVR1";
+        public const string AppendEntries = "AE1";
+        public const string AppendEntriesResponse = "AER1";
+        public const string Heartbeat = "HB1";
+        public const string HeartbeatResponse = "HBR1";
+        public const string InstallSnapshot = "IS1";
+        public const string InstallSnapshotResponse = "ISR1";
+        public const string TimeoutNow = "TN1";
+        public const string ReadIndexRequest = "RIQ1";
+        public const string ReadIndexResponse = "RIR1";
+        public const string LogEntry = "LE1";
+        public const string ClusterConfiguration = "CC1";
+        public const string HardState = "HS1";
+        public const string SnapshotMetadata = "SM1";
+        public const string SnapshotData = "SD1";
+    }
+
+    private static string? RaftManifest(object o) => o switch
+    {
+        RequestVote => RaftManifests.RequestVote,
+        RequestVoteResponse => RaftManifests.RequestVoteResponse,
+        AppendEntries => RaftManifests.AppendEntries,
+        AppendEntriesResponse => RaftManifests.AppendEntriesResponse,
+        Heartbeat => RaftManifests.Heartbeat,
+        HeartbeatResponse => RaftManifests.HeartbeatResponse,
+        InstallSnapshot => RaftManifests.InstallSnapshot,
+        InstallSnapshotResponse => RaftManifests.InstallSnapshotResponse,
+        TimeoutNow => RaftManifests.TimeoutNow,
+        ReadIndexRequest => RaftManifests.ReadIndexRequest,
+        ReadIndexResponse => RaftManifests.ReadIndexResponse,
+        LogEntry => RaftManifests.LogEntry,
+        ClusterConfiguration => RaftManifests.ClusterConfiguration,
+        HardState => RaftManifests.HardState,
+        SnapshotMetadata => RaftManifests.SnapshotMetadata,
+        SnapshotData => RaftManifests.SnapshotData,
+        _ => null,
+    };
+
+    private static bool TryWriteRaft(BinaryWireWriter w, object o)
+    {
+        switch (o)
+        {
+            case AppendEntries m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.PrevLogIndex);
+                w.WriteVarInt(m.PrevLogTerm);
+                w.WriteVarInt(m.LeaderCommit);
+                WriteEntries(w, m.Entries);
+                return true;
+            case AppendEntriesResponse m:
+                WriteHeader(w, m);
+                w.WriteBool(m.Success);
+                w.WriteVarInt(m.MatchIndex);
+                w.WriteVarInt(m.ConflictIndex);
+                w.WriteVarInt(m.ConflictTerm);
+                return true;
+            case Heartbeat m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.Commit);
+                w.WriteVarInt(m.ReadContext);
+                return true;
+            case HeartbeatResponse m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.ReadContext);
+                return true;
+            case RequestVote m:
+                WriteHeader(w, m);
+                w.WriteBool(m.PreVote);
+                w.WriteVarInt(m.LastLogIndex);
+                w.WriteVarInt(m.LastLogTerm);
+                w.WriteBool(m.LeadershipTransfer);
+                return true;
+            case RequestVoteResponse m:
+                WriteHeader(w, m);
+                w.WriteBool(m.PreVote);
+                w.WriteBool(m.Granted);
+                return true;
+            case InstallSnapshot m:
+                WriteHeader(w, m);
+                WriteSnapshotMetadata(w, m.Metadata);
+                w.WriteVarInt(m.Offset);
+                w.WriteBytes(m.Chunk);
+                w.WriteBool(m.Done);
+                return true;
+            case InstallSnapshotResponse m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.LastIncludedIndex);
+                w.WriteVarInt(m.NextOffset);
+                w.WriteBool(m.Done);
+                return true;
+            case TimeoutNow m:
+                WriteHeader(w, m);
+                return true;
+            case ReadIndexRequest m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.RequestId);
+                return true;
+            case ReadIndexResponse m:
+                WriteHeader(w, m);
+                w.WriteVarInt(m.RequestId);
+                w.WriteVarInt(m.ReadIndex);
+                w.WriteByte(m.Rejected is { } rejected ? (byte)rejected : NoRejection);
+                return true;
+            case LogEntry m:
+                WriteEntry(w, m, previousIndex: 0, previousTerm: 0);
+                return true;
+            case ClusterConfiguration m:
+                WriteConfiguration(w, m);
+                return true;
+            case HardState m:
+                WriteHardState(w, m);
+                return true;
+            case SnapshotMetadata m:
+                WriteSnapshotMetadata(w, m);
+                return true;
+            case SnapshotData m:
+                WriteSnapshotData(w, m);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static object? ReadRaft(ref BinaryWireReader r, string manifest)
+    {
+        switch (manifest)
+        {
+            case RaftManifests.AppendEntries:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                var prevLogIndex = r.ReadVarInt();
+                var prevLogTerm = r.ReadVarInt();
+                var leaderCommit = r.ReadVarInt();
+                return new AppendEntries(clusterId, from, to, term, prevLogIndex, prevLogTerm, ReadEntries(ref r), leaderCommit);
+            }
+            case RaftManifests.AppendEntriesResponse:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new AppendEntriesResponse(clusterId, from, to, term,
+                    r.ReadBool(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
+            }
+            case RaftManifests.Heartbeat:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new Heartbeat(clusterId, from, to, term, r.ReadVarInt(), r.ReadVarInt());
+            }
+            case RaftManifests.HeartbeatResponse:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new HeartbeatResponse(clusterId, from, to, term, r.ReadVarInt());
+            }
+            case RaftManifests.RequestVote:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new RequestVote(clusterId, from, to, term, r.ReadBool(), r.ReadVarInt(), r.ReadVarInt(), r.ReadBool());
+            }
+            case RaftManifests.RequestVoteResponse:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new RequestVoteResponse(clusterId, from, to, term, r.ReadBool(), r.ReadBool());
+            }
+            case RaftManifests.InstallSnapshot:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new InstallSnapshot(clusterId, from, to, term,
+                    ReadSnapshotMetadata(ref r), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
+            }
+            case RaftManifests.InstallSnapshotResponse:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new InstallSnapshotResponse(clusterId, from, to, term, r.ReadVarInt(), r.ReadVarInt(), r.ReadBool());
+            }
+            case RaftManifests.TimeoutNow:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new TimeoutNow(clusterId, from, to, term);
+            }
+            case RaftManifests.ReadIndexRequest:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                return new ReadIndexRequest(clusterId, from, to, term, r.ReadVarInt());
+            }
+            case RaftManifests.ReadIndexResponse:
+            {
+                var (clusterId, from, to, term) = ReadHeader(ref r);
+                var requestId = r.ReadVarInt();
+                var readIndex = r.ReadVarInt();
+                var rejected = r.ReadByte();
+                if (rejected != NoRejection && !Enum.IsDefined((ReadRejection)rejected))
+                    throw r.Malformed($"{rejected} is not a valid ReadRejection");
+                return new ReadIndexResponse(clusterId, from, to, term, requestId, readIndex,
+                    rejected == NoRejection ? null : (ReadRejection)rejected);
+            }
+            case RaftManifests.LogEntry:
+                return ReadEntry(ref r, previousIndex: 0, previousTerm: 0);
+            case RaftManifests.ClusterConfiguration:
+                return ReadConfiguration(ref r);
+            case RaftManifests.HardState:
+                return ReadHardState(ref r);
+            case RaftManifests.SnapshotMetadata:
+                return ReadSnapshotMetadata(ref r);
+            case RaftManifests.SnapshotData:
+                return ReadSnapshotData(ref r);
+            default:
+                return null;
+        }
+    }
+
+    private const byte NoRejection = 0;
+
+    private static void WriteHeader(BinaryWireWriter w, RaftMessage m)
+    {
+        w.WriteUInt64Fixed(m.ClusterId);
+        w.WriteVarInt(m.From);
+        w.WriteVarInt(m.To);
+        w.WriteVarInt(m.Term);
+    }
+
+    private static (ulong ClusterId, int From, int To, long Term) ReadHeader(ref BinaryWireReader r) =>
+        (r.ReadUInt64Fixed(), r.ReadInt32(), r.ReadInt32(), r.ReadVarInt());
+
+    // Entries of a batch are consecutive and their terms rarely change, so indices and terms are written as
+    // deltas from the previous entry: an entry's overhead is about 4 bytes plus its data.
+    internal static void WriteEntries(BinaryWireWriter w, IReadOnlyList<LogEntry> entries)
+    {
+        w.WriteCount(entries.Count);
+        long previousIndex = 0, previousTerm = 0;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            WriteEntry(w, entry, previousIndex, previousTerm);
+            previousIndex = entry.Index;
+            previousTerm = entry.Term;
+        }
+    }
+
+    internal static LogEntry[] ReadEntries(ref BinaryWireReader r)
+    {
+        var entries = new LogEntry[r.ReadCount(minimumItemSize: 4)];
+        long previousIndex = 0, previousTerm = 0;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = ReadEntry(ref r, previousIndex, previousTerm);
+            entries[i] = entry;
+            previousIndex = entry.Index;
+            previousTerm = entry.Term;
+        }
+        return entries;
+    }
+
+    private static void WriteEntry(BinaryWireWriter w, LogEntry entry, long previousIndex, long previousTerm)
+    {
+        w.WriteVarInt(entry.Index - previousIndex);
+        w.WriteVarInt(entry.Term - previousTerm);
+        w.WriteByte((byte)entry.Kind);
+        w.WriteBytes(entry.Data);
+    }
+
+    private static LogEntry ReadEntry(ref BinaryWireReader r, long previousIndex, long previousTerm)
+    {
+        var index = previousIndex + r.ReadVarInt();
+        var term = previousTerm + r.ReadVarInt();
+        var kind = r.ReadEnum<EntryKind>((byte)EntryKind.Command, (byte)EntryKind.Configuration);
+        return new LogEntry(index, term, kind, r.ReadBytes());
+    }
+
+    internal static void WriteConfiguration(BinaryWireWriter w, ClusterConfiguration configuration)
+    {
+        var voters = configuration.Voters;
+        w.WriteCount(voters.Length);
+        foreach (var voter in voters) w.WriteVarInt(voter);
+    }
+
+    internal static ClusterConfiguration ReadConfiguration(ref BinaryWireReader r)
+    {
+        var count = r.ReadCount();
+        var voters = ImmutableArray.CreateBuilder<int>(count);
+        for (var i = 0; i < count; i++) voters.Add(r.ReadInt32());
+        return new ClusterConfiguration(voters.MoveToImmutable());
+    }
+
+    internal static void WriteHardState(BinaryWireWriter w, HardState state)
+    {
+        w.WriteVarInt(state.Term);
+        w.WriteVarInt(state.VotedFor);
+    }
+
+    internal static HardState ReadHardState(ref BinaryWireReader r) => new(r.ReadVarInt(), r.ReadInt32());
+
+    internal static void WriteSnapshotMetadata(BinaryWireWriter w, SnapshotMetadata metadata)
+    {
+        w.WriteVarInt(metadata.LastIncludedIndex);
+        w.WriteVarInt(metadata.LastIncludedTerm);
+        WriteConfiguration(w, metadata.Configuration);
+    }
+
+    internal static SnapshotMetadata ReadSnapshotMetadata(ref BinaryWireReader r) =>
+        new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r));
+
+    internal static void WriteSnapshotData(BinaryWireWriter w, SnapshotData snapshot)
+    {
+        WriteSnapshotMetadata(w, snapshot.Metadata);
+        w.WriteBytes(snapshot.Data);
+    }
+
+    internal static SnapshotData ReadSnapshotData(ref BinaryWireReader r) => new(ReadSnapshotMetadata(ref r), r.ReadBytes());
+}

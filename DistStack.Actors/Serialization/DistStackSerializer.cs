@@ -1,0 +1,71 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Actors.Serialization;
+
+/// <summary>
+/// The one serializer for everything DistStack sends between nodes (Raft and node protocol messages) and
+/// everything it persists (journal events and snapshot-store records), so Akka's default JSON serializer never
+/// touches our types. Binary and span-based; AppendEntries is the hot path.
+///
+/// Each type has a short manifest ending in a format version ("AE1", "EA1"). Journal events are kept forever,
+/// so a format change gets a new manifest ("EA2") and the reader for the old one stays. Bindings live in
+/// <see cref="SerializationConfig"/>.
+/// </summary>
+public sealed partial class DistStackSerializer : SerializerWithStringManifest
+{
+    /// <summary>Fixed forever: it is stored next to every journal event. 0-100 are Akka's.</summary>
+    public const int SerializerIdentifier = 4711;
+
+    public DistStackSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    public override int Identifier => SerializerIdentifier;
+
+    public override string Manifest(object o) =>
+        RaftManifest(o) ?? NodeManifest(o) ?? JournalManifest(o) ?? throw Unsupported(o);
+
+    public override byte[] ToBinary(object obj)
+    {
+        using var writer = new BinaryWireWriter(SizeHint(obj));
+        if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteJournal(writer, obj)))
+            throw Unsupported(obj);
+        return writer.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var reader = new BinaryWireReader(bytes, manifest);
+        var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
+                     ?? throw new SerializationException(
+                         $"Unknown DistStack manifest '{manifest}' (serializer {SerializerIdentifier}): written by a newer " +
+                         "DistStack version, or not DistStack data at all.");
+        reader.EnsureEnd();
+        return result;
+    }
+
+    private static int SizeHint(object obj) => obj switch
+    {
+        AppendEntries append => 64 + SumApproximateSize(append.Entries),
+        InstallSnapshot install => 96 + install.Chunk.Length,
+        EntryAppended appended => 32 + appended.Entry.ApproximateSize,
+        DurableSnapshot snapshot => 128 + snapshot.Snapshot.Data.Length + SumApproximateSize(snapshot.Tail),
+        _ => 256,
+    };
+
+    private static int SumApproximateSize(IReadOnlyList<LogEntry> entries)
+    {
+        long total = 0;
+        for (var i = 0; i < entries.Count; i++) total += entries[i].ApproximateSize;
+        return (int)Math.Min(total, Array.MaxLength - 1024);
+    }
+
+    private static ArgumentException Unsupported(object? o) =>
+        new($"DistStackSerializer cannot serialize {o?.GetType().FullName ?? "null"}: add a manifest and a writer " +
+            "for it (DistStack.Actors/Serialization) before binding it in SerializationConfig.");
+}

@@ -1,0 +1,171 @@
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Core;
+
+/// <summary>Linearizable reads with ReadIndex (dissertation §6.4), on the leader and forwarded by followers.</summary>
+public sealed class ReadIndexTests
+{
+    [Fact]
+    public void A_leader_serves_no_read_before_it_has_committed_an_entry_of_its_term()
+    {
+        var leader = Solo.Leader(3);
+        var append = Solo.Drain(leader).Messages.OfType<AppendEntries>().First(a => a.To == 2);
+        Assert.True(leader.Status.CommitIndex < leader.Status.LastLogIndex); // the no-op is not committed
+
+        leader.ReadIndex(7);
+        var waiting = Solo.Drain(leader);
+        Assert.Empty(waiting.ReadStates);
+        Assert.Empty(waiting.Messages.OfType<Heartbeat>()); // not even a round: it waits for the no-op
+
+        leader.Step(new AppendEntriesResponse(Solo.ClusterId, 2, 1, 1, true, append.PrevLogIndex + 1, 0, 0));
+        var round = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
+        Assert.Equal(2, round.Count);
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 3, 1, 1, round[0].ReadContext));
+        Assert.Equal([new ReadState(7, 2)], Solo.Drain(leader).ReadStates); // the no-op's index
+    }
+
+    [Fact]
+    public void A_read_is_confirmed_only_by_a_heartbeat_round_started_after_it_arrived()
+    {
+        var leader = ElectedLeader();
+        leader.Tick(); // round 1 starts before the read
+        var round1 = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
+        leader.ReadIndex(9);
+        var round2 = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
+        Assert.NotEmpty(round2); // the read starts its own round at once
+        Assert.True(round2[0].ReadContext > round1[0].ReadContext);
+
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, round1[0].ReadContext));
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 3, 1, 1, round1[0].ReadContext));
+        Assert.Empty(Solo.Drain(leader).ReadStates);
+
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, round2[0].ReadContext));
+        Assert.Equal([new ReadState(9, 2)], Solo.Drain(leader).ReadStates);
+    }
+
+    [Fact]
+    public void Many_reads_share_one_heartbeat_round()
+    {
+        var leader = ElectedLeader();
+        leader.ReadIndex(1);
+        leader.ReadIndex(2);
+        leader.ReadIndex(3);
+        var first = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
+        Assert.Equal(2, first.Count); // one round: one heartbeat per follower
+
+        leader.ReadIndex(4); // arrives after the first round started: needs the next one
+        var second = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
+        Assert.Equal(2, second.Count);
+
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 3, 1, 1, first[0].ReadContext));
+        Assert.Equal([1L, 2L, 3L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, second[0].ReadContext));
+        Assert.Equal([4L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
+    }
+
+    [Fact]
+    public void A_single_voter_answers_reads_at_once()
+    {
+        var core = Solo.Core(1, 1);
+        core.Campaign();
+        Solo.Drain(core);
+        Solo.Drain(core); // the no-op is durable and so committed
+        core.ReadIndex(5);
+        Assert.Equal([new ReadState(5, 2)], Solo.Drain(core).ReadStates);
+    }
+
+    [Fact]
+    public void A_follower_reads_through_the_leader()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Propose(1, "w");
+        cluster.Stabilize();
+        cluster[2].ReadIndex(11);
+        cluster.Stabilize();
+
+        Assert.Contains(cluster.Sent, m => m is ReadIndexRequest { From: 2, To: 1, RequestId: 11 });
+        Assert.Equal([new ReadState(11, 3)], cluster.Disks[2].ReadStates);
+        Assert.Empty(cluster.Disks[1].ReadStates);
+    }
+
+    [Fact]
+    public void A_node_that_knows_no_leader_rejects_reads_at_once()
+    {
+        var core = Solo.Core(2, 3);
+        core.ReadIndex(3);
+        Assert.Equal([new ReadState(3, 0, ReadRejection.NoLeader)], Solo.Drain(core).ReadStates);
+    }
+
+    [Fact]
+    public void Reads_are_rejected_while_leadership_is_being_transferred()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Drop = m => m is TimeoutNow; // keep the transfer in progress
+        cluster[1].TransferLeadership(2);
+        cluster.Stabilize();
+        cluster[1].ReadIndex(1);
+        cluster[3].ReadIndex(2);
+        cluster.Stabilize();
+
+        Assert.Equal([new ReadState(1, 0, ReadRejection.LeadershipTransfer)], cluster.Disks[1].ReadStates);
+        Assert.Equal([new ReadState(2, 0, ReadRejection.LeadershipTransfer)], cluster.Disks[3].ReadStates);
+    }
+
+    [Fact]
+    public void A_leader_that_steps_down_rejects_its_pending_reads_including_forwarded_ones()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Drop = m => m is HeartbeatResponse; // no round ever confirms
+        cluster[1].ReadIndex(1);
+        cluster[2].ReadIndex(2);
+        cluster.Stabilize();
+        Assert.Empty(cluster.Disks[1].ReadStates);
+
+        cluster[1].Step(new AppendEntriesResponse(TestCluster.ClusterId, 3, 1, 5, false, 0, 0, 0));
+        cluster.Stabilize();
+        Assert.Equal([new ReadState(1, 0, ReadRejection.LostLeadership)], cluster.Disks[1].ReadStates);
+        Assert.Equal([new ReadState(2, 0, ReadRejection.LostLeadership)], cluster.Disks[2].ReadStates);
+    }
+
+    [Fact]
+    public void A_follower_rejects_forwarded_reads_when_its_leader_or_term_changes()
+    {
+        var core = Solo.Core(2, 3, term: 1);
+        core.Step(new Heartbeat(Solo.ClusterId, 1, 2, 1, 1, 0));
+        core.ReadIndex(8);
+        var request = Assert.IsType<ReadIndexRequest>(Solo.Drain(core).Messages.Single(m => m is ReadIndexRequest));
+        Assert.Equal(1, request.To);
+
+        core.Step(new Heartbeat(Solo.ClusterId, 3, 2, 2, 1, 0)); // node 3 leads term 2 now
+        Assert.Equal([new ReadState(8, 0, ReadRejection.LostLeadership)], Solo.Drain(core).ReadStates);
+
+        // A late answer from the old leader is ignored: the read was already answered.
+        core.Step(new ReadIndexResponse(Solo.ClusterId, 1, 2, 1, 8, 5, null));
+        Assert.Empty(Solo.Drain(core).ReadStates);
+    }
+
+    [Fact]
+    public void A_check_quorum_step_down_rejects_reads_that_could_never_be_confirmed()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Isolate(1);
+        cluster[1].ReadIndex(4);
+        cluster.TickAll(25);
+        Assert.Equal([new ReadState(4, 0, ReadRejection.LostLeadership)], cluster.Disks[1].ReadStates);
+    }
+
+    /// <summary>Node 1 leads a solo-driven 3-node cluster with its no-op committed (via node 2).</summary>
+    private static RaftCore ElectedLeader()
+    {
+        var leader = Solo.Leader(3);
+        var append = Solo.Drain(leader).Messages.OfType<AppendEntries>().First(a => a.To == 2);
+        leader.Step(new AppendEntriesResponse(Solo.ClusterId, 2, 1, 1, true, append.PrevLogIndex + 1, 0, 0));
+        Assert.Equal(2, leader.Status.CommitIndex);
+        Solo.Drain(leader);
+        return leader;
+    }
+}

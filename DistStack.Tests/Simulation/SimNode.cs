@@ -1,0 +1,53 @@
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Simulation;
+
+/// <summary>What survives a crash: the simulated disk (hard state, snapshot, log with truncations applied).</summary>
+internal sealed class SimDisk(HardState hardState, SnapshotData? snapshot, SimLog log)
+{
+    public HardState HardState { get; set; } = hardState;
+    public SnapshotData? Snapshot { get; set; } = snapshot;
+    public SimLog Log { get; } = log;
+
+    public RaftDurableState ToDurableState() => new(HardState, Snapshot, [.. Log.Entries]);
+}
+
+/// <summary>A read requested on a node, remembered until its ReadState arrives and it is served.</summary>
+internal sealed record SimRead(long RequestId, long RequestedAtStep, long AppliedIndexAcknowledgedBefore)
+{
+    public long ReadIndex { get; set; }
+}
+
+/// <summary>
+/// One simulated process: a RaftCore (null while crashed), its disk, the Ready it is persisting, and the state
+/// machine it applies to. <see cref="MemLog"/> and <see cref="MemHardState"/> mirror what the core holds in
+/// memory, as far as its Readies have shown it.
+/// </summary>
+internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
+{
+    public int Id { get; } = id;
+    public RaftOptions Options { get; } = options;
+    public SimDisk Disk { get; } = disk;
+    public RaftCore? Core { get; set; }
+    public bool IsUp => Core is not null;
+    public int Incarnation { get; set; }
+
+    /// <summary>The Ready taken and not yet durable; the next one may only be taken after it is advanced.</summary>
+    public Ready? Pending { get; set; }
+
+    public SimLog MemLog { get; set; } = disk.Log.Clone();
+    public HardState MemHardState { get; set; } = disk.HardState;
+    public SoftState? LastSoftState { get; set; }
+    public SimStateMachine Machine { get; } = new();
+
+    public Dictionary<long, SimRead> RequestedReads { get; } = [];
+    public List<SimRead> ReadsAwaitingApply { get; } = [];
+    public long NextReadId { get; set; } = 1;
+
+    /// <summary>Highest commit index whose entries the invariants have recorded from this node.</summary>
+    public long ObservedCommit { get; set; }
+    public long LastStatusCommit { get; set; }
+
+    /// <summary>The term in which this node is a leader whose own vote is durable (0: not a leader).</summary>
+    public long DurableLeaderTerm { get; set; }
+}

@@ -1,0 +1,33 @@
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Simulation;
+
+/// <summary>
+/// How a simulated cluster behaves: size, virtual-time granularity, network faults and disk latency. Time is in
+/// abstract units; every node ticks once per <see cref="TickInterval"/> units.
+/// </summary>
+internal sealed record SimSettings
+{
+    public int Nodes { get; init; } = 3;
+    public int Seed { get; init; } = 1;
+    public ulong ClusterId { get; init; } = 0xD157_57AC_0000_0001;
+    public int TickInterval { get; init; } = 10;
+
+    public int MinDelay { get; init; } = 1;
+    public int MaxDelay { get; init; } = 1;
+    public double LossRate { get; init; }
+    public double DuplicateRate { get; init; }
+
+    /// <summary>Chance that a message is held back far longer than usual (reordering, stale deliveries).</summary>
+    public double LongDelayRate { get; init; }
+    public int LongDelayMax { get; init; } = 60;
+
+    public int MinDiskLatency { get; init; } = 1;
+    public int MaxDiskLatency { get; init; } = 1;
+
+    /// <summary>Raft knobs shared by all nodes; NodeId and ClusterId are filled in per node.</summary>
+    public RaftOptions Raft { get; init; } = new(0, 0);
+
+    /// <summary>How a failure tells the reader to replay this run.</summary>
+    public string ReplayHint { get; init; } = "";
+}

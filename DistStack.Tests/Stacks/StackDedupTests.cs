@@ -1,0 +1,146 @@
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Tests.Stacks;
+
+public sealed class StackDedupTests
+{
+    [Fact]
+    public void A_retried_pop_returns_the_same_value_and_pops_once()
+    {
+        var s = StackState.Empty(new StackStateOptions());
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        (s, _) = s.Apply(2, new PushValue("p1", "s", "a"));
+        (s, _) = s.Apply(3, new PushValue("p2", "s", "b"));
+
+        (s, var first) = s.Apply(4, new PopValue("pop", "s"));
+        var digest = s.Digest;
+        (s, var retry) = s.Apply(5, new PopValue("pop", "s"));
+
+        Assert.Equal(new StackResult(StackOutcome.Ok, "b"), first);
+        Assert.Same(first, retry);
+        Assert.Equal(["a"], s.ValuesTopDown("s"));
+        Assert.Equal(digest, s.Digest);
+        Assert.Equal(5, s.AppliedIndex);
+    }
+
+    [Fact]
+    public void A_retried_push_pushes_once_and_answers_the_original_size()
+    {
+        var s = StackState.Empty(new StackStateOptions());
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        (s, var first) = s.Apply(2, new PushValue("p", "s", "a"));
+        (s, _) = s.Apply(3, new PushValue("q", "s", "b"));
+        (s, var retry) = s.Apply(4, new PushValue("p", "s", "a"));
+
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+        Assert.Equal(first, retry);
+        Assert.Equal(["b", "a"], s.ValuesTopDown("s"));
+    }
+
+    [Fact]
+    public void Failed_outcomes_are_remembered_too()
+    {
+        var s = StackState.Empty(new StackStateOptions());
+        (s, var first) = s.Apply(1, new PushValue("p", "s", "a"));
+        (s, _) = s.Apply(2, new CreateStack("c", "s"));
+        (s, var retry) = s.Apply(3, new PushValue("p", "s", "a"));
+
+        Assert.Equal(StackOutcome.NotFound, first.Outcome);
+        Assert.Equal(StackOutcome.NotFound, retry.Outcome);
+        Assert.Equal(0, s.Query(new SizeOfStack("s")).Size);
+    }
+
+    [Fact]
+    public void A_reused_key_with_a_different_operation_gets_the_cached_result_and_no_effect()
+    {
+        // A client bug, documented on StackState.Apply: the key names the request, not the operation.
+        var s = StackState.Empty(new StackStateOptions());
+        (s, var created) = s.Apply(1, new CreateStack("same", "s"));
+        (s, var reused) = s.Apply(2, new PushValue("same", "s", "x"));
+
+        Assert.Equal(new StackResult(StackOutcome.Created), reused);
+        Assert.Same(created, reused);
+        Assert.Equal(0, s.Query(new SizeOfStack("s")).Size);
+    }
+
+    [Fact]
+    public void A_key_is_remembered_through_the_window_and_forgotten_after_it()
+    {
+        const long window = 10;
+        var s = StackState.Empty(new StackStateOptions(window));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        (s, _) = s.Apply(2, new PushValue("p", "s", "a"));
+        for (long i = 3; i <= 2 + window - 1; i++) s = s.Skip(i);
+
+        // Applied index 2 + window: the key recorded at 2 is still remembered at exactly i + window.
+        (s, var retry) = s.Apply(2 + window, new PushValue("p", "s", "a"));
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+        Assert.Equal(1, s.Query(new SizeOfStack("s")).Size);
+
+        // Past the window it is forgotten: the same key now applies again (the documented limit of §6.3).
+        (s, var late) = s.Apply(2 + window + 1, new PushValue("p", "s", "a"));
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 2), late);
+    }
+
+    [Fact]
+    public void A_window_of_long_max_value_never_forgets()
+    {
+        var s = StackState.Empty(new StackStateOptions(long.MaxValue));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        s = s.Skip(long.MaxValue - 1);
+        Assert.Equal(1, s.RememberedRequestKeys);
+        (s, var retry) = s.Apply(long.MaxValue, new CreateStack("c", "s"));
+        Assert.Equal(StackOutcome.Created, retry.Outcome);
+    }
+
+    [Fact]
+    public void A_negative_window_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => StackState.Empty(new StackStateOptions(-1)));
+    }
+
+    [Fact]
+    public void Skips_expire_keys_as_well()
+    {
+        var s = StackState.Empty(new StackStateOptions(5));
+        for (long i = 1; i <= 5; i++) (s, _) = s.Apply(i, new CreateStack($"k{i}", $"s{i}"));
+        Assert.Equal(5, s.RememberedRequestKeys);
+        s = s.Skip(100);
+        Assert.Equal(0, s.RememberedRequestKeys);
+    }
+
+    [Fact]
+    public void The_table_stays_bounded_by_the_window()
+    {
+        const long window = 100;
+        var s = StackState.Empty(new StackStateOptions(window));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        for (long i = 2; i <= 5_000; i++) (s, _) = s.Apply(i, new PushValue($"p{i}", "s", "v"));
+        Assert.InRange(s.RememberedRequestKeys, 1, window + 1);
+    }
+
+    [Fact]
+    public void The_table_survives_a_snapshot_round_trip()
+    {
+        var options = new StackStateOptions(50);
+        var s = StackState.Empty(options);
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        (s, _) = s.Apply(2, new PushValue("p1", "s", "a"));
+        (s, _) = s.Apply(3, new PushValue("p2", "s", "b"));
+        (s, var popped) = s.Apply(4, new PopValue("pop", "s"));
+
+        var restored = StackSnapshotCodec.Read(StackSnapshotCodec.Write(s), options);
+        Assert.Equal(4, restored.RememberedRequestKeys);
+
+        (restored, var retry) = restored.Apply(5, new PopValue("pop", "s"));
+        Assert.Equal(popped, retry);
+        Assert.Equal(["a"], restored.ValuesTopDown("s"));
+
+        // Expiry continues from the restored indices: the key of index 2 goes once applied index > 52.
+        restored = restored.Skip(52);
+        (var stillRemembered, _) = restored.Apply(53, new PushValue("p2", "s", "b"));
+        Assert.Equal(["a"], stillRemembered.ValuesTopDown("s"));
+        (var forgotten, _) = restored.Apply(54, new PushValue("p1", "s", "a"));
+        Assert.Equal(["a", "a"], forgotten.ValuesTopDown("s"));
+    }
+}

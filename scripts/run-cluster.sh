@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds DistStack (Release) and runs the five nodes of the Procfile in the foreground with foreman.
+# Ctrl-C stops them all (SIGTERM: a leader hands over before it exits). Data lives in ./data/node-<id>.
+# Extra arguments go to foreman, e.g. `scripts/run-cluster.sh raftexample1` to run one entry only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dotnet build DistStack.Host -c Release -nologo -v quiet
+
+if ! command -v foreman >/dev/null 2>&1; then
+  if command -v goreman >/dev/null 2>&1; then
+    exec goreman start
+  elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "foreman not found: installing ruby-foreman with apt-get" >&2
+    apt-get install -y ruby-foreman >/dev/null || { apt-get update >/dev/null && apt-get install -y ruby-foreman >/dev/null; }
+  else
+    echo "foreman not found: install it (Debian/Ubuntu: sudo apt-get install ruby-foreman) or goreman" >&2
+    exit 1
+  fi
+fi
+
+# -t 10: give each node up to 10 s after SIGTERM before foreman SIGKILLs it (a node needs about 1-4 s).
+exec foreman start -f Procfile -d . -t 10 "$@"
