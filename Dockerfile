@@ -23,10 +23,16 @@ RUN dotnet publish DistStack.Host/DistStack.Host.csproj -c Release -o /app --no-
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # A fixed non-root user that owns /data: a named volume mounted there on first use copies this ownership,
 # so the node can create its SQLite files without running as root.
+# In a container, Akka.Remote binds on all interfaces but advertises the node's --cluster host (the compose
+# service name, which peers resolve): diststack.bind-hostname, read from the config file DISTSTACK_CONFIG names
+# (a --config flag replaces it; remoting then binds to the address the service name resolves to, which works too).
 RUN groupadd --system --gid 10001 diststack \
  && useradd --system --uid 10001 --gid diststack --home-dir /data --no-create-home --shell /usr/sbin/nologin diststack \
- && mkdir -p /data \
- && chown diststack:diststack /data
+ && mkdir -p /data /etc/diststack \
+ && chown diststack:diststack /data \
+ && printf '%s\n' '# Container defaults (Dockerfile): bind remoting on all interfaces, advertise the --cluster host.' \
+      'diststack.bind-hostname = "0.0.0.0"' >/etc/diststack/container.conf
+ENV DISTSTACK_CONFIG=/etc/diststack/container.conf
 WORKDIR /app
 COPY --from=build /app ./
 USER diststack

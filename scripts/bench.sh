@@ -310,6 +310,7 @@ machine_info() {
   echo "| wrk | $(wrk -v 2>&1 | head -1 | awk '{print $2}') |"
   echo "| DistStack | commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- DistStack.Actors DistStack.Host hocon 2>/dev/null || echo ' (with uncommitted changes)'), Release, five processes on 127.0.0.1 |"
   echo "| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+  echo "| Load average (1, 5, 15 min) | at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the numbers) |"
   echo "| Command | \`$COMMAND_LINE\` |"
 }
 
@@ -362,6 +363,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------- main
 ensure_tools
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DS_READY_MS="" ETCD_READY_MS=""
 for system in $BENCH_SYSTEMS; do
   case $system in
