@@ -164,7 +164,7 @@ ds_expect() {  # NODE PATH BODY CODES...: fail unless the status is one of CODES
   die "POST $path '$body' on node $node answered '$r' (expected $*)"
 }
 
-declare -A HWM=() HWM_LOADED=()
+declare -A HWM=() HWM_LOADED=() ETCD_HWM=()
 vm_hwm() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 RESTART_SUMMARY=""
@@ -267,6 +267,7 @@ bench_etcd() {
   log "etcd leader $leader, follower used $follower"
   curl -sf -X POST "$leader/v3/kv/put" -d '{"key":"YmVuY2gtcmFuZ2U=","value":"NDI0Mg=="}' >/dev/null || die "etcd put failed"
   run_matrix etcd "$leader" "$follower" etcd-put.lua etcd-range.lua "key=bench-put" "key=bench-range"
+  local n=0 p; for p in $(cat "$WORK/etcd/pids"); do n=$((n + 1)); ETCD_HWM[$n]=$(vm_hwm "$p"); done
   log "stopping etcd"
   "$LUA/etcd-cluster.sh" stop "$WORK/etcd"
   ETCD_STARTED=0
@@ -343,19 +344,20 @@ $(machine_info)
 
 $(results_table)
 
-## Memory (DistStack)
+## Memory
 
-Peak resident set (VmHWM from \`/proc/<pid>/status\`) of each DistStack node after the runs above$([ "$BENCH_RESTART" = 1 ] && echo ", and after loading ${BENCH_RESTART_VALUES} values for the restart test").
+Peak resident set (VmHWM from \`/proc/<pid>/status\`) of each DistStack node (and etcd member) after the runs above$([ "$BENCH_RESTART" = 1 ] && echo ", and after loading ${BENCH_RESTART_VALUES} values for the restart test").
 
 | Node | $(for i in $(seq 1 $NODES); do printf '%s | ' "$i"; done)
 |---|$(for i in $(seq 1 $NODES); do printf -- '--:|'; done)
 | VmHWM after the runs (MiB) | $(for i in $(seq 1 $NODES); do printf '%s | ' "${HWM[$i]:-–}"; done)
 $([ "$BENCH_RESTART" = 1 ] && echo "| VmHWM with ${BENCH_RESTART_VALUES} values (MiB) | $(for i in $(seq 1 $NODES); do printf '%s | ' "${HWM_LOADED[$i]:-–}"; done)")
+| etcd member, VmHWM after the runs (MiB), for comparison | $(for i in $(seq 1 $NODES); do printf '%s | ' "${ETCD_HWM[$i]:-–}"; done)
 
 Cluster start (five processes) → every node \`/health/ready\` and a leader: ${DS_READY_MS:-–} ms
 (etcd, five members → healthy with a leader: ${ETCD_READY_MS:-–} ms).
 
-## Restart with 1,000,000 values
+## Restart with $(printf "%'d" "$BENCH_RESTART_VALUES") values
 
 $(if [ -n "$RESTART_SUMMARY" ]; then printf '| | |\n|---|---|\n%s\n' "$RESTART_SUMMARY"; else echo "Not measured in this run (\`BENCH_RESTART=1 scripts/bench.sh\` does it: it loads the values with parallel wrk pushes first)."; fi)
 EOF

@@ -152,8 +152,8 @@ expect "${SURVIVORS[3]}" /sPush "$STACK,70" 200 1 "e2e-push-70"
 
 # ------------------------------------------------------------------------------------------------ catch-up
 log "starting node$LEADER again: ${DC[*]} start node$LEADER"
-"${DC[@]}" start "node$LEADER" >/dev/null 2>&1
 t0=$(now_ms)
+"${DC[@]}" start "node$LEADER" >/dev/null 2>&1
 deadline=$((SECONDS + READY_TIMEOUT_S))
 while :; do
   lead=$(status "$OTHER" | jq -c '{leaderId, appliedIndex, stateDigest}' 2>/dev/null || echo '{}')
