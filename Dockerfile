@@ -39,12 +39,14 @@ USER diststack
 VOLUME /data
 # HTTP listens on --port (docker-compose.yml gives every node 8080 inside its container); Akka.Remote on the port
 # of this node's --cluster URL, which stays on the compose network (not published).
+# DISTSTACK_PORT is the Host's own fallback for --port, so `docker run diststack --id ... --cluster ...` serves
+# HTTP on 8080 without a --port flag, and the health check below probes the same port.
 EXPOSE 8080
-ENV DISTSTACK_HTTP_PORT=8080
-# The image has no curl or wget: the Host itself probes readiness (exit 0 on HTTP 200). Shell form so that a node
-# run with another --port can set DISTSTACK_HTTP_PORT to match.
+ENV DISTSTACK_PORT=8080
+# The image has no curl or wget: the Host itself probes readiness (exit 0 on HTTP 200). Shell form so that the
+# probe follows DISTSTACK_PORT; a node given another --port flag must set DISTSTACK_PORT to match.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
-  CMD dotnet /app/DistStack.Host.dll --probe "http://127.0.0.1:${DISTSTACK_HTTP_PORT}/health/ready" || exit 1
+  CMD dotnet /app/DistStack.Host.dll --probe "http://127.0.0.1:${DISTSTACK_PORT}/health/ready" || exit 1
 # SIGTERM: the Host hands leadership over and exits, well within Docker's 10 s grace period.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "/app/DistStack.Host.dll"]
