@@ -3,7 +3,8 @@
 #   build + up -> a leader -> create + pushes through every node -> kill the leader's container ->
 #   a push through another node is acknowledged within a bound -> every acknowledged value is still there
 #   (size, top, pop in LIFO order) -> start the killed node -> it catches up (same stateDigest at the same
-#   appliedIndex as the leader) -> down -v.
+#   appliedIndex as the leader) -> docker stop (SIGTERM) of the leader exits 0 well within the grace period,
+#   the others go on -> down -v.
 #
 #   scripts/compose-e2e.sh
 #
@@ -169,6 +170,20 @@ log "node$LEADER is back and caught up in $CATCHUP_MS ms: $back"
 expect "$LEADER" /sTop "$STACK" 200 70
 log "GET /cluster/status on node$LEADER:"; status "$LEADER" | jq . >&2
 
+# ------------------------------------------------------------------------------------------------ graceful stop
+# SIGTERM (docker stop, compose stop/down) to the leader: it hands leadership over and exits 0 within the grace period.
+LEAD=$(leader_seen_by "$OTHER"); [ -n "$LEAD" ] || die "no leader known before the graceful stop"
+CID=$("${DC[@]}" ps -q "node$LEAD")
+t0=$(now_ms)
+docker stop --time 10 "$CID" >/dev/null
+STOP_MS=$(($(now_ms) - t0))
+EXIT_CODE=$(docker inspect "$CID" --format '{{.State.ExitCode}}')
+[ "$EXIT_CODE" = 0 ] || die "leader node$LEAD exited with $EXIT_CODE after SIGTERM (expected 0): $(docker logs --tail 10 "$CID" 2>&1)"
+[ $STOP_MS -lt 10000 ] || die "leader node$LEAD took $STOP_MS ms to stop: Docker's 10 s grace period would have SIGKILLed it"
+SURVIVOR=$((LEAD % NODES + 1))
+expect "$SURVIVOR" /sPush "$STACK,80" 200 2 "e2e-push-80"
+log "SIGTERM to leader node$LEAD: exited 0 in $STOP_MS ms; new leader node$(leader_seen_by "$SURVIVOR"); $(docker logs "$CID" 2>&1 | grep -o 'Leadership handed over.*' | head -1)"
+
 cat <<EOF
 
 compose end-to-end: PASSED (${DC[*]})
@@ -176,4 +191,5 @@ compose end-to-end: PASSED (${DC[*]})
   up -d -> 5 ready + leader:   $UP_READY_MS ms
   failover (kill leader node$LEADER -> push via node$OTHER acknowledged): $FAILOVER_MS ms ($attempts attempt(s)), new leader node$NEW_LEADER
   restarted node$LEADER caught up: $CATCHUP_MS ms (same appliedIndex and stateDigest as the leader)
+  docker stop of leader node$LEAD (SIGTERM, hand-over): exit 0 in $STOP_MS ms
 EOF
