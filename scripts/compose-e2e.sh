@@ -45,10 +45,18 @@ post() {
   [ "$out" = "$code" ] && body=""
   echo "$code $(tr -d '\r\n' <<<"$body" | sed 's/^ *//; s/ *$//')"
 }
-# expect NODE PATH BODY WANT_CODE [WANT_BODY] [KEY]: one request, asserted
+# expect NODE PATH BODY WANT_CODE [WANT_BODY] [KEY]: one request, asserted. Like any client of the API, it
+# retries what the API says is safe to retry: 503 (nothing was changed, e.g. leadership moved meanwhile) and 504
+# or no answer (outcome unknown), with the same Idempotency-Key, for at most E2E_RETRY_S seconds.
+RETRIES=0
 expect() {
-  local r; r=$(post "$1" "$2" "$3" "${6:-}")
-  local code=${r%% *} body=${r#* }
+  local key=${6:-"e2e-$$-$RANDOM$RANDOM"} deadline=$((SECONDS + ${E2E_RETRY_S:-10})) r code body
+  while :; do
+    r=$(post "$1" "$2" "$3" "$key"); code=${r%% *}; body=${r#* }
+    [[ "$code" =~ ^(503|504|000)$ ]] && [ "$4" != "$code" ] && [ $SECONDS -lt $deadline ] || break
+    log "POST $2 '$3' via node $1 -> $r: retrying with the same Idempotency-Key"
+    RETRIES=$((RETRIES + 1)); sleep 0.2
+  done
   [ "$code" = "$4" ] || die "POST $2 '$3' via node $1: got '$r', expected $4${5:+ '$5'}"
   [ -z "${5:-}" ] || [ "$body" = "$5" ] || die "POST $2 '$3' via node $1: got '$r', expected $4 '$5'"
   log "POST $2 '$3' via node $1 -> $code${body:+ $body}"
@@ -181,7 +189,11 @@ EXIT_CODE=$(docker inspect "$CID" --format '{{.State.ExitCode}}')
 [ "$EXIT_CODE" = 0 ] || die "leader node$LEAD exited with $EXIT_CODE after SIGTERM (expected 0): $(docker logs --tail 10 "$CID" 2>&1)"
 [ $STOP_MS -lt 10000 ] || die "leader node$LEAD took $STOP_MS ms to stop: Docker's 10 s grace period would have SIGKILLed it"
 SURVIVOR=$((LEAD % NODES + 1))
-expect "$SURVIVOR" /sPush "$STACK,80" 200 2 "e2e-push-80"
+deadline=$((SECONDS + FAILOVER_BOUND_S))
+until r=$(post "$SURVIVOR" /sPush "$STACK,80" "e2e-push-80") && [ "${r%% *}" = 200 ]; do
+  [ $SECONDS -lt $deadline ] || die "push through node$SURVIVOR after the leader's SIGTERM: '$r'"; sleep 0.1
+done
+[ "${r#* }" = 2 ] || die "push after the graceful stop answered '$r', expected size 2"
 log "SIGTERM to leader node$LEAD: exited 0 in $STOP_MS ms; new leader node$(leader_seen_by "$SURVIVOR"); $(docker logs "$CID" 2>&1 | grep -o 'Leadership handed over.*' | head -1)"
 
 cat <<EOF
@@ -192,4 +204,5 @@ compose end-to-end: PASSED (${DC[*]})
   failover (kill leader node$LEADER -> push via node$OTHER acknowledged): $FAILOVER_MS ms ($attempts attempt(s)), new leader node$NEW_LEADER
   restarted node$LEADER caught up: $CATCHUP_MS ms (same appliedIndex and stateDigest as the leader)
   docker stop of leader node$LEAD (SIGTERM, hand-over): exit 0 in $STOP_MS ms
+  requests retried after 503/504 (leadership moved; same Idempotency-Key): $RETRIES
 EOF
