@@ -98,21 +98,36 @@ run_wrk() {
   field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
   RESULT[$key]="$(field ok_per_sec) $(field mean_ms) $(field p99_ms) $(field non2xx) $(field socket_errors)"
   local err=""; grep -q '^BENCH_FIRST_ERROR' "$out" && err=" first error: $(grep '^BENCH_FIRST_ERROR' "$out" | cut -c19-)"
-  log "$key: $(field ok_per_sec) ok/s, mean $(field mean_ms) ms, p99 $(field p99_ms) ms, non-2xx $(field non2xx) ($(field codes)), socket errors $(field socket_errors)$err"
+  log "$key ($url): $(field ok_per_sec) ok/s, mean $(field mean_ms) ms, p99 $(field p99_ms) ms, non-2xx $(field non2xx) ($(field codes)), socket errors $(field socket_errors)$err"
 }
 
-run_matrix() {  # SYSTEM LEADER_URL FOLLOWER_URL WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
-  local system=$1 leader=$2 follower=$3 write=$4 read=$5 wargs=$6 rargs=$7
+# target_url SYSTEM leader|follower: asked again before every run, so that a leadership change between runs
+# (it happens on a loaded machine) does not turn "via leader" into "via follower" unnoticed.
+target_url() {
+  local l
+  case "$1:$2" in
+    diststack:leader) l=$(ds_leader) && ds_url "$l" ;;
+    diststack:follower) l=$(ds_leader) && ds_url $((l % NODES + 1)) ;;
+    etcd:*) "$LUA/etcd-cluster.sh" "$2" "$WORK/etcd" ;;
+  esac
+}
+
+run_matrix() {  # SYSTEM WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
+  local system=$1 write=$2 read=$3 wargs=$4 rargs=$5
   log "$system: warm-up (3 s)"
-  wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$write" "$leader" -- $wargs tag=9999 >/dev/null 2>&1 || true
-  local via url c tag=1000
+  wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$write" "$(target_url "$system" leader)" -- $wargs tag=9999 >/dev/null 2>&1 || true
+  local via url c tag=1000 op script args
   for via in leader follower; do
-    [ $via = leader ] && url=$leader || url=$follower
-    for c in $BENCH_CONNS; do
-      tag=$((tag + 1)); run_wrk "$system write $via $c" "$url" "$write" "$c" $wargs tag=$tag
-    done
-    for c in $BENCH_CONNS; do
-      run_wrk "$system read $via $c" "$url" "$read" "$c" $rargs
+    for op in write read; do
+      [ $op = write ] && script=$write args=$wargs || script=$read args=$rargs
+      for c in $BENCH_CONNS; do
+        local deadline=$((SECONDS + 30))
+        until url=$(target_url "$system" $via); do
+          [ $SECONDS -lt $deadline ] || die "$system: no leader for 30 s"; sleep 0.2
+        done
+        tag=$((tag + 1))   # a fresh run tag keeps written values unique across runs
+        run_wrk "$system $op $via $c" "$url" "$script" "$c" $args tag=$tag
+      done
     done
   done
 }
@@ -190,9 +205,10 @@ bench_diststack() {
   ds_expect "$leader" /sCreate "$PUSH_STACK" 200 201
   ds_expect "$leader" /sCreate "$TOP_STACK" 200 201
   ds_expect "$leader" /sPush "$TOP_STACK,4242" 200
-  run_matrix diststack "$(ds_url "$leader")" "$(ds_url "$follower")" push.lua top.lua "stack=$PUSH_STACK" "stack=$TOP_STACK"
+  run_matrix diststack push.lua top.lua "stack=$PUSH_STACK" "stack=$TOP_STACK"
   local now_leader; now_leader=$(ds_leader) || true
   [ "$now_leader" = "$leader" ] || log "NOTE: leadership moved from node $leader to node ${now_leader:-none} during the runs"
+  leader=${now_leader:-$leader}; follower=$(( leader % NODES + 1 ))
   for i in $(seq 1 $NODES); do HWM[$i]=$(vm_hwm "${PID[$i]}"); done
   [ "$BENCH_RESTART" = 1 ] && bench_restart "$leader" "$follower"
   log "stopping DistStack (SIGTERM)"
@@ -266,7 +282,7 @@ bench_etcd() {
   follower=$("$LUA/etcd-cluster.sh" follower "$WORK/etcd")
   log "etcd leader $leader, follower used $follower"
   curl -sf -X POST "$leader/v3/kv/put" -d '{"key":"YmVuY2gtcmFuZ2U=","value":"NDI0Mg=="}' >/dev/null || die "etcd put failed"
-  run_matrix etcd "$leader" "$follower" etcd-put.lua etcd-range.lua "key=bench-put" "key=bench-range"
+  run_matrix etcd etcd-put.lua etcd-range.lua "key=bench-put" "key=bench-range"
   local n=0 p; for p in $(cat "$WORK/etcd/pids"); do n=$((n + 1)); ETCD_HWM[$n]=$(vm_hwm "$p"); done
   log "stopping etcd"
   "$LUA/etcd-cluster.sh" stop "$WORK/etcd"
