@@ -1,0 +1,400 @@
+#!/usr/bin/env bash
+# DistStack against etcd 3.4, five nodes each, on this machine, driven by wrk; writes docs/benchmarks.md.
+#
+#   scripts/bench.sh                      # both systems, 10 s per run, 1/16/64/256 connections
+#   BENCH_SECONDS=30 scripts/bench.sh     # longer runs
+#   BENCH_RESTART=1 scripts/bench.sh      # also: push 1,000,000 values, restart a follower, time it to ready
+#
+# Environment:
+#   BENCH_SECONDS (10)          duration of each wrk run
+#   BENCH_CONNS ("1 16 64 256") connection counts; wrk threads = min(2, connections)
+#   BENCH_SYSTEMS ("diststack etcd")  which clusters to run (one at a time, never both at once)
+#   BENCH_RESTART (0)           1 = the restart-with-1M-values measurement (slow: loads the values first)
+#   BENCH_RESTART_VALUES (1000000)
+#   BENCH_PORT_BASE (17000)     etcd: clients BASE+101..105, peers BASE+201..205;
+#                               DistStack: Akka.Remote BASE+301..305, HTTP BASE+401..405
+#   BENCH_OUT (docs/benchmarks.md)  the report ("-" = stdout only)
+#   BENCH_KEEP (0)              1 = keep the temporary directory (data, logs) at the end
+#
+# What is compared: DistStack POST /sPush (a value unique per request) with etcd POST /v3/kv/put (one key, a
+# value unique per request), and DistStack's linearizable POST /sTop with etcd's POST /v3/kv/range
+# (serializable=false), each through the leader and through a follower. Only 2xx responses count as
+# throughput; wrk's Lua response hook counts every other status (scripts/bench/common.lua).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LUA="$ROOT/scripts/bench"
+
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_CONNS=${BENCH_CONNS:-"1 16 64 256"}
+BENCH_SYSTEMS=${BENCH_SYSTEMS:-"diststack etcd"}
+BENCH_RESTART=${BENCH_RESTART:-0}
+BENCH_RESTART_VALUES=${BENCH_RESTART_VALUES:-1000000}
+BENCH_PORT_BASE=${BENCH_PORT_BASE:-17000}
+BENCH_OUT=${BENCH_OUT:-docs/benchmarks.md}
+BENCH_KEEP=${BENCH_KEEP:-0}
+export ETCD_PORT_BASE=$BENCH_PORT_BASE
+
+PUSH_STACK=9001   # numeric stack ids and values: valid whatever the Host's id/value rules are
+TOP_STACK=9002
+LOAD_STACK=9003
+NODES=5
+
+COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_CONNS=\"$BENCH_CONNS\" BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART scripts/bench.sh"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------- tools
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v curl >/dev/null || missing+=(curl)
+  if [[ " $BENCH_SYSTEMS " == *" etcd "* ]]; then
+    command -v etcd >/dev/null || missing+=(etcd-server)
+    command -v etcdctl >/dev/null || missing+=(etcd-client)
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} with apt-get"
+    [ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]} (or install them yourself)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+      { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
+  fi
+}
+
+port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+now_ms() { date +%s%3N; }
+
+WORK=$(mktemp -d /tmp/diststack-bench.XXXXXX)
+declare -A PID=()        # DistStack node id -> pid
+ETCD_STARTED=0
+
+cleanup() {
+  local rc=$?
+  for i in "${!PID[@]}"; do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
+  for i in "${!PID[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${PID[$i]}" 2>/dev/null || true
+  done
+  [ "$ETCD_STARTED" = 1 ] && "$LUA/etcd-cluster.sh" stop "$WORK/etcd" || true
+  if [ "$BENCH_KEEP" = 1 ] || [ $rc != 0 ]; then log "logs and data kept in $WORK"; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------- wrk
+declare -A RESULT=()     # "system op via conns" -> "ok_per_sec mean_ms p99_ms non2xx socket_errors"
+
+# run_wrk KEY URL SCRIPT CONNS [ARGS...]: one measured run, stored under KEY
+run_wrk() {
+  local key=$1 url=$2 script=$3 conns=$4; shift 4
+  local threads=$((conns < 2 ? conns : 2))
+  local out="$WORK/wrk-${key// /-}.txt"
+  wrk -t"$threads" -c"$conns" -d"${BENCH_SECONDS}s" --timeout 10s -s "$LUA/$script" "$url" -- "$@" >"$out" 2>&1 ||
+    die "wrk failed: $(tail -3 "$out")"
+  local line; line=$(grep '^BENCH_RESULT' "$out") || die "no BENCH_RESULT in $out"
+  field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+  RESULT[$key]="$(field ok_per_sec) $(field mean_ms) $(field p99_ms) $(field non2xx) $(field socket_errors)"
+  local err=""; grep -q '^BENCH_FIRST_ERROR' "$out" && err=" first error: $(grep '^BENCH_FIRST_ERROR' "$out" | cut -c19-)"
+  log "$key ($url): $(field ok_per_sec) ok/s, mean $(field mean_ms) ms, p99 $(field p99_ms) ms, non-2xx $(field non2xx) ($(field codes)), socket errors $(field socket_errors)$err"
+}
+
+# target_url SYSTEM leader|follower: asked again before every run, so that a leadership change between runs
+# (it happens on a loaded machine) does not turn "via leader" into "via follower" unnoticed.
+target_url() {
+  local l
+  case "$1:$2" in
+    diststack:leader) l=$(ds_leader) && ds_url "$l" ;;
+    diststack:follower) l=$(ds_leader) && ds_url $((l % NODES + 1)) ;;
+    etcd:*) "$LUA/etcd-cluster.sh" "$2" "$WORK/etcd" ;;
+  esac
+}
+
+run_matrix() {  # SYSTEM WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
+  local system=$1 write=$2 read=$3 wargs=$4 rargs=$5
+  log "$system: warm-up (3 s)"
+  wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$write" "$(target_url "$system" leader)" -- $wargs tag=9999 >/dev/null 2>&1 || true
+  local via url c tag=1000 op script args
+  for via in leader follower; do
+    for op in write read; do
+      [ $op = write ] && script=$write args=$wargs || script=$read args=$rargs
+      for c in $BENCH_CONNS; do
+        local deadline=$((SECONDS + 30))
+        until url=$(target_url "$system" $via); do
+          [ $SECONDS -lt $deadline ] || die "$system: no leader for 30 s"; sleep 0.2
+        done
+        tag=$((tag + 1))   # a fresh run tag keeps written values unique across runs
+        run_wrk "$system $op $via $c" "$url" "$script" "$c" $args tag=$tag
+      done
+    done
+  done
+}
+
+# ---------------------------------------------------------------------------------------------- DistStack
+raft_port() { echo $((BENCH_PORT_BASE + 300 + $1)); }
+http_port() { echo $((BENCH_PORT_BASE + 400 + $1)); }
+ds_url() { echo "http://127.0.0.1:$(http_port "$1")"; }
+CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" = 1 ] || echo ,)" "$(raft_port "$i")"; done)
+
+ds_start_node() {  # the Procfile's command line, Release build, own ports and a temporary data dir
+  local i=$1
+  mkdir -p "$WORK/ds/n$i"
+  DISTSTACK_PARENT_PID=$$ dotnet "$WORK/app/DistStack.Host.dll" --id "$i" --cluster "$CLUSTER" --port "$(http_port "$i")" \
+    --data-dir "$WORK/ds/n$i" >>"$WORK/ds/n$i.log" 2>&1 &
+  PID[$i]=$!
+}
+
+ds_status() { curl -s --max-time 2 "$(ds_url "$1")/cluster/status"; }
+
+ds_leader() {  # prints the leader's node id once a node says it leads
+  local i s
+  for i in $(seq 1 $NODES); do
+    s=$(ds_status "$i") || continue
+    if [ "$(jq -r '.leaderId // empty' <<<"$s" 2>/dev/null)" = "$i" ]; then echo "$i"; return 0; fi
+  done
+  return 1
+}
+
+ds_wait_ready() {  # NODE TIMEOUT_S: until GET /health/ready answers 200
+  local deadline=$((SECONDS + $2))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(ds_url "$1")/health/ready")" = 200 ]; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.1
+  done
+}
+
+ds_post() {  # NODE PATH BODY -> "CODE BODY"
+  local out code
+  out=$(curl -s --max-time 10 -w '\n%{http_code}' -X POST "$(ds_url "$1")$2" -d "$3") || true
+  code=${out##*$'\n'}; echo "$code ${out%$'\n'*}"
+}
+
+ds_expect() {  # NODE PATH BODY CODES...: fail unless the status is one of CODES
+  local node=$1 path=$2 body=$3; shift 3
+  local r; r=$(ds_post "$node" "$path" "$body")
+  local code=${r%% *}
+  for ok in "$@"; do [ "$code" = "$ok" ] && return 0; done
+  die "POST $path '$body' on node $node answered '$r' (expected $*)"
+}
+
+declare -A HWM=() HWM_LOADED=() ETCD_HWM=()
+vm_hwm() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+RESTART_SUMMARY=""
+
+bench_diststack() {
+  log "building Release (dotnet publish DistStack.Host -c Release)"
+  dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -o "$WORK/app" -nologo -v q >"$WORK/publish.log" 2>&1 ||
+    die "publish failed: $(tail -20 "$WORK/publish.log")"
+  local i
+  for i in $(seq 1 $NODES); do
+    port_free "$(http_port "$i")" && port_free "$(raft_port "$i")" ||
+      die "port $(http_port "$i") or $(raft_port "$i") in use (set BENCH_PORT_BASE)"
+  done
+  log "starting five DistStack nodes (HTTP $(http_port 1)..$(http_port 5), logs in $WORK/ds)"
+  local t0; t0=$(now_ms)
+  for i in $(seq 1 $NODES); do ds_start_node "$i"; done
+  for i in $(seq 1 $NODES); do ds_wait_ready "$i" 120 || die "node $i not ready after 120 s: $(tail -5 "$WORK/ds/n$i.log")"; done
+  local leader="" deadline=$((SECONDS + 60))
+  until leader=$(ds_leader); do [ $SECONDS -lt $deadline ] || die "no leader after 60 s"; sleep 0.2; done
+  DS_READY_MS=$(($(now_ms) - t0))
+  local follower=$(( leader % NODES + 1 ))
+  log "leader: node $leader, follower used: node $follower (cluster ready in $DS_READY_MS ms)"
+  ds_expect "$leader" /sCreate "$PUSH_STACK" 200 201
+  ds_expect "$leader" /sCreate "$TOP_STACK" 200 201
+  ds_expect "$leader" /sPush "$TOP_STACK,4242" 200
+  run_matrix diststack push.lua top.lua "stack=$PUSH_STACK" "stack=$TOP_STACK"
+  local now_leader; now_leader=$(ds_leader) || true
+  [ "$now_leader" = "$leader" ] || log "NOTE: leadership moved from node $leader to node ${now_leader:-none} during the runs"
+  leader=${now_leader:-$leader}; follower=$(( leader % NODES + 1 ))
+  for i in $(seq 1 $NODES); do HWM[$i]=$(vm_hwm "${PID[$i]}"); done
+  [ "$BENCH_RESTART" = 1 ] && bench_restart "$leader" "$follower"
+  log "stopping DistStack (SIGTERM)"
+  for i in $(seq 1 $NODES); do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
+  for i in $(seq 1 $NODES); do
+    for _ in $(seq 1 150); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${PID[$i]}" 2>/dev/null && log "node $i needed SIGKILL after 15 s" || true
+    wait "${PID[$i]}" 2>/dev/null || true
+    unset "PID[$i]"
+  done
+}
+
+# Loads BENCH_RESTART_VALUES 16-byte values with parallel wrk pushes, SIGKILLs a follower, restarts it on the
+# same data dir and times it to /health/ready and to having applied everything the leader had committed.
+bench_restart() {
+  local leader=$1 follower=$2 n=$BENCH_RESTART_VALUES
+  ds_expect "$leader" /sCreate "$LOAD_STACK" 200 201
+  local per_thread=$(( (n + 1) / 2 ))
+  log "restart test: pushing $n values to stack $LOAD_STACK through the leader (wrk, 2 threads, 256 connections)"
+  local t0; t0=$(now_ms)
+  wrk -t2 -c256 -d3600s --timeout 30s -s "$LUA/push.lua" "$(ds_url "$leader")" -- \
+    stack=$LOAD_STACK tag=7777 quota=$per_thread >"$WORK/wrk-load.txt" 2>&1 &
+  local wrk_pid=$! size=0
+  while kill -0 $wrk_pid 2>/dev/null; do
+    sleep 2
+    size=$(ds_post "$leader" /sSize "$LOAD_STACK" | awk '{print $2}')
+    [[ "$size" =~ ^[0-9]+$ ]] || size=0
+    [ "$size" -ge "$n" ] && break
+  done
+  kill -INT $wrk_pid 2>/dev/null || true; wait $wrk_pid 2>/dev/null || true
+  size=$(ds_post "$leader" /sSize "$LOAD_STACK" | awk '{print $2}')
+  local load_ms=$(($(now_ms) - t0))
+  [[ "$size" =~ ^[0-9]+$ ]] && [ "$size" -ge "$n" ] || die "only $size of $n values acknowledged: $(grep BENCH "$WORK/wrk-load.txt")"
+  log "loaded $size values in $load_ms ms ($(grep '^BENCH_RESULT' "$WORK/wrk-load.txt" | sed 's/.*non2xx=\([0-9]*\).*/non-2xx \1/'))"
+  local i; for i in $(seq 1 $NODES); do HWM_LOADED[$i]=$(vm_hwm "${PID[$i]}"); done
+  # let the follower apply everything first, so that the restart measures recovery, not replication
+  local target; target=$(ds_status "$leader" | jq -r .commitIndex)
+  local deadline=$((SECONDS + 120))
+  until [ "$(ds_status "$follower" | jq -r '.appliedIndex // 0')" -ge "$target" ]; do
+    [ $SECONDS -lt $deadline ] || die "follower $follower did not apply index $target within 120 s"; sleep 0.5
+  done
+  log "SIGKILL node $follower and start it again on the same data"
+  kill -KILL "${PID[$follower]}"; wait "${PID[$follower]}" 2>/dev/null || true
+  t0=$(now_ms)
+  ds_start_node "$follower"
+  ds_wait_ready "$follower" 600 || die "restarted node $follower not ready after 600 s"
+  local ready_ms=$(($(now_ms) - t0))
+  until [ "$(ds_status "$follower" | jq -r '.appliedIndex // 0')" -ge "$target" ]; do
+    [ $SECONDS -lt $deadline ] || die "restarted node $follower did not reach index $target"; sleep 0.1
+  done
+  local applied_ms=$(($(now_ms) - t0))
+  local hwm; hwm=$(vm_hwm "${PID[$follower]}")
+  local db; db=$(du -sh "$WORK/ds/n$follower" | cut -f1)
+  log "restarted node ready in $ready_ms ms, applied index $target in $applied_ms ms, VmHWM $hwm MiB, data $db"
+  RESTART_SUMMARY="| Values on the stack | $size (16 bytes each), pushed in $((load_ms / 1000)) s through the leader |
+| Restarted node | node $follower (a follower), SIGKILLed, started again on its data dir ($db) |
+| Process start → \`/health/ready\` 200 | **$ready_ms ms** |
+| Process start → applied index $target (everything committed before the kill) | $applied_ms ms |
+| Peak RSS of the restarted node (VmHWM) | $hwm MiB |"
+}
+
+# ---------------------------------------------------------------------------------------------- etcd
+bench_etcd() {
+  log "starting five etcd members ($(etcd --version | head -1))"
+  ETCD_STARTED=1
+  local t0; t0=$(now_ms)
+  "$LUA/etcd-cluster.sh" start "$WORK/etcd"
+  ETCD_READY_MS=$(($(now_ms) - t0))
+  local leader follower
+  leader=$("$LUA/etcd-cluster.sh" leader "$WORK/etcd")
+  follower=$("$LUA/etcd-cluster.sh" follower "$WORK/etcd")
+  log "etcd leader $leader, follower used $follower"
+  curl -sf -X POST "$leader/v3/kv/put" -d '{"key":"YmVuY2gtcmFuZ2U=","value":"NDI0Mg=="}' >/dev/null || die "etcd put failed"
+  run_matrix etcd etcd-put.lua etcd-range.lua "key=bench-put" "key=bench-range"
+  local n=0 p; for p in $(cat "$WORK/etcd/pids"); do n=$((n + 1)); ETCD_HWM[$n]=$(vm_hwm "$p"); done
+  log "stopping etcd"
+  "$LUA/etcd-cluster.sh" stop "$WORK/etcd"
+  ETCD_STARTED=0
+}
+
+# ---------------------------------------------------------------------------------------------- report
+cell() {  # SYSTEM OP VIA CONNS -> "ok/s | mean | p99 | errors"
+  local r=${RESULT["$1 $2 $3 $4"]:-}
+  if [ -z "$r" ]; then echo "– | – | – | –"; return; fi
+  read -r ops mean p99 non2xx sock <<<"$r"
+  printf '%s | %s | %s | %s' "$(printf '%.0f' "$ops")" "$(printf '%.2f' "$mean")" "$(printf '%.2f' "$p99")" "$((non2xx + sock))"
+}
+ratio() {
+  local a=${RESULT["diststack $1 $2 $3"]:-} b=${RESULT["etcd $1 $2 $3"]:-}
+  [ -n "$a" ] && [ -n "$b" ] || { echo "–"; return; }
+  awk -v a="${a%% *}" -v b="${b%% *}" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }'
+}
+
+results_table() {
+  echo "| Operation (DistStack / etcd) | Via | Conns | DistStack ok/s | mean ms | p99 ms | errors | etcd ok/s | mean ms | p99 ms | errors | DistStack ÷ etcd |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+  local op via c label
+  for op in write read; do
+    [ $op = write ] && label="push / put" || label="top / range (linearizable)"
+    for via in leader follower; do
+      for c in $BENCH_CONNS; do
+        echo "| $label | $via | $c | $(cell diststack $op $via "$c") | $(cell etcd $op $via "$c") | $(ratio $op $via "$c") |"
+      done
+    done
+  done
+}
+
+machine_info() {
+  local cpu mem os
+  cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+  os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+  echo "| Machine | $(nproc) CPUs ($cpu), $mem RAM, $os, Linux $(uname -r) |"
+  echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}') (ASP.NET Core) |"
+  echo "| etcd | $(etcd --version 2>/dev/null | head -1 | sed 's/etcd Version: //') (Debian etcd-server), default settings: fsync per commit, 100 ms heartbeat |"
+  echo "| wrk | $(wrk -v 2>&1 | head -1 | awk '{print $2}') |"
+  echo "| DistStack | commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- DistStack.Actors DistStack.Host hocon 2>/dev/null || echo ' (with uncommitted changes)'), Release, five processes on 127.0.0.1 |"
+  echo "| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+  echo "| Load average (1, 5, 15 min) | at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the numbers) |"
+  echo "| Command | \`$COMMAND_LINE\` |"
+}
+
+report() {
+  cat <<EOF
+# Benchmarks: DistStack against etcd
+
+Generated by \`scripts/bench.sh\` (do not edit by hand; run it again). Both systems run five members on this one
+machine, one cluster at a time, and are driven over HTTP/1.1 keep-alive by \`wrk\` with the Lua scripts in
+\`scripts/bench/\`. Each run lasts ${BENCH_SECONDS} s; wrk threads = min(2, connections).
+
+- **push / put**: DistStack \`POST /sPush\` (stack ${PUSH_STACK}, a 16-byte value unique per request) against etcd
+  \`POST /v3/kv/put\` (one key, a 16-byte value unique per request, base64 JSON). Both acknowledge only after a
+  majority has the entry on disk.
+- **top / range**: DistStack \`POST /sTop\` (linearizable read, ReadIndex) against etcd \`POST /v3/kv/range\` with
+  \`serializable=false\` (linearizable, ReadIndex).
+- **Via**: the requests go to the leader, or to a follower, which hands them on to the leader.
+- **ok/s** counts 2xx responses only; **errors** = non-2xx responses (counted by a wrk \`response\` hook) plus
+  socket errors and timeouts (10 s). Latencies are wrk's, over all responses.
+- The load generator shares the 2 cores with the five members, so absolute numbers are low and
+  the ratio is the figure to read.
+
+## Setup
+
+| | |
+|---|---|
+$(machine_info)
+
+## Results
+
+$(results_table)
+
+## Memory
+
+Peak resident set (VmHWM from \`/proc/<pid>/status\`) of each DistStack node (and etcd member) after the runs above$([ "$BENCH_RESTART" = 1 ] && echo ", and after loading ${BENCH_RESTART_VALUES} values for the restart test").
+
+| Node | $(for i in $(seq 1 $NODES); do printf '%s | ' "$i"; done)
+|---|$(for i in $(seq 1 $NODES); do printf -- '--:|'; done)
+| VmHWM after the runs (MiB) | $(for i in $(seq 1 $NODES); do printf '%s | ' "${HWM[$i]:-–}"; done)
+$([ "$BENCH_RESTART" = 1 ] && echo "| VmHWM with ${BENCH_RESTART_VALUES} values (MiB) | $(for i in $(seq 1 $NODES); do printf '%s | ' "${HWM_LOADED[$i]:-–}"; done)")
+| etcd member, VmHWM after the runs (MiB), for comparison | $(for i in $(seq 1 $NODES); do printf '%s | ' "${ETCD_HWM[$i]:-–}"; done)
+
+Cluster start (five processes) → every node \`/health/ready\` and a leader: ${DS_READY_MS:-–} ms
+(etcd, five members → healthy with a leader: ${ETCD_READY_MS:-–} ms).
+
+## Restart with $(printf "%'d" "$BENCH_RESTART_VALUES") values
+
+$(if [ -n "$RESTART_SUMMARY" ]; then printf '| | |\n|---|---|\n%s\n' "$RESTART_SUMMARY"; else echo "Not measured in this run (\`BENCH_RESTART=1 scripts/bench.sh\` does it: it loads the values with parallel wrk pushes first)."; fi)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------- main
+ensure_tools
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+DS_READY_MS="" ETCD_READY_MS=""
+for system in $BENCH_SYSTEMS; do
+  case $system in
+    diststack) bench_diststack ;;
+    etcd) bench_etcd ;;
+    *) die "unknown system $system (BENCH_SYSTEMS: diststack etcd)" ;;
+  esac
+done
+
+echo
+results_table
+echo
+if [ "$BENCH_OUT" != "-" ]; then
+  report >"$BENCH_OUT"
+  log "wrote $BENCH_OUT"
+fi
