@@ -32,7 +32,7 @@ internal sealed partial class SimCluster
         var settings = new SimSettings
         {
             Seed = seed,
-            Nodes = random.Next(3) == 0 ? 3 : 5,
+            Nodes = random.Next(20) switch { < 7 => 3, < 14 => 5, < 16 => 4, < 18 => 2, _ => 1 },
             TickInterval = 10,
             MinDelay = 1,
             MaxDelay = random.Next(2, 16),
@@ -46,6 +46,16 @@ internal sealed partial class SimCluster
             ReplayHint = replayHint,
             Fault = fault,
         };
+        if (random.Next(7) == 0)
+        {
+            // Hair-trigger elections (timeouts of 2-5 ticks) on a fast network and disk: constant contention,
+            // split votes and leader churn, while a round trip still fits in a timeout (so liveness can hold).
+            settings = settings with
+            {
+                Raft = raft with { ElectionTicks = random.Next(2, 6), HeartbeatTicks = 1 },
+                MaxDelay = 3, LongDelayRate = 0, MaxDiskLatency = 3,
+            };
+        }
         return new SimCluster(settings);
     }
 
@@ -94,7 +104,7 @@ internal sealed partial class SimCluster
         {
             RequestRead(node.Id);
         }
-        else if (roll < 0.455 && leaderHere)
+        else if (roll < 0.455 && leaderHere && Settings.Nodes > 1)
         {
             var target = _random.Next(1, Settings.Nodes);
             if (target >= node.Id) target++;
@@ -140,7 +150,7 @@ internal sealed partial class SimCluster
         {
             Isolate(_random.Next(1, Settings.Nodes + 1));
         }
-        else if (roll < 78)
+        else if (roll < 78 && Settings.Nodes > 1)
         {
             var from = _random.Next(1, Settings.Nodes + 1);
             var to = _random.Next(1, Settings.Nodes);
@@ -174,27 +184,31 @@ internal sealed partial class SimCluster
         DuplicateRate = 0;
         LongDelayRate = 0;
         foreach (var node in _nodes) Restart(node.Id);
-        var deadline = Now + (long)maxTicks * Settings.TickInterval;
-        long? probe = null;
-        var lastPropose = -1L;
+        // Extreme knobs (one entry per append, one in flight, slow disks) replicate a backlog slowly but surely:
+        // allow a few ticks per entry some node still has to catch up on, on top of the fixed budget.
+        var backlog = _nodes.Max(n => n.MemLog.LastIndex) - _nodes.Min(n => n.Machine.AppliedIndex);
+        var deadline = Now + (maxTicks + 4L * backlog) * Settings.TickInterval;
+        // A probe is proposed on the leader; another only when leadership moved since (the first may be lost).
+        var probes = new List<long>();
+        (int Leader, long Term)? proposedUnder = null;
         while (Now < deadline)
         {
-            if (probe is { } p && _nodes.All(n => n.Machine.Commands.Contains(p)))
+            if (probes.Any(p => _nodes.All(n => n.Machine.Commands.Contains(p))))
             {
                 SettleReads(Now + 200L * Settings.TickInterval);
                 return;
             }
-            if (Now - lastPropose >= 10 * Settings.TickInterval && LeaderByStatus() is { } leader && (probe is null || !IsAppliedAnywhere(probe.Value)))
+            if (LeaderByStatus() is { } leader && proposedUnder != (leader, Node(leader).Core!.Status.Term))
             {
                 var (id, result) = Propose(leader);
-                if (result is ProposeResult.Accepted) probe = id;
-                lastPropose = Now;
+                if (result is ProposeResult.Accepted) { probes.Add(id); proposedUnder = (leader, Node(leader).Core!.Status.Term); }
             }
             RunFor(Settings.TickInterval);
             OnSettleTick?.Invoke(this);
         }
-        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} ticks " +
-                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))})");
+        var lagging = _nodes.Select(n => $"n{n.Id} applied {n.Machine.AppliedIndex}/log {n.MemLog.LastIndex}");
+        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} + 4 x {backlog} ticks " +
+                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))}; {string.Join(", ", lagging)}; probes {string.Join(",", probes)})");
     }
 
     /// <summary>

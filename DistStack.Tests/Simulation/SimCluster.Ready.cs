@@ -25,7 +25,7 @@ internal sealed partial class SimCluster
                 Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency(node));
                 return;
             }
-            Complete(node, ready);
+            Complete(node, ready, persisted: false);
         }
     }
 
@@ -67,9 +67,9 @@ internal sealed partial class SimCluster
     }
 
     /// <summary>Steps 2-5: the write is durable; send what needed it, apply, serve reads, Advance.</summary>
-    private void Complete(SimNode node, Ready ready)
+    private void Complete(SimNode node, Ready ready, bool persisted)
     {
-        Trace.Add(Steps, Now, TraceKind.Durable, node.Id);
+        Trace.Add(Steps, Now, TraceKind.Durable, node.Id, null, persisted ? 1 : 0);
         var disk = node.Disk;
         if (ready.HardState is { } hard)
         {

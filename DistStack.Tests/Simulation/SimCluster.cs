@@ -93,7 +93,7 @@ internal sealed partial class SimCluster
                 Guard(node, () =>
                 {
                     var ready = node.Pending!;
-                    Complete(node, ready);
+                    Complete(node, ready, persisted: true);
                     Pump(node);
                 });
                 AfterStep(node);
@@ -172,6 +172,17 @@ internal sealed partial class SimCluster
         var until = Now + time;
         while (_queue.TryPeek(out _, out var key) && key.Time <= until) ProcessNext();
         Now = until;
+    }
+
+    /// <summary>Runs events one time unit at a time (no ticks) until <paramref name="condition"/> holds.</summary>
+    public void RunUntil(Func<bool> condition, int maxUnits = 200, bool throwIfNot = true)
+    {
+        for (var i = 0; i < maxUnits; i++)
+        {
+            if (condition()) return;
+            RunFor(1);
+        }
+        if (!condition() && throwIfNot) throw Fail($"condition not reached within {maxUnits} time units");
     }
 
     /// <summary>Delivers every message and completes every write until nothing is left to do (no ticks).</summary>
@@ -323,6 +334,11 @@ internal sealed partial class SimCluster
         Guard(node, () =>
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
+            var status = node.Core.Status;
+            if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
+                status.SnapshotIndex != node.Disk.Log.SnapshotIndex)
+                throw Fail($"n{node.Id} restarted from disk (term {node.Disk.HardState.Term}, snapshot {node.Disk.Log.SnapshotIndex}, log to {node.Disk.Log.LastIndex}) " +
+                           $"but reports term {status.Term}, snapshot {status.SnapshotIndex}, log to {status.LastLogIndex}");
             node.MemLog = node.Disk.Log.Clone();
             node.MemHardState = node.Disk.HardState;
             if (node.Disk.Snapshot is { } snapshot)
