@@ -36,8 +36,10 @@ public static class NodeConfig
               remote {
                 # Raft's timeouts, not the transport's, decide who is alive: a peer that failed to connect (not up
                 # yet, restarting) must be tried again within about an election timeout, not after 5 s (default).
-                # (The connect/handshake timeout stays at its 15 s default: shortened to 2 s, associations made
-                # while 5 nodes start at once on 2 cores could end up half-open, one direction silently lost.)
+                # The connect timeout stays at its 15 s default: with dot-netty it is also the HANDSHAKE timeout, and
+                # at 2 s a handshake slowed by start-up JIT on a loaded machine timed out on one side only, which then
+                # dropped everything arriving on that connection while the other side kept sending: a one-way black
+                # hole that never healed. A dead peer on loopback refuses at once, so failover loses nothing.
                 retry-gate-closed-for = 1s
                 dot-netty.tcp {
                   hostname = {{Quote(settings.BindHostname ?? self.Host)}}
