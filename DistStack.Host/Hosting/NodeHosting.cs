@@ -20,6 +20,12 @@ public static class NodeHosting
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         # (NodeConfig bounds the cluster-leave phases: with downing off, a dead member blocks a graceful leave.)
         akka.log-dead-letters-during-shutdown = off
+        # With dot-netty, connection-timeout is also Akka.Remote's HANDSHAKE timeout. At 2 s, a handshake slowed by
+        # start-up JIT on a loaded machine times out on one side only: that side drops everything arriving on the
+        # connection while the other side keeps sending on it, a one-way black hole between two nodes that does
+        # not heal (seen as followers that never ack, or never hear the leader). Connecting to a dead peer on
+        # loopback fails at once anyway (connection refused), so a longer timeout costs failover nothing there.
+        akka.remote.dot-netty.tcp.connection-timeout = 10s
         """);
 
     public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)

@@ -22,7 +22,8 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
         var steps = SimSeeds.Steps;
         var failures = new ConcurrentBag<(int Seed, string Message)>();
         long totalSteps = 0, totalMessages = 0, totalCommitted = 0, totalApplied = 0, totalCrashes = 0, totalPartitions = 0,
-            totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0;
+            totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0,
+            totalTransfers = 0, totalChunks = 0;
         var clock = Stopwatch.StartNew();
 
         Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = SimSeeds.Threads }, seed =>
@@ -48,13 +49,16 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             Interlocked.Add(ref totalCompactions, cluster.Stats.Compactions);
             Interlocked.Add(ref totalLeaders, cluster.Invariants.LeadersElected);
             Interlocked.Add(ref totalProposals, cluster.Stats.ProposalsAccepted);
+            Interlocked.Add(ref totalTransfers, cluster.Stats.Sent<DistStack.Actors.Raft.TimeoutNow>());
+            Interlocked.Add(ref totalChunks, cluster.Stats.Sent<DistStack.Actors.Raft.InstallSnapshot>());
         });
 
         output.WriteLine(
             $"{seeds.Count} seeds x {steps} steps in {clock.Elapsed.TotalSeconds:F1}s: {totalSteps} steps, {totalMessages} messages, " +
             $"{totalProposals} proposals accepted, {totalCommitted} entries committed, {totalApplied} applied, {totalLeaders} leaders elected, " +
             $"{totalCrashes} crashes, {totalPartitions} partitions, {totalReads} reads ({totalReadsServed} served), " +
-            $"{totalCompactions} compactions, {totalSnapshots} snapshots installed; {failures.Count} failing seeds");
+            $"{totalCompactions} compactions, {totalChunks} snapshot chunks sent, {totalSnapshots} snapshots installed, " +
+            $"{totalTransfers} leadership transfers (TimeoutNow); {failures.Count} failing seeds");
 
         if (!failures.IsEmpty)
         {

@@ -46,6 +46,16 @@ internal sealed partial class SimCluster
             ReplayHint = replayHint,
             Fault = fault,
         };
+        if (random.Next(7) == 0)
+        {
+            // Hair-trigger elections (timeouts of 2-5 ticks) on a fast network and disk: constant contention,
+            // split votes and leader churn, while a round trip still fits in a timeout (so liveness can hold).
+            settings = settings with
+            {
+                Raft = raft with { ElectionTicks = random.Next(2, 6), HeartbeatTicks = 1 },
+                MaxDelay = 3, LongDelayRate = 0, MaxDiskLatency = 3,
+            };
+        }
         return new SimCluster(settings);
     }
 

@@ -174,6 +174,17 @@ internal sealed partial class SimCluster
         Now = until;
     }
 
+    /// <summary>Runs events one time unit at a time (no ticks) until <paramref name="condition"/> holds.</summary>
+    public void RunUntil(Func<bool> condition, int maxUnits = 200, bool throwIfNot = true)
+    {
+        for (var i = 0; i < maxUnits; i++)
+        {
+            if (condition()) return;
+            RunFor(1);
+        }
+        if (!condition() && throwIfNot) throw Fail($"condition not reached within {maxUnits} time units");
+    }
+
     /// <summary>Delivers every message and completes every write until nothing is left to do (no ticks).</summary>
     public void Stabilize(int maxEvents = 1_000_000)
     {

@@ -276,6 +276,9 @@ internal sealed class SimInvariants
             RecordCommitted(node, node.MemLog.EntryAt(i)!, status.Term);
         if (upTo > node.ObservedCommit) node.ObservedCommit = upTo;
 
+        if (status.LeaderId is { } believed && believed != node.Id && _leaderOfTerm.TryGetValue(status.Term, out var actual) && actual != believed)
+            throw Fail($"n{node.Id} believes n{believed} leads term {status.Term}, but n{actual} does");
+
         // The Readies' SoftState is how leadership is observed (see OnSoftState); it must match the core.
         var leaderByReadies = node.LastSoftState is { Role: RaftRole.Leader } soft ? soft.Term : 0;
         var leaderByStatus = status.Role == RaftRole.Leader ? status.Term : 0;
