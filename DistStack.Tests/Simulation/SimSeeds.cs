@@ -7,7 +7,7 @@ namespace DistStack.Tests.Simulation;
 /// </summary>
 internal static class SimSeeds
 {
-    public const int DefaultCount = 500;
+    public const int DefaultCount = 1000;
     public const int DefaultSteps = 4000;
 
     public static IReadOnlyList<int> Resolve(int defaultCount = DefaultCount, int firstSeed = 1)
