@@ -34,7 +34,16 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         app.MapStatusEndpoints();
         app.MapUnknownPaths();
         app.LogStartupAndShutdown(options);
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception e)
+        {
+            // Typically a port already in use (HTTP or Raft): one clear line, not an unhandled-exception abort.
+            Console.Error.WriteLine($"node {options.NodeId} failed: {StartupFailure.Describe(e)}");
+            return ExitCodes.Failed;
+        }
         return ExitCodes.Ok;
     default:
         throw new InvalidOperationException("unhandled command line result");

@@ -35,7 +35,8 @@ public sealed partial class RaftNode
 
     private bool IsLeader => _role == RaftRole.Leader;
 
-    private void OnCommand(StackCommand command, IActorRef replyTo, bool forwarded)
+    /// <param name="waitingSince">The deadline of an earlier wait for a leader, kept when a request is retried.</param>
+    private void OnCommand(StackCommand command, IActorRef replyTo, bool forwarded, long? waitingSince = null)
     {
         if (_core is null)
         {
@@ -45,7 +46,7 @@ public sealed partial class RaftNode
 
         if (IsLeader)
         {
-            Propose(command, replyTo);
+            Propose(command, replyTo, forwarded, waitingSince);
             return;
         }
 
@@ -65,10 +66,10 @@ public sealed partial class RaftNode
             }
         }
 
-        Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo);
+        Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, waitingSince);
     }
 
-    private void Propose(StackCommand command, IActorRef replyTo)
+    private void Propose(StackCommand command, IActorRef replyTo, bool forwarded, long? waitingSince)
     {
         if (_proposals.Count >= _settings.MaxInFlightProposals)
         {
@@ -97,15 +98,16 @@ public sealed partial class RaftNode
             case ProposeResult.NotLeader notLeader:
                 _leaderId = notLeader.LeaderHint;
                 _role = RaftRole.Follower;
-                OnCommand(command, replyTo, forwarded: false);
+                OnCommand(command, replyTo, forwarded, waitingSince);
                 break;
-            case ProposeResult.TransferInProgress transfer:
-                replyTo.Tell(new NotStarted($"leadership is being handed to node {transfer.Target}; retry shortly"));
+            case ProposeResult.TransferInProgress:
+                // Leadership moves within a round trip or two: wait for the new leader and forward it there.
+                Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, waitingSince);
                 break;
         }
     }
 
-    private void OnQuery(StackQuery query, IActorRef replyTo)
+    private void OnQuery(StackQuery query, IActorRef replyTo, long? waitingSince = null)
     {
         if (_core is null)
         {
@@ -114,7 +116,7 @@ public sealed partial class RaftNode
         }
         if (_leaderId is null)
         {
-            Await(new ExecuteQuery(query), replyTo);
+            Await(new ExecuteQuery(query), replyTo, waitingSince);
             return;
         }
         if (_reads.Count >= _settings.MaxInFlightProposals)
@@ -128,14 +130,14 @@ public sealed partial class RaftNode
         ScheduleFlush();
     }
 
-    private void Await(object request, IActorRef replyTo)
+    private void Await(object request, IActorRef replyTo, long? deadline)
     {
         if (_awaitingLeader.Count >= _settings.MaxInFlightProposals)
         {
             replyTo.Tell(new NotStarted("overloaded: no leader known and too many requests waiting for one"));
             return;
         }
-        _awaitingLeader.Add(new AwaitingLeader(request, replyTo, _ticks + TicksFor(_settings.NoLeaderWait)));
+        _awaitingLeader.Add(new AwaitingLeader(request, replyTo, deadline ?? _ticks + TicksFor(_settings.NoLeaderWait)));
     }
 
     private void RetryAwaitingLeader()
@@ -146,17 +148,22 @@ public sealed partial class RaftNode
         var leaderKnown = _leaderId is not null;
         foreach (var awaiting in waiting)
         {
-            if (!leaderKnown)
+            if (awaiting.DeadlineTick <= _ticks)
             {
-                if (awaiting.DeadlineTick <= _ticks) awaiting.ReplyTo.Tell(new NotStarted("no leader"));
-                else _awaitingLeader.Add(awaiting);
+                awaiting.ReplyTo.Tell(new NotStarted("no leader"));
                 continue;
             }
+            if (!leaderKnown)
+            {
+                _awaitingLeader.Add(awaiting);
+                continue;
+            }
+            // Dispatched again; if it still cannot go anywhere it waits on, with its original deadline.
             switch (awaiting.Request)
             {
-                case ExecuteCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: false); break;
-                case ForwardedCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: true); break;
-                case ExecuteQuery q: OnQuery(q.Query, awaiting.ReplyTo); break;
+                case ExecuteCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: false, awaiting.DeadlineTick); break;
+                case ForwardedCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: true, awaiting.DeadlineTick); break;
+                case ExecuteQuery q: OnQuery(q.Query, awaiting.ReplyTo, awaiting.DeadlineTick); break;
             }
         }
     }

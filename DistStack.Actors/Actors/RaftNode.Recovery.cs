@@ -93,6 +93,7 @@ public sealed partial class RaftNode
             Command<ForwardedCommand>(_ => Sender.Tell(new NotStarted(_refusal)));
             Command<ExecuteQuery>(_ => Sender.Tell(new NotStarted(_refusal)));
             Command<HandOverLeadership>(_ => Sender.Tell(new LeadershipHandedOver(false, null)));
+            Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
             CommandAny(_ => { });
         });
     }

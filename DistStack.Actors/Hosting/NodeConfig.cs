@@ -34,6 +34,11 @@ public static class NodeConfig
               stdout-loglevel = {{Quote(settings.LogLevel)}}
               actor.provider = cluster
               remote {
+                # Raft's timeouts, not the transport's, decide who is alive: a peer that failed to connect (not up
+                # yet, restarting) must be tried again within about an election timeout, not after 5 s (default).
+                # (The connect/handshake timeout stays at its 15 s default: shortened to 2 s, associations made
+                # while 5 nodes start at once on 2 cores could end up half-open, one direction silently lost.)
+                retry-gate-closed-for = 1s
                 dot-netty.tcp {
                   hostname = {{Quote(settings.BindHostname ?? self.Host)}}
                   public-hostname = {{Quote(self.Host)}}

@@ -89,11 +89,19 @@ public static class PersistencePlugins
 
 /// <summary>
 /// The setup to add to the ActorSystem, and what it hands each plugin: the very DataOptions the plugins open their
-/// connections with, and the interceptors (to observe that they run).
+/// connections with, and the interceptors (to observe that they run). A class, not a record: every public record
+/// of this namespace is a journal type that must be bound to our serializer.
 /// </summary>
-public sealed record NodePersistenceSetup(
-    Setup DataOptionsSetup,
-    DataOptions JournalOptions,
-    ConnectionPragmaInterceptor JournalInterceptor,
-    DataOptions SnapshotOptions,
-    ConnectionPragmaInterceptor SnapshotInterceptor);
+public sealed class NodePersistenceSetup(
+    Setup dataOptionsSetup,
+    DataOptions journalOptions,
+    ConnectionPragmaInterceptor journalInterceptor,
+    DataOptions snapshotOptions,
+    ConnectionPragmaInterceptor snapshotInterceptor)
+{
+    public Setup DataOptionsSetup { get; } = dataOptionsSetup;
+    public DataOptions JournalOptions { get; } = journalOptions;
+    public ConnectionPragmaInterceptor JournalInterceptor { get; } = journalInterceptor;
+    public DataOptions SnapshotOptions { get; } = snapshotOptions;
+    public ConnectionPragmaInterceptor SnapshotInterceptor { get; } = snapshotInterceptor;
+}

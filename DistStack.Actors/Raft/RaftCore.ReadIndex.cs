@@ -11,7 +11,7 @@ public sealed partial class RaftCore
     private readonly ReadIndexQueue _reads = new();
 
     /// <summary>Follower: reads forwarded to a leader, by request id, with the leader and term they went to.</summary>
-    private readonly Dictionary<long, (int Leader, long Term)> _forwardedReads = [];
+    private readonly Dictionary<long, (int Leader, long Term, long SentAt)> _forwardedReads = [];
 
     private readonly List<ReadState> _readStates = [];
 
@@ -27,7 +27,7 @@ public sealed partial class RaftCore
     {
         if (_role == RaftRole.Leader)
         {
-            AcceptRead(requestId, _id);
+            AcceptRead(requestId, _id, _now);
             return;
         }
         if (_leaderId == None)
@@ -35,11 +35,11 @@ public sealed partial class RaftCore
             _readStates.Add(new ReadState(requestId, 0, ReadRejection.NoLeader));
             return;
         }
-        _forwardedReads[requestId] = (_leaderId, _term);
+        _forwardedReads[requestId] = (_leaderId, _term, _now);
         Send(new ReadIndexRequest(ClusterId, _id, _leaderId, _term, requestId));
     }
 
-    private void AcceptRead(long requestId, int origin)
+    private void AcceptRead(long requestId, int origin, long arrivedAt)
     {
         if (_transferTarget != None)
         {
@@ -50,13 +50,13 @@ public sealed partial class RaftCore
         if (_log.Term(_log.Committed) != _term)
         {
             // Our commit index may still be behind what previous leaders committed: wait for our no-op.
-            _reads.AwaitOwnTermCommit(requestId, origin);
+            _reads.AwaitOwnTermCommit(requestId, origin, arrivedAt);
             return;
         }
-        QueueForConfirmation(requestId, origin);
+        QueueForConfirmation(requestId, origin, arrivedAt);
     }
 
-    private void QueueForConfirmation(long requestId, int origin)
+    private void QueueForConfirmation(long requestId, int origin, long arrivedAt)
     {
         if (_configuration.Voters is [var only] && only == _id)
         {
@@ -66,7 +66,7 @@ public sealed partial class RaftCore
         }
         // The round starts when the shell next collects a Ready (StartReadRoundIfWanted): every read that arrives
         // until then shares it.
-        _reads.AwaitRound(new PendingRead(requestId, origin, _log.Committed, _readRound + 1));
+        _reads.AwaitRound(new PendingRead(requestId, origin, _log.Committed, _readRound + 1, arrivedAt));
     }
 
     /// <summary>Reads wait for a round that has not started yet.</summary>
@@ -80,8 +80,8 @@ public sealed partial class RaftCore
     /// <summary>The leader committed an entry of its term: reads held for that may now start their round.</summary>
     private void OnOwnTermCommitted()
     {
-        foreach (var (requestId, origin) in _reads.TakeAwaitingOwnTermCommit())
-            QueueForConfirmation(requestId, origin);
+        foreach (var (requestId, origin, arrivedAt) in _reads.TakeAwaitingOwnTermCommit())
+            QueueForConfirmation(requestId, origin, arrivedAt);
     }
 
     private void AcknowledgeReadRound(int from, long round)
@@ -115,7 +115,7 @@ public sealed partial class RaftCore
             Send(new ReadIndexResponse(ClusterId, _id, request.From, _term, request.RequestId, 0, ReadRejection.NoLeader));
             return;
         }
-        AcceptRead(request.RequestId, request.From);
+        AcceptRead(request.RequestId, request.From, _now);
     }
 
     private void HandleReadIndexResponse(ReadIndexResponse response)
@@ -133,6 +133,30 @@ public sealed partial class RaftCore
         foreach (var (requestId, forwarded) in _forwardedReads.ToList())
         {
             if (forwarded.Leader == _leaderId && forwarded.Term == _term) continue;
+            _forwardedReads.Remove(requestId);
+            _readStates.Add(new ReadState(requestId, 0, ReadRejection.LostLeadership));
+        }
+    }
+
+    /// <summary>
+    /// A read still unanswered after <see cref="ReadTimeoutTicks"/> will most likely never be: a lost request or
+    /// answer, or (without check-quorum) a leader that lost its quorum without noticing. Reject it so that no
+    /// client waits forever; the shell may retry.
+    /// </summary>
+    private int ReadTimeoutTicks => 2 * _options.ElectionTicks;
+
+    private void ExpireReads()
+    {
+        var deadline = _now - ReadTimeoutTicks;
+        if (_role == RaftRole.Leader)
+        {
+            foreach (var (requestId, origin) in _reads.TakeArrivedBy(deadline))
+                AnswerRead(requestId, origin, 0, ReadRejection.LostLeadership);
+        }
+        if (_forwardedReads.Count == 0) return;
+        foreach (var (requestId, forwarded) in _forwardedReads.ToList())
+        {
+            if (forwarded.SentAt > deadline) continue;
             _forwardedReads.Remove(requestId);
             _readStates.Add(new ReadState(requestId, 0, ReadRejection.LostLeadership));
         }

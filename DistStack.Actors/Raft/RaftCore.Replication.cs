@@ -229,6 +229,7 @@ public sealed partial class RaftCore
             // §5.3: the first conflicting entry and everything after it go; the leader's entries replace them.
             var truncates = entries[i].Index <= _log.LastIndex;
             var rest = entries.Skip(i).ToList();
+            if (truncates) WithdrawAcknowledgementsFrom(entries[i].Index);
             _log.TruncateAndAppend(rest);
             if (truncates || rest.Any(e => e.Kind == EntryKind.Configuration)) RefreshConfiguration();
             break;
@@ -239,6 +240,16 @@ public sealed partial class RaftCore
         // so it leaves only after this Ready's Entries are durable.
         SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, append.From, _term, true, lastNew, 0, 0));
     }
+
+    /// <summary>
+    /// PERSISTENCE: acknowledgements still queued for after the next write must be true when they leave. Once the
+    /// log is cut at <paramref name="index"/>, the write they wait for removes what they claim: withdraw them.
+    /// (Those already handed out in an outstanding Ready leave before the cut reaches the disk, so they hold.)
+    /// </summary>
+    private void WithdrawAcknowledgementsFrom(long index) =>
+        _messagesAfterDurable.RemoveAll(m =>
+            m is AppendEntriesResponse { Success: true } ack && ack.MatchIndex >= index ||
+            m is InstallSnapshotResponse { Done: true } done && done.LastIncludedIndex >= index);
 
     private void HandleHeartbeat(Heartbeat heartbeat)
     {

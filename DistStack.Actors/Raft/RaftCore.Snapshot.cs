@@ -156,6 +156,7 @@ public sealed partial class RaftCore
         }
         // The log does not match: the snapshot replaces all of it. The shell persists the snapshot, discards its
         // whole persisted log (Ready.Snapshot) and restores the state machine from it.
+        WithdrawAcknowledgementsFrom(metadata.LastIncludedIndex + 1);
         _log.Restore(metadata);
         _snapshot = snapshot;
         _pendingSnapshot = snapshot;

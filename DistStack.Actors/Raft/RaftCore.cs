@@ -35,6 +35,9 @@ public sealed partial class RaftCore
     /// check-quorum round.
     /// </summary>
     private int _electionElapsed;
+
+    /// <summary>Ticks since this core started: logical time for timing out reads.</summary>
+    private long _now;
     private int _randomizedElectionTimeout;
     private int _heartbeatElapsed;
 
@@ -80,7 +83,12 @@ public sealed partial class RaftCore
     }
 
     /// <summary>One unit of logical time: drives election timeouts, heartbeats and check-quorum.</summary>
-    public void Tick() => _tick();
+    public void Tick()
+    {
+        _now++;
+        _tick();
+        ExpireReads();
+    }
 
     /// <summary>Feed a message from a peer. Messages of another cluster, or to another node, are dropped.</summary>
     public void Step(RaftMessage message)

@@ -5,7 +5,7 @@ namespace DistStack.Actors.Stacks;
 /// <summary>
 /// The fixed 64-bit hashes behind <see cref="StackState.Digest"/>. They must give the same answer in every
 /// process on every machine, forever (digests are compared across nodes and versions), so they are written
-/// out here: never string.GetHashCode, which .NET randomizes per process.
+/// out here: never .NET's built-in string hash, which is randomized per process.
 /// Strings are hashed over their UTF-8 bytes, so hashing a string and hashing its encoded bytes agree.
 /// </summary>
 internal static class StackHashing

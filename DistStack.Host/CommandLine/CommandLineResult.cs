@@ -18,6 +18,8 @@ public abstract record CommandLineResult
 public static class ExitCodes
 {
     public const int Ok = 0;
+    /// <summary>The node could not start or stopped on an error (e.g. a port in use); stderr says why.</summary>
+    public const int Failed = 1;
     public const int ProbeFailed = 1;
     /// <summary>Bad or missing flags, like most Unix tools.</summary>
     public const int Usage = 2;

@@ -22,6 +22,8 @@ public sealed class LeadershipHandOverService(
             var elapsed = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (!result.WasLeader)
                 log.LogInformation("Node {NodeId} was not the leader; nothing to hand over", options.NodeId);
+            else if (options.Cluster.Count == 1)
+                log.LogInformation("Node {NodeId} is the only member; nobody to hand leadership to", options.NodeId);
             else if (result.NewLeaderId is { } newLeader)
                 log.LogInformation("Leadership handed over to node {NewLeader} in {Elapsed:0} ms", newLeader, elapsed);
             else

@@ -14,24 +14,18 @@ public static class NodeHosting
     /// <summary>Kestrel drain + hand-over + ActorSystem stop must fit well inside Docker's 10 s grace period.</summary>
     public static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(8);
 
-    // Lowest layer of the Akka config: shutdown phases must not wait on unreachable members (downing is off, so
-    // a dead member blocks a graceful cluster leave until the phase times out).
-    private static readonly Config ShutdownDefaults = ConfigurationFactory.ParseString("""
-        akka.coordinated-shutdown {
-          default-phase-timeout = 2s
-          phases {
-            cluster-leave.timeout = 1s
-            cluster-exiting.timeout = 1s
-            cluster-exiting-done.timeout = 1s
-            cluster-shutdown.timeout = 1s
-          }
-        }
-        """);
-
     // Above the node's config: the host, not the CLR exit hook, decides when the ActorSystem stops. With the hook
     // on, SIGTERM would stop the ActorSystem at once, before the hand-over and before Kestrel drains its requests.
     private static readonly Config HostOverrides = ConfigurationFactory.ParseString("""
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        # (NodeConfig bounds the cluster-leave phases: with downing off, a dead member blocks a graceful leave.)
+        akka.log-dead-letters-during-shutdown = off
+        # With dot-netty, connection-timeout is also Akka.Remote's HANDSHAKE timeout. At 2 s, a handshake slowed by
+        # start-up JIT on a loaded machine times out on one side only: that side drops everything arriving on the
+        # connection while the other side keeps sending on it, a one-way black hole between two nodes that does
+        # not heal (seen as followers that never ack, or never hear the leader). Connecting to a dead peer on
+        # loopback fails at once anyway (connection refused), so a longer timeout costs failover nothing there.
+        akka.remote.dot-netty.tcp.connection-timeout = 10s
         """);
 
     public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)
@@ -60,7 +54,6 @@ public static class NodeHosting
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) =>
         {
-            akka.AddHocon(ShutdownDefaults, HoconAddMode.Append);
             akka.AddHocon(RaftNodeHosting.AkkaConfig(settings), HoconAddMode.Prepend);
             akka.AddHocon(HostOverrides, HoconAddMode.Prepend);
             if (options.ConfigFile is { } userFile)
@@ -71,7 +64,7 @@ public static class NodeHosting
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             });
 
             akka.WithActors((system, registry) =>

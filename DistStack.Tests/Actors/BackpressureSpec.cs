@@ -14,7 +14,29 @@ namespace DistStack.Tests.NodeActors;
 public sealed class BackpressureSpec : RaftNodeSpecBase
 {
     public BackpressureSpec(ITestOutputHelper output)
-        : base(NodeSpecContext.Create(members: 3, tweak: s => s with { MaxInFlightProposals = 2 }), output) { }
+        : base(NodeSpecContext.Create(members: 3, tweak: s => s with
+        {
+            MaxInFlightProposals = 2,
+            NoLeaderWait = TimeSpan.FromMilliseconds(500),
+        }), output) { }
+
+    [Fact]
+    public async Task Without_a_leader_a_command_waits_a_bounded_time_then_is_not_started()
+    {
+        // Peers that never answer: node 1 never learns of a leader and never wins an election.
+        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef>
+        {
+            [2] = CreateTestProbe().Ref,
+            [3] = CreateTestProbe().Ref,
+        }));
+        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+
+        var reply = await node.Ask<NodeReply>(new ExecuteCommand(new CreateStack("k", "s")), TimeSpan.FromSeconds(10));
+        var query = await node.Ask<NodeReply>(new ExecuteQuery(new SizeOfStack("s")), TimeSpan.FromSeconds(10));
+
+        Assert.Equal("no leader", Assert.IsType<NotStarted>(reply).Reason);
+        Assert.Equal("no leader", Assert.IsType<NotStarted>(query).Reason);
+    }
 
     [Fact]
     public async Task Commands_beyond_the_in_flight_bound_are_refused_immediately_and_not_applied()
@@ -47,8 +69,13 @@ public sealed class BackpressureSpec : RaftNodeSpecBase
                 if (message is RequestVote vote)
                     node.Tell(new RequestVoteResponse(vote.ClusterId, vote.To, vote.From, vote.Term, vote.PreVote, Granted: true));
             }
-            var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(2));
-            if (status.Role == RaftRole.Leader) return;
+            try
+            {
+                // Stashed while the node recovers (first start creates the SQLite tables): keep playing voters.
+                var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromMilliseconds(200));
+                if (status.Role == RaftRole.Leader) return;
+            }
+            catch (AskTimeoutException) { }
         }
         throw new TimeoutException("node 1 did not become leader with the probes' votes");
     }

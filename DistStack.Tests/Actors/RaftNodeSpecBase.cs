@@ -20,11 +20,11 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
         : base(context.Setup, NodeConfig.ActorSystemName, output)
     {
         NodeContext = context;
-        Output = output;
+        TestOutput = output;
     }
 
     protected NodeSpecContext NodeContext { get; }
-    protected ITestOutputHelper Output { get; }
+    protected ITestOutputHelper TestOutput { get; }
     protected RaftNodeSettings Settings => NodeContext.Settings;
 
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);

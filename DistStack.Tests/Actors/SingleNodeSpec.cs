@@ -68,7 +68,7 @@ public sealed class SingleNodeSpec : RaftNodeSpecBase
         var stats = await node.Ask<JournalStats>(GetJournalStats.Instance);
         var writes = stats.Writes - statsBefore.Writes;
         var events = stats.Events - statsBefore.Events;
-        Output.WriteLine($"{commands} concurrent commands in {started.ElapsedMilliseconds} ms " +
+        TestOutput.WriteLine($"{commands} concurrent commands in {started.ElapsedMilliseconds} ms " +
                          $"({commands / started.Elapsed.TotalSeconds:F0}/s): {events} journal events in {writes} writes " +
                          $"({(double)events / writes:F1} events per fsync'd write)");
         Assert.True(writes < commands / 2, $"expected group commit, got {writes} writes for {commands} commands");
@@ -86,7 +86,7 @@ public sealed class SingleNodeSpec : RaftNodeSpecBase
         stats = await node.Ask<JournalStats>(GetJournalStats.Instance);
         writes = stats.Writes - statsBefore.Writes;
         events = stats.Events - statsBefore.Events;
-        Output.WriteLine($"closed loop, {clients} clients: {clients * perClient} commands in {started.ElapsedMilliseconds} ms " +
+        TestOutput.WriteLine($"closed loop, {clients} clients: {clients * perClient} commands in {started.ElapsedMilliseconds} ms " +
                          $"({clients * perClient / started.Elapsed.TotalSeconds:F0}/s): {events} events in {writes} writes " +
                          $"({writes / started.Elapsed.TotalSeconds:F0} writes/s, {(double)events / writes:F1} events per write)");
         Assert.True(writes < clients * perClient, "closed-loop clients were not batched at all");

@@ -266,4 +266,45 @@ public sealed class ElectionTests
         core.Advance(ready);
         Assert.Equal(RaftRole.Leader, core.Status.Role);
     }
+
+    [Fact]
+    public void A_candidate_that_hears_from_a_leader_of_its_term_becomes_its_follower()
+    {
+        var core = Solo.Core(2, 3);
+        core.Campaign();
+        Solo.Drain(core);
+        core.Step(new AppendEntries(Solo.ClusterId, 3, 2, 1, 1, 0, [], 1));
+        Assert.Equal((RaftRole.Follower, 1L, (int?)3), (core.Status.Role, core.Status.Term, core.Status.LeaderId));
+    }
+
+    [Fact]
+    public void A_candidate_rejects_an_append_of_an_older_term_and_stays_candidate()
+    {
+        var core = Solo.Core(2, 3, term: 4);
+        core.Campaign();
+        Solo.Drain(core);
+        core.Step(new AppendEntries(Solo.ClusterId, 3, 2, 4, 1, 0, [], 1));
+        Assert.Equal((RaftRole.Candidate, 5L), (core.Status.Role, core.Status.Term));
+    }
+
+    [Fact]
+    public void A_candidate_without_a_winner_starts_a_new_election_in_the_next_term_after_a_timeout()
+    {
+        var core = Solo.Core(2, 3);
+        core.Campaign();
+        Solo.Drain(core);
+        for (var i = 0; i < 10; i++) core.Tick();
+        Assert.Equal((RaftRole.Candidate, 2L), (core.Status.Role, core.Status.Term));
+        var requests = Solo.Drain(core).Messages.OfType<RequestVote>().ToList();
+        Assert.All(requests, r => Assert.Equal(2, r.Term));
+    }
+
+    [Fact]
+    public void The_node_whose_randomized_timeout_expires_first_wins_the_election()
+    {
+        var cluster = new TestCluster(3, o => o with { PreVote = false });
+        cluster.TickAll(30); // node 1 draws the shortest timeout (FixedRandom(id - 1))
+        Assert.Equal(RaftRole.Leader, cluster[1].Status.Role);
+        Assert.Single(cluster.Nodes.Values, n => n.Status.Role == RaftRole.Leader);
+    }
 }

@@ -158,6 +158,32 @@ public sealed class ReadIndexTests
         Assert.Equal([new ReadState(4, 0, ReadRejection.LostLeadership)], cluster.Disks[1].ReadStates);
     }
 
+    [Fact]
+    public void A_forwarded_read_whose_request_or_answer_is_lost_is_rejected_after_two_election_timeouts()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Drop = m => m is ReadIndexRequest;
+        cluster[2].ReadIndex(5);
+        cluster.TickAll(19);
+        Assert.Empty(cluster.Disks[2].ReadStates);
+        cluster.TickAll(1);
+        Assert.Equal([new ReadState(5, 0, ReadRejection.LostLeadership)], cluster.Disks[2].ReadStates);
+        Assert.Equal(1, cluster[2].Status.LeaderId); // the leader itself is fine
+    }
+
+    [Fact]
+    public void Without_check_quorum_a_read_a_cut_off_leader_cannot_confirm_is_still_rejected_in_time()
+    {
+        var cluster = new TestCluster(3, o => o with { CheckQuorum = false });
+        cluster.Elect(1);
+        cluster.Isolate(1);
+        cluster[1].ReadIndex(6);
+        cluster.TickAll(20);
+        Assert.Equal(RaftRole.Leader, cluster[1].Status.Role);
+        Assert.Equal([new ReadState(6, 0, ReadRejection.LostLeadership)], cluster.Disks[1].ReadStates);
+    }
+
     /// <summary>Node 1 leads a solo-driven 3-node cluster with its no-op committed (via node 2).</summary>
     private static RaftCore ElectedLeader()
     {

@@ -104,4 +104,22 @@ public sealed class ReadyContractTests
         core.Step(new RequestVoteResponse(Solo.ClusterId, 3, 1, 2, false, true));
         Assert.Equal(RaftRole.Leader, core.Status.Role);
     }
+
+    [Fact]
+    public void An_acknowledgement_queued_before_a_truncation_is_withdrawn_rather_than_sent_untrue()
+    {
+        var core = Solo.Core(2, 3);
+        Solo.Drain(core);
+        core.Step(new AppendEntries(Solo.ClusterId, 1, 2, 1, 1, 0, [E(2, 1)], 1));
+        var first = core.GetReady(); // the write of 2/1 is in flight
+        core.Step(new AppendEntries(Solo.ClusterId, 1, 2, 1, 1, 0, [E(2, 1)], 1)); // a duplicate: ack queued
+        core.Step(new AppendEntries(Solo.ClusterId, 3, 2, 2, 1, 0, [E(2, 2)], 1)); // new leader overwrites 2
+        core.Advance(first);
+
+        var second = Solo.Drain(core);
+        Assert.Equal([(2L, 2L)], second.Entries.Select(e => (e.Index, e.Term)));
+        var acks = second.MessagesAfterDurable.OfType<AppendEntriesResponse>().ToList();
+        Assert.DoesNotContain(acks, a => a.To == 1 && a.Success && a.MatchIndex >= 2);
+        Assert.Contains(acks, a => a.To == 3 && a.Success && a.MatchIndex == 2);
+    }
 }

@@ -320,4 +320,27 @@ public sealed class ReplicationTests
         Assert.False(core.HasReady());
         Assert.Equal(1, core.Status.LastLogIndex);
     }
+
+    [Fact]
+    public void A_lost_append_in_the_pipeline_is_repaired_by_the_followers_rejection()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.Propose(1, "a");
+        cluster.Stabilize(); // node 3 is now replicating
+        var dropped = false;
+        cluster.Drop = m =>
+        {
+            if (dropped || m is not AppendEntries { To: 3, Entries.Count: > 0 }) return false;
+            return dropped = true;
+        };
+        cluster.Propose(1, "b"); // lost on the way to node 3
+        cluster.Propose(1, "c"); // arrives with a gap: rejected, the leader probes back
+        cluster.Stabilize();
+
+        Assert.Contains(cluster.Sent, m => m is AppendEntriesResponse { From: 3, Success: false });
+        Assert.Equal(5, cluster[3].Status.LastLogIndex);
+        cluster.TickAll(1);
+        Assert.Equal(["a", "b", "c"], cluster.Disks[3].Applied.Skip(2).Select(e => System.Text.Encoding.UTF8.GetString(e.Data)));
+    }
 }

@@ -64,6 +64,21 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void A_lost_chunk_is_sent_again_from_the_offset_the_follower_wants()
+    {
+        var (cluster, snapshot) = LaggardBehindASnapshot();
+        cluster.Heal();
+        var lost = false;
+        cluster.Drop = m => m is InstallSnapshot { Offset: 100 } && !lost && (lost = true);
+        cluster.TickAll(6);
+
+        var offsets = cluster.Sent.OfType<InstallSnapshot>().Where(c => c.To == 3).Select(c => c.Offset).ToList();
+        Assert.True(offsets.Count(o => o == 100) >= 2, string.Join(",", offsets));
+        Assert.Equal(snapshot.Data, cluster.Disks[3].Snapshot!.Data);
+        Assert.Equal(12, cluster[3].Status.AppliedIndex);
+    }
+
+    [Fact]
     public void The_snapshot_done_acknowledgement_waits_for_durability()
     {
         var follower = Solo.Core(2, 3, term: 1);

@@ -48,6 +48,54 @@ public sealed class HostProcessCommandLineTests
     }
 
     [Fact]
+    public async Task A_node_whose_HTTP_port_is_taken_exits_1_with_one_clear_line()
+    {
+        var ports = NodeProcess.FreePorts(2);
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, ports[1]);
+        squatter.Start();
+        var dataDir = Path.Combine(Path.GetTempPath(), "diststack-tests", "port-taken-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (exitCode, _, stderr) = await RunHost("--id", "1", "--cluster", $"http://127.0.0.1:{ports[0]}",
+                "--port", ports[1].ToString(), "--data-dir", dataDir);
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains($"node 1 failed: ", stderr);
+            Assert.Contains("address already in use", stderr, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("   at ", stderr); // no stack trace
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_data_dir_of_another_cluster_is_refused_with_exit_code_2()
+    {
+        var ports = NodeProcess.FreePorts(3);
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, ports[2]);
+        squatter.Start(); // the first run only has to create the data dir's identity, then it stops on the taken port
+        var dataDir = Path.Combine(Path.GetTempPath(), "diststack-tests", "other-cluster-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var first = await RunHost("--id", "1", "--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[2].ToString(), "--data-dir", dataDir);
+            Assert.Equal(1, first.ExitCode);
+
+            var (exitCode, _, stderr) = await RunHost("--id", "1", "--cluster", $"http://127.0.0.1:{ports[1]}",
+                "--port", ports[2].ToString(), "--data-dir", dataDir);
+
+            Assert.Equal(2, exitCode);
+            Assert.Contains("cannot start node 1: the data directory", stderr);
+            Assert.Contains("belongs to another node or cluster", stderr);
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Probe_exits_1_when_nothing_answers()
     {
         var port = NodeProcess.FreePorts(1)[0];

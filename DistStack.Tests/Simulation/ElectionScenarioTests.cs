@@ -30,15 +30,8 @@ public sealed class ElectionScenarioTests
         var oldTerm = cluster.Status(leader).Term;
 
         cluster.Isolate(leader);
-        var survivors = cluster.Others(leader).ToArray();
-        int? newLeader = null;
-        for (var i = 0; i < 100 && newLeader is null; i++)
-        {
-            cluster.Tick();
-            newLeader = survivors.FirstOrDefault(id => cluster.Status(id).Role == RaftRole.Leader) is var found && found != 0 ? found : null;
-        }
-        Assert.NotNull(newLeader);
-        Assert.True(cluster.Status(newLeader!.Value).Term > oldTerm);
+        var newLeader = ReplicationScenarioTests.ElectAmong(cluster, [.. cluster.Others(leader)]);
+        Assert.True(cluster.Status(newLeader).Term > oldTerm);
 
         cluster.Heal();
         cluster.Tick(40);

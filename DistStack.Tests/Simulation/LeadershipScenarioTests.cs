@@ -117,4 +117,20 @@ public sealed class LeadershipScenarioTests
         cluster.Stabilize();
         Assert.Equal(ReadRejection.NoLeader, cluster.ReadOutcome(1, read)?.Rejected);
     }
+
+    [Fact]
+    public void A_read_forwarded_to_a_leader_that_dies_is_answered_not_left_hanging()
+    {
+        var (cluster, leader) = SimScenario.WithLeader(3, Name);
+        cluster.WaitApplied(cluster.ProposeOnLeader());
+        var follower = cluster.Others(leader).First();
+        cluster.Block(leader, follower); // the leader's answer would never arrive
+        var read = cluster.RequestRead(follower);
+        cluster.RunFor(2);
+        cluster.Crash(leader);
+        cluster.Tick(5 * cluster.Settings.Raft.ElectionTicks);
+        var outcome = cluster.ReadOutcome(follower, read);
+        Assert.NotNull(outcome);
+        Assert.True(outcome.Rejected is not null || outcome.Value == 1, $"unexpected read outcome {outcome}");
+    }
 }

@@ -157,4 +157,103 @@ public sealed class PersistenceScenarioTests
         Assert.All(applied, c => Assert.True(accepted.Contains(c) || c == final, $"command {c} applied but never accepted"));
         Assert.True(applied.Count > 20, $"only {applied.Count} commands survived the churn: too little progress");
     }
+
+    [Fact]
+    public void An_append_acknowledgement_queued_before_a_truncation_does_not_leave_after_it()
+    {
+        // Found by seed 4626: a follower with a slow disk acknowledges a duplicate of an append while its write is
+        // in flight (the ack waits for the next Ready); a new leader then truncates that entry. The queued ack,
+        // stamped with the old term, must not leave after the truncation is durable: it would tell the old leader
+        // "I hold your entry" when the disk holds another one there.
+        var cluster = new SimCluster(new SimSettings
+        {
+            Nodes = 5, Seed = 9, Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false },
+            ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{Name}.An_append_acknowledgement_queued\"",
+        });
+        var leader = cluster.ElectLeader();
+        cluster.WaitApplied(cluster.ProposeOnLeader());
+        var others = cluster.Others(leader).ToArray();
+        var (follower, rest) = (others[0], others[1..]);
+        foreach (var id in rest) cluster.Block(leader, id);
+        cluster.SetDiskLatency(follower, 100);
+
+        cluster.DuplicateRate = 1; // the follower receives the append twice
+        cluster.Propose(leader);
+        cluster.DuplicateRate = 0;
+        cluster.RunFor(3);
+
+        cluster.Campaign(rest[0]); // a leader of the next term without that entry
+        for (var i = 0; i < 30 && cluster.Status(rest[0]).Role != RaftRole.Leader; i++) cluster.RunFor(1);
+        Assert.Equal(RaftRole.Leader, cluster.Status(rest[0]).Role);
+        cluster.RunFor(400);
+        cluster.SetDiskLatency(follower, 1);
+        cluster.Heal();
+        cluster.WaitApplied(cluster.ProposeOnLeader());
+    }
+
+    [Fact]
+    public void Figure_8_of_the_paper_an_old_term_entry_on_a_majority_is_not_committed_by_counting_replicas()
+    {
+        // Raft paper, Figure 8 (and etcd TestLeaderOnlyCommitsLogFromCurrentTerm), scripted without ticks.
+        var cluster = new SimCluster(new SimSettings
+        {
+            Nodes = 5, Seed = 8,
+            Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false, MaxEntriesPerAppend = 1 },
+            ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{Name}.Figure_8_of_the_paper\"",
+        });
+        RaftRole Role(int id) => cluster.Status(id).Role;
+
+        // (a) n1 leads; X (its term) reaches n2 only.
+        cluster.Campaign(1);
+        cluster.Stabilize();
+        Assert.Equal(RaftRole.Leader, Role(1));
+        var x = cluster.Node(1).MemLog.LastIndex + 1;
+        cluster.Partition([1, 2], [3], [4], [5]);
+        var (xCommand, _) = cluster.Propose(1);
+        cluster.Stabilize();
+        var xTerm = cluster.Node(2).MemLog.TermAt(x);
+        Assert.Equal(cluster.Status(1).Term, xTerm);
+
+        // (b) n1 crashes; n5 wins the next term with n3 and n4 and appends its no-op at X's index, alone.
+        cluster.Crash(1);
+        cluster.Partition([2], [3, 4, 5]);
+        cluster.Campaign(5);
+        cluster.RunUntil(() => Role(5) == RaftRole.Leader);
+        cluster.Partition([1], [2], [3], [4], [5]);
+        cluster.Stabilize();
+        Assert.True(cluster.Node(5).Disk.Log.TermAt(x) > xTerm);
+
+        // (c) n5 crashes; n1 returns, wins a later term with n2 and n3, and copies X to n3: X is on a majority
+        //     (n1, n2, n3), n3's acknowledgement reaches n1, but n1's own-term entry is not on a majority.
+        cluster.Crash(5);
+        cluster.Restart(1);
+        cluster.Partition([1, 2, 3], [4], [5]);
+        for (var i = 0; i < 5 && Role(1) != RaftRole.Leader; i++)
+        {
+            cluster.Campaign(1);
+            cluster.RunUntil(() => Role(1) == RaftRole.Leader || cluster.Node(1).Pending is null && Role(1) == RaftRole.Follower, 8, throwIfNot: false);
+        }
+        Assert.Equal(RaftRole.Leader, Role(1));
+        cluster.RunUntil(() => cluster.Node(3).Disk.Log.TermAt(x) == xTerm);
+        cluster.Block(1, 3);
+        cluster.Block(1, 2);
+        cluster.Stabilize();
+        Assert.True(cluster.Status(1).MatchIndex[3] >= x, "n3's acknowledgement of X did not reach n1");
+        Assert.True(cluster.Status(1).CommitIndex < x, $"n1 committed X (index {x}, term {xTerm}) by counting replicas of an older term");
+
+        // (d) n1 crashes; n5 returns and wins with n3 and n4 (its last term is newer than X's) and overwrites X.
+        cluster.Crash(1);
+        cluster.Restart(5);
+        cluster.Heal();
+        for (var i = 0; i < 5 && Role(5) != RaftRole.Leader; i++)
+        {
+            cluster.Campaign(5);
+            cluster.RunUntil(() => Role(5) == RaftRole.Leader || cluster.Node(5).Pending is null && Role(5) == RaftRole.Follower, 8, throwIfNot: false);
+        }
+        Assert.Equal(RaftRole.Leader, Role(5));
+        cluster.Restart(1);
+        var after = cluster.ProposeOnLeader();
+        cluster.WaitApplied(after);
+        for (var id = 1; id <= 5; id++) Assert.DoesNotContain(xCommand, cluster.Applied(id));
+    }
 }

@@ -22,10 +22,11 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
         var steps = SimSeeds.Steps;
         var failures = new ConcurrentBag<(int Seed, string Message)>();
         long totalSteps = 0, totalMessages = 0, totalCommitted = 0, totalApplied = 0, totalCrashes = 0, totalPartitions = 0,
-            totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0;
+            totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0,
+            totalTransfers = 0, totalChunks = 0;
         var clock = Stopwatch.StartNew();
 
-        Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
+        Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = SimSeeds.Threads }, seed =>
         {
             var cluster = SimCluster.ForRandomRun(seed, SimSeeds.ReplayHint(seed, TestName));
             try
@@ -48,13 +49,16 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             Interlocked.Add(ref totalCompactions, cluster.Stats.Compactions);
             Interlocked.Add(ref totalLeaders, cluster.Invariants.LeadersElected);
             Interlocked.Add(ref totalProposals, cluster.Stats.ProposalsAccepted);
+            Interlocked.Add(ref totalTransfers, cluster.Stats.Sent<DistStack.Actors.Raft.TimeoutNow>());
+            Interlocked.Add(ref totalChunks, cluster.Stats.Sent<DistStack.Actors.Raft.InstallSnapshot>());
         });
 
         output.WriteLine(
             $"{seeds.Count} seeds x {steps} steps in {clock.Elapsed.TotalSeconds:F1}s: {totalSteps} steps, {totalMessages} messages, " +
             $"{totalProposals} proposals accepted, {totalCommitted} entries committed, {totalApplied} applied, {totalLeaders} leaders elected, " +
             $"{totalCrashes} crashes, {totalPartitions} partitions, {totalReads} reads ({totalReadsServed} served), " +
-            $"{totalCompactions} compactions, {totalSnapshots} snapshots installed; {failures.Count} failing seeds");
+            $"{totalCompactions} compactions, {totalChunks} snapshot chunks sent, {totalSnapshots} snapshots installed, " +
+            $"{totalTransfers} leadership transfers (TimeoutNow); {failures.Count} failing seeds");
 
         if (!failures.IsEmpty)
         {
@@ -63,5 +67,32 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
                 $"{ordered.Count} of {seeds.Count} seeds failed: {string.Join(", ", ordered.Select(f => f.Seed))}\n\n" +
                 string.Join("\n\n", ordered.Take(3).Select(f => f.Message)));
         }
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(42)]
+    [InlineData(4242)]
+    public void One_seed_replays_one_run_exactly(int seed)
+    {
+        static string Fingerprint(int seed)
+        {
+            var cluster = SimCluster.ForRandomRun(seed, "");
+            cluster.RunRandom(3000);
+            var history = 14695981039346656037UL;
+            for (var i = 1; i <= cluster.Invariants.CommittedCount; i++)
+            {
+                var e = cluster.Invariants.CommittedAt(i);
+                history = (history ^ (ulong)e.Term) * 1099511628211UL;
+                foreach (var b in e.Data) history = (history ^ b) * 1099511628211UL;
+            }
+            return $"{cluster.Steps} steps, t={cluster.Now}, {cluster.Stats.MessagesSent} messages, {cluster.Stats.Crashes} crashes, " +
+                   $"{cluster.Invariants.CommittedCount} committed (history {history:x16})\n{cluster.Trace.Tail(40)}";
+        }
+
+        var first = Fingerprint(seed);
+        var second = Fingerprint(seed);
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, Fingerprint(seed + 1));
     }
 }

@@ -37,6 +37,7 @@ internal sealed partial class SimCluster
         if (message is AppendEntriesResponse { Success: false }) Stats.AppendRejections++;
         if (message is AppendEntriesResponse { Success: false }) _rejections[message.From] = _rejections.GetValueOrDefault(message.From) + 1;
         Trace.Add(Steps, Now, TraceKind.Send, node.Id, message, afterDurable ? 1 : 0);
+        if (_chaosActive) MaybeCrashAfterPromise(node, message);
 
         if (_random.NextDouble() < Loss)
         {
@@ -50,6 +51,22 @@ internal sealed partial class SimCluster
             Stats.Duplicated++;
             Schedule(new DeliverEvent(message), MessageDelay());
         }
+    }
+
+    /// <summary>
+    /// Targeted chaos: right after a node promised something (a vote, an append acknowledgement) it crashes and
+    /// comes back quickly, so the promise must have survived on disk (a forgotten vote elects two leaders).
+    /// </summary>
+    private void MaybeCrashAfterPromise(SimNode node, RaftMessage message)
+    {
+        var chance = message switch
+        {
+            RequestVoteResponse { Granted: true, PreVote: false } => 0.08,
+            AppendEntriesResponse { Success: true } => 0.003,
+            _ => 0,
+        };
+        if (chance > 0 && _random.NextDouble() < chance)
+            _queue.Enqueue(new CrashEvent(node.Id, node.Incarnation, _random.Next(1, 2 * Settings.TickInterval)), (Now, _sequence++));
     }
 
     private long MessageDelay()

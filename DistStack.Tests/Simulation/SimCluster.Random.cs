@@ -11,9 +11,10 @@ internal sealed partial class SimCluster
 {
     private bool _clientsActive;
     private bool _chaosActive;
+    private int _chaosMinTicks = 3, _chaosMaxTicks = 40;
 
     /// <summary>Builds a cluster whose size, faults and Raft knobs are all drawn from <paramref name="seed"/>.</summary>
-    public static SimCluster ForRandomRun(int seed, string replayHint)
+    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None)
     {
         var random = new Random(seed ^ 0x5EED);
         var raft = new RaftOptions(0, 0)
@@ -31,7 +32,7 @@ internal sealed partial class SimCluster
         var settings = new SimSettings
         {
             Seed = seed,
-            Nodes = random.Next(3) == 0 ? 3 : 5,
+            Nodes = random.Next(20) switch { < 7 => 3, < 14 => 5, < 16 => 4, < 18 => 2, _ => 1 },
             TickInterval = 10,
             MinDelay = 1,
             MaxDelay = random.Next(2, 16),
@@ -43,7 +44,18 @@ internal sealed partial class SimCluster
             MaxDiskLatency = slowDisk ? 25 : 4,
             Raft = raft,
             ReplayHint = replayHint,
+            Fault = fault,
         };
+        if (random.Next(7) == 0)
+        {
+            // Hair-trigger elections (timeouts of 2-5 ticks) on a fast network and disk: constant contention,
+            // split votes and leader churn, while a round trip still fits in a timeout (so liveness can hold).
+            settings = settings with
+            {
+                Raft = raft with { ElectionTicks = random.Next(2, 6), HeartbeatTicks = 1 },
+                MaxDelay = 3, LongDelayRate = 0, MaxDiskLatency = 3,
+            };
+        }
         return new SimCluster(settings);
     }
 
@@ -58,6 +70,7 @@ internal sealed partial class SimCluster
     {
         _clientsActive = true;
         _chaosActive = true;
+        if (_random.Next(4) == 0) (_chaosMinTicks, _chaosMaxTicks) = (1, 8); // a storm: faults faster than elections
         foreach (var node in _nodes) Schedule(new TickEvent(node.Id), _random.Next(Settings.TickInterval));
         Schedule(new ChaosEvent(), ChaosInterval());
         while (Steps < steps)
@@ -65,7 +78,7 @@ internal sealed partial class SimCluster
         Settle(settleTicks);
     }
 
-    private long ChaosInterval() => _random.Next(3 * Settings.TickInterval, 40 * Settings.TickInterval);
+    private long ChaosInterval() => _random.Next(_chaosMinTicks * Settings.TickInterval, _chaosMaxTicks * Settings.TickInterval);
 
     private void OnTickEvent(SimNode node)
     {
@@ -91,7 +104,7 @@ internal sealed partial class SimCluster
         {
             RequestRead(node.Id);
         }
-        else if (roll < 0.455 && leaderHere)
+        else if (roll < 0.455 && leaderHere && Settings.Nodes > 1)
         {
             var target = _random.Next(1, Settings.Nodes);
             if (target >= node.Id) target++;
@@ -114,9 +127,18 @@ internal sealed partial class SimCluster
         {
             Restart(down[_random.Next(down.Length)]);
         }
-        else if (roll < 50 && up.Length > 0)
+        else if (roll < 42 && up.Length > 0)
         {
             Crash(up[_random.Next(up.Length)]);
+        }
+        else if (roll < 50 && up.Length > 0)
+        {
+            // Crash in the middle of persisting (a vote, a term, entries) and come back quickly: the lost write
+            // and the messages waiting for it must not matter.
+            var writing = _nodes.Where(n => n.IsUp && n.Pending is not null).ToArray();
+            var victim = writing.Length > 0 ? writing[_random.Next(writing.Length)].Id : up[_random.Next(up.Length)];
+            Crash(victim);
+            Schedule(new RestartEvent(victim), _random.Next(1, 3 * Settings.TickInterval));
         }
         else if (roll < 62)
         {
@@ -128,7 +150,7 @@ internal sealed partial class SimCluster
         {
             Isolate(_random.Next(1, Settings.Nodes + 1));
         }
-        else if (roll < 78)
+        else if (roll < 78 && Settings.Nodes > 1)
         {
             var from = _random.Next(1, Settings.Nodes + 1);
             var to = _random.Next(1, Settings.Nodes);
@@ -150,6 +172,9 @@ internal sealed partial class SimCluster
     /// Liveness after the storm: heal the network, restart every node, stop losing messages; within
     /// <paramref name="maxTicks"/> ticks a leader must commit a probe command and every node must apply it.
     /// </summary>
+    /// <summary>Called once per tick while settling (debugging aid).</summary>
+    public Action<SimCluster>? OnSettleTick { get; set; }
+
     public void Settle(int maxTicks)
     {
         _chaosActive = false;
@@ -159,22 +184,54 @@ internal sealed partial class SimCluster
         DuplicateRate = 0;
         LongDelayRate = 0;
         foreach (var node in _nodes) Restart(node.Id);
-        var deadline = Now + (long)maxTicks * Settings.TickInterval;
-        long? probe = null;
-        var lastPropose = -1L;
+        // Extreme knobs (one entry per append, one in flight, slow disks) replicate a backlog slowly but surely:
+        // allow a few ticks per entry some node still has to catch up on, on top of the fixed budget.
+        var backlog = _nodes.Max(n => n.MemLog.LastIndex) - _nodes.Min(n => n.Machine.AppliedIndex);
+        var deadline = Now + (maxTicks + 4L * backlog) * Settings.TickInterval;
+        // A probe is proposed on the leader; another only when leadership moved since (the first may be lost).
+        var probes = new List<long>();
+        (int Leader, long Term)? proposedUnder = null;
         while (Now < deadline)
         {
-            if (probe is { } p && _nodes.All(n => n.Machine.Commands.Contains(p))) return;
-            if (Now - lastPropose >= 10 * Settings.TickInterval && LeaderByStatus() is { } leader && (probe is null || !IsAppliedAnywhere(probe.Value)))
+            if (probes.Any(p => _nodes.All(n => n.Machine.Commands.Contains(p))))
+            {
+                SettleReads(Now + 200L * Settings.TickInterval);
+                return;
+            }
+            if (LeaderByStatus() is { } leader && proposedUnder != (leader, Node(leader).Core!.Status.Term))
             {
                 var (id, result) = Propose(leader);
-                if (result is ProposeResult.Accepted) probe = id;
-                lastPropose = Now;
+                if (result is ProposeResult.Accepted) { probes.Add(id); proposedUnder = (leader, Node(leader).Core!.Status.Term); }
             }
             RunFor(Settings.TickInterval);
+            OnSettleTick?.Invoke(this);
         }
-        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} ticks " +
-                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))})");
+        var lagging = _nodes.Select(n => $"n{n.Id} applied {n.Machine.AppliedIndex}/log {n.MemLog.LastIndex}");
+        throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} + 4 x {backlog} ticks " +
+                   $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))}; {string.Join(", ", lagging)}; probes {string.Join(",", probes)})");
+    }
+
+    /// <summary>
+    /// Nothing hangs forever: once healed, every read still pending is answered, and a fresh read on every node is
+    /// served (retried if refused while leadership moves) and sees the probe.
+    /// </summary>
+    private void SettleReads(long deadline)
+    {
+        var fresh = new Dictionary<int, long>();
+        while (Now < deadline)
+        {
+            foreach (var node in _nodes)
+            {
+                var outcome = fresh.TryGetValue(node.Id, out var id) ? ReadOutcome(node.Id, id) : null;
+                if (!fresh.ContainsKey(node.Id) || outcome is { Rejected: not null }) fresh[node.Id] = RequestRead(node.Id);
+            }
+            var allServed = _nodes.All(n => ReadOutcome(n.Id, fresh[n.Id]) is { Rejected: null });
+            var nothingPending = _nodes.All(n => n.RequestedReads.Count == 0 && n.ReadsAwaitingApply.Count == 0);
+            if (allServed && nothingPending) return;
+            RunFor(Settings.TickInterval);
+        }
+        var hanging = _nodes.SelectMany(n => n.RequestedReads.Values.Concat(n.ReadsAwaitingApply).Select(r => $"n{n.Id} read {r.RequestId} (step {r.RequestedAtStep}, index {r.ReadIndex})"));
+        throw Fail($"LIVENESS: reads not answered after healing: {string.Join("; ", hanging.Take(10))}");
     }
 
     private bool IsAppliedAnywhere(long commandId) => _nodes.Any(n => n.Machine.Commands.Contains(commandId));

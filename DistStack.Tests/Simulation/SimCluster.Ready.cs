@@ -22,10 +22,10 @@ internal sealed partial class SimCluster
             if (ready.MustPersist)
             {
                 node.Pending = ready;
-                Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency());
+                Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency(node));
                 return;
             }
-            Complete(node, ready);
+            Complete(node, ready, persisted: false);
         }
     }
 
@@ -56,17 +56,20 @@ internal sealed partial class SimCluster
             _invariants.RegisterEntries(node, node.MemLog, ready.Entries);
             node.MemLog.Replace(ready.Entries, null);
         }
+        if (ready.SoftState is { } changed) _invariants.OnSoftState(node, changed);
         for (var i = 0; i < ready.Messages.Count; i++)
         {
             _invariants.CheckPromise(node, ready.Messages[i], afterDurable: false);
             Send(node, ready.Messages[i], afterDurable: false);
         }
+        if (Settings.Fault == ShellFault.AcknowledgeBeforeDurable)
+            for (var i = 0; i < ready.MessagesAfterDurable.Count; i++) Send(node, ready.MessagesAfterDurable[i], afterDurable: false);
     }
 
     /// <summary>Steps 2-5: the write is durable; send what needed it, apply, serve reads, Advance.</summary>
-    private void Complete(SimNode node, Ready ready)
+    private void Complete(SimNode node, Ready ready, bool persisted)
     {
-        Trace.Add(Steps, Now, TraceKind.Durable, node.Id);
+        Trace.Add(Steps, Now, TraceKind.Durable, node.Id, null, persisted ? 1 : 0);
         var disk = node.Disk;
         if (ready.HardState is { } hard)
         {
@@ -87,7 +90,7 @@ internal sealed partial class SimCluster
             _invariants.CheckEntries(node, disk.Log, ready.Entries, leaderAppendOnly: false, "on disk");
             disk.Log.Replace(ready.Entries, null);
         }
-        for (var i = 0; i < ready.MessagesAfterDurable.Count; i++)
+        for (var i = 0; i < ready.MessagesAfterDurable.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
         {
             _invariants.CheckPromise(node, ready.MessagesAfterDurable[i], afterDurable: true);
             Send(node, ready.MessagesAfterDurable[i], afterDurable: true);
@@ -131,15 +134,16 @@ internal sealed partial class SimCluster
         }
         read.ReadIndex = state.ReadIndex;
         node.ReadsAwaitingApply.Add(read);
+        if (Settings.Fault == ShellFault.ServeReadsBeforeApplied) ServeAwaitingReads(node, servedEarly: true);
     }
 
-    private void ServeAwaitingReads(SimNode node)
+    private void ServeAwaitingReads(SimNode node, bool servedEarly = false)
     {
         var reads = node.ReadsAwaitingApply;
         for (var i = reads.Count - 1; i >= 0; i--)
         {
             var read = reads[i];
-            if (node.Machine.AppliedIndex < read.ReadIndex) continue;
+            if (node.Machine.AppliedIndex < read.ReadIndex && !servedEarly) continue;
             reads.RemoveAt(i);
             var value = _invariants.CheckRead(node, read);
             Stats.ReadsServed++;
@@ -148,5 +152,14 @@ internal sealed partial class SimCluster
         }
     }
 
-    private long DiskLatency() => _random.Next(Settings.MinDiskLatency, Settings.MaxDiskLatency + 1);
+    private readonly Dictionary<int, int> _diskLatencyOf = [];
+
+    /// <summary>Scripted tests: this node's disk takes exactly <paramref name="latency"/> units per write.</summary>
+    public void SetDiskLatency(int node, int latency) => _diskLatencyOf[node] = latency;
+
+    private long DiskLatency(SimNode node)
+    {
+        var latency = _random.Next(Settings.MinDiskLatency, Settings.MaxDiskLatency + 1);
+        return _diskLatencyOf.TryGetValue(node.Id, out var fixedLatency) ? fixedLatency : latency;
+    }
 }

@@ -15,6 +15,8 @@ internal sealed partial class SimCluster
     private sealed record DurableEvent(int Node, int Incarnation) : SimEvent;
     private sealed record TickEvent(int Node) : SimEvent;
     private sealed record ChaosEvent : SimEvent;
+    private sealed record RestartEvent(int Node) : SimEvent;
+    private sealed record CrashEvent(int Node, int Incarnation, long RestartAfter) : SimEvent;
 
     private readonly Random _random;
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
@@ -91,7 +93,7 @@ internal sealed partial class SimCluster
                 Guard(node, () =>
                 {
                     var ready = node.Pending!;
-                    Complete(node, ready);
+                    Complete(node, ready, persisted: true);
                     Pump(node);
                 });
                 AfterStep(node);
@@ -102,6 +104,14 @@ internal sealed partial class SimCluster
                 return true;
             case ChaosEvent chaos:
                 OnChaosEvent(chaos);
+                return true;
+            case RestartEvent restart:
+                if (_chaosActive) Restart(restart.Node);
+                return true;
+            case CrashEvent crash:
+                if (!_chaosActive || Node(crash.Node).Incarnation != crash.Incarnation) return true;
+                Crash(crash.Node);
+                Schedule(new RestartEvent(crash.Node), crash.RestartAfter);
                 return true;
             default:
                 throw new InvalidOperationException(e.ToString());
@@ -164,6 +174,17 @@ internal sealed partial class SimCluster
         Now = until;
     }
 
+    /// <summary>Runs events one time unit at a time (no ticks) until <paramref name="condition"/> holds.</summary>
+    public void RunUntil(Func<bool> condition, int maxUnits = 200, bool throwIfNot = true)
+    {
+        for (var i = 0; i < maxUnits; i++)
+        {
+            if (condition()) return;
+            RunFor(1);
+        }
+        if (!condition() && throwIfNot) throw Fail($"condition not reached within {maxUnits} time units");
+    }
+
     /// <summary>Delivers every message and completes every write until nothing is left to do (no ticks).</summary>
     public void Stabilize(int maxEvents = 1_000_000)
     {
@@ -212,7 +233,11 @@ internal sealed partial class SimCluster
         var target = Node(node);
         OnStep(target, TraceKind.Propose, commandId, (core, _) => result = core.Propose(SimStateMachine.EncodeCommand(commandId)));
         Trace.Add(Steps, Now, TraceKind.Propose, node, result, commandId);
-        if (result is ProposeResult.Accepted) Stats.ProposalsAccepted++;
+        if (result is ProposeResult.Accepted accepted)
+        {
+            Stats.ProposalsAccepted++;
+            _invariants.OnAccepted(target, accepted, commandId);
+        }
         return (commandId, result!);
     }
 
@@ -278,6 +303,7 @@ internal sealed partial class SimCluster
         Trace.Add(Steps, Now, TraceKind.Crash, id);
         node.Core = null;
         node.Pending = null;
+        if (Settings.Fault == ShellFault.ForgetVoteOnCrash) node.Disk.HardState = node.Disk.HardState with { VotedFor = HardState.NoVote };
         node.Incarnation++;
         node.MemLog = node.Disk.Log.Clone();
         node.MemHardState = node.Disk.HardState;
@@ -308,6 +334,11 @@ internal sealed partial class SimCluster
         Guard(node, () =>
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
+            var status = node.Core.Status;
+            if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
+                status.SnapshotIndex != node.Disk.Log.SnapshotIndex)
+                throw Fail($"n{node.Id} restarted from disk (term {node.Disk.HardState.Term}, snapshot {node.Disk.Log.SnapshotIndex}, log to {node.Disk.Log.LastIndex}) " +
+                           $"but reports term {status.Term}, snapshot {status.SnapshotIndex}, log to {status.LastLogIndex}");
             node.MemLog = node.Disk.Log.Clone();
             node.MemHardState = node.Disk.HardState;
             if (node.Disk.Snapshot is { } snapshot)

@@ -25,6 +25,12 @@ internal sealed class SimInvariants
 
     private readonly Dictionary<long, int> _leaderOfTerm = [];
 
+    /// <summary>Where each accepted proposal was appended: (index, term) to command id.</summary>
+    private readonly Dictionary<(long Index, long Term), long> _accepted = [];
+
+    /// <summary>Every command in the committed history, to catch one applied twice.</summary>
+    private readonly HashSet<long> _committedCommands = [];
+
     public SimInvariants(SimCluster cluster, LogEntry bootstrapEntry)
     {
         _cluster = cluster;
@@ -39,6 +45,7 @@ internal sealed class SimInvariants
     public int LeadersElected => _leaderOfTerm.Count;
     public long HighestTerm => _leaderOfTerm.Count == 0 ? 0 : _leaderOfTerm.Keys.Max();
     public LogEntry CommittedAt(long index) => _committed[(int)index - 1];
+    public IReadOnlyDictionary<long, int> LeaderOfTerm => _leaderOfTerm;
 
     private Exception Fail(string reason) => _cluster.Fail(reason);
 
@@ -162,6 +169,7 @@ internal sealed class SimInvariants
     /// </summary>
     public void CheckPromise(SimNode node, RaftMessage message, bool afterDurable)
     {
+        if (_cluster.Settings.Fault != ShellFault.None) return; // the self-tests want to see the deeper invariants fail
         var disk = node.Disk;
         var where = afterDurable ? "after its write" : "before its write was durable";
         switch (message)
@@ -171,9 +179,18 @@ internal sealed class SimInvariants
                     throw Fail($"PERSISTENCE: n{node.Id} granted its vote in term {vote.Term} to n{vote.To} {where}, but its disk says term {disk.HardState.Term} vote {disk.HardState.VotedFor}");
                 break;
             case AppendEntriesResponse { Success: true } ack:
-                if (!disk.Log.Holds(ack.MatchIndex, node.MemLog.TermAt(ack.MatchIndex)))
-                    throw Fail($"PERSISTENCE: n{node.Id} acknowledged entries up to {ack.MatchIndex} {where}, but its disk log ends at {disk.Log.LastIndex} (term {disk.Log.TermAt(ack.MatchIndex)} there)");
+            {
+                // The leader of ack.Term will read "I hold your entries up to MatchIndex": the disk must hold an
+                // entry there that this leader could have sent (of a term not above its own, and in its log).
+                var diskTerm = disk.Log.TermAt(ack.MatchIndex);
+                var covered = ack.MatchIndex <= disk.Log.SnapshotIndex;
+                if (!covered && (diskTerm < 0 || diskTerm > ack.Term))
+                    throw Fail($"PERSISTENCE: n{node.Id} told the leader of term {ack.Term} it holds entries up to {ack.MatchIndex} {where}, but its disk log ends at {disk.Log.LastIndex} (term {diskTerm} there)");
+                if (!covered && _leaderOfTerm.TryGetValue(ack.Term, out var leaderId) && _cluster.Node(leaderId) is { IsUp: true } leader &&
+                    leader.DurableLeaderTerm == ack.Term && !leader.MemLog.Holds(ack.MatchIndex, diskTerm))
+                    throw Fail($"PERSISTENCE: n{node.Id} told leader n{leaderId} of term {ack.Term} it holds its entries up to {ack.MatchIndex} {where}, but its disk has {ack.MatchIndex}/{diskTerm} there");
                 break;
+            }
             case InstallSnapshotResponse { Done: true } snap:
                 if (disk.Log.LastIndex < snap.LastIncludedIndex)
                     throw Fail($"PERSISTENCE: n{node.Id} acknowledged a snapshot at {snap.LastIncludedIndex} {where}, but its disk ends at {disk.Log.LastIndex}");
@@ -198,6 +215,14 @@ internal sealed class SimInvariants
         }
         if (entry.Index != _committed.Count + 1)
             throw Fail($"n{node.Id} commits {entry.Index} while the known committed history ends at {_committed.Count}");
+        if (entry.Kind == EntryKind.Command)
+        {
+            var command = SimStateMachine.DecodeCommand(entry.Data);
+            if (!_committedCommands.Add(command))
+                throw Fail($"STATE MACHINE SAFETY: command {command} committed twice (again at {entry.Index}/{entry.Term})");
+            if (_accepted.TryGetValue((entry.Index, entry.Term), out var proposed) && proposed != command)
+                throw Fail($"PROPOSAL: {entry.Index}/{entry.Term} was promised to command {proposed} but holds command {command}");
+        }
         _committed.Add(entry);
         _commandsUpTo.Add(_commandsUpTo[^1] + (entry.Kind == EntryKind.Command ? 1 : 0));
         _committedSeenInTerm.Add(seenInTerm);
@@ -251,22 +276,48 @@ internal sealed class SimInvariants
             RecordCommitted(node, node.MemLog.EntryAt(i)!, status.Term);
         if (upTo > node.ObservedCommit) node.ObservedCommit = upTo;
 
-        if (status.Role != RaftRole.Leader)
+        if (status.LeaderId is { } believed && believed != node.Id && _leaderOfTerm.TryGetValue(status.Term, out var actual) && actual != believed)
+            throw Fail($"n{node.Id} believes n{believed} leads term {status.Term}, but n{actual} does");
+
+        // The Readies' SoftState is how leadership is observed (see OnSoftState); it must match the core.
+        var leaderByReadies = node.LastSoftState is { Role: RaftRole.Leader } soft ? soft.Term : 0;
+        var leaderByStatus = status.Role == RaftRole.Leader ? status.Term : 0;
+        if (leaderByReadies != leaderByStatus)
+            throw Fail($"n{node.Id}: its Readies' SoftState says {node.LastSoftState} but its status says {status.Role} in term {status.Term}");
+    }
+
+    /// <summary>
+    /// A Ready's SoftState shows leadership of a term (after its entries are in <see cref="SimNode.MemLog"/>): its
+    /// own vote must be durable, it must be the only leader of the term, and its log must hold every entry
+    /// committed in an earlier term (leader completeness).
+    /// </summary>
+    public void OnSoftState(SimNode node, SoftState soft)
+    {
+        if (soft.Role != RaftRole.Leader)
         {
             node.DurableLeaderTerm = 0;
             return;
         }
-        if (node.DurableLeaderTerm == status.Term) return;
-        if (node.Disk.HardState.Term != status.Term || node.Disk.HardState.VotedFor != node.Id)
-            throw Fail($"PERSISTENCE: n{node.Id} leads term {status.Term} but its disk says term {node.Disk.HardState.Term} vote {node.Disk.HardState.VotedFor}");
-        if (_leaderOfTerm.TryGetValue(status.Term, out var other) && other != node.Id)
-            throw Fail($"ELECTION SAFETY: n{node.Id} and n{other} both lead term {status.Term}");
-        _leaderOfTerm[status.Term] = node.Id;
-        node.DurableLeaderTerm = status.Term;
+        if (node.DurableLeaderTerm == soft.Term) return;
+        if (node.Disk.HardState.Term != soft.Term || node.Disk.HardState.VotedFor != node.Id)
+            throw Fail($"PERSISTENCE: n{node.Id} leads term {soft.Term} but its disk says term {node.Disk.HardState.Term} vote {node.Disk.HardState.VotedFor}");
+        if (_leaderOfTerm.TryGetValue(soft.Term, out var other) && other != node.Id)
+            throw Fail($"ELECTION SAFETY: n{node.Id} and n{other} both lead term {soft.Term}");
+        _leaderOfTerm[soft.Term] = node.Id;
+        node.DurableLeaderTerm = soft.Term;
 
         for (var i = 0; i < _committed.Count; i++)
-            if (_committedSeenInTerm[i] < status.Term && !node.MemLog.Holds(i + 1, _committed[i].Term))
-                throw Fail($"LEADER COMPLETENESS: new leader n{node.Id} of term {status.Term} lacks committed entry {i + 1}/{_committed[i].Term}");
+            if (_committedSeenInTerm[i] < soft.Term && !node.MemLog.Holds(i + 1, _committed[i].Term))
+                throw Fail($"LEADER COMPLETENESS: new leader n{node.Id} of term {soft.Term} lacks committed entry {i + 1}/{_committed[i].Term}");
+    }
+
+    /// <summary>Propose's answer names where the command went: the applier matches by index and term.</summary>
+    public void OnAccepted(SimNode node, ProposeResult.Accepted accepted, long commandId)
+    {
+        if (accepted.Term != node.Core!.Status.Term)
+            throw Fail($"PROPOSAL: n{node.Id} accepted command {commandId} in term {accepted.Term} while in term {node.Core.Status.Term}");
+        if (!_accepted.TryAdd((accepted.Index, accepted.Term), commandId))
+            throw Fail($"PROPOSAL: n{node.Id} accepted command {commandId} at {accepted.Index}/{accepted.Term}, already promised to command {_accepted[(accepted.Index, accepted.Term)]}");
     }
 
     // ------------------------------------------------------------ reads
@@ -281,10 +332,11 @@ internal sealed class SimInvariants
     {
         if (read.ReadIndex > _committed.Count)
             throw Fail($"LINEARIZABILITY: n{node.Id} serves read {read.RequestId} at index {read.ReadIndex}, beyond the committed history ({_committed.Count})");
-        var value = _commandsUpTo[(int)read.ReadIndex];
+        var atIndex = _commandsUpTo[(int)read.ReadIndex];
+        var served = node.Machine.Commands.Count;
         var required = _commandsUpTo[(int)read.AppliedIndexAcknowledgedBefore];
-        if (value < required)
-            throw Fail($"LINEARIZABILITY: n{node.Id} read {read.RequestId} (requested at step {read.RequestedAtStep}) got read index {read.ReadIndex} = {value} commands, but {required} commands (up to index {read.AppliedIndexAcknowledgedBefore}) were acknowledged before it was requested");
-        return value;
+        if (atIndex < required || served < required)
+            throw Fail($"LINEARIZABILITY: n{node.Id} read {read.RequestId} (requested at step {read.RequestedAtStep}) got read index {read.ReadIndex} ({atIndex} commands there) and served {served} commands, but {required} commands (up to index {read.AppliedIndexAcknowledgedBefore}) were acknowledged before it was requested");
+        return served;
     }
 }

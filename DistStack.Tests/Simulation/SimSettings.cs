@@ -28,6 +28,24 @@ internal sealed record SimSettings
     /// <summary>Raft knobs shared by all nodes; NodeId and ClusterId are filled in per node.</summary>
     public RaftOptions Raft { get; init; } = new(0, 0);
 
+    /// <summary>A deliberate bug in the simulated shell (never in CI runs): proves the invariants can fail.</summary>
+    public ShellFault Fault { get; init; }
+
     /// <summary>How a failure tells the reader to replay this run.</summary>
     public string ReplayHint { get; init; } = "";
+}
+
+/// <summary>Ways a shell can break the Ready contract, used only by the simulator's self-tests.</summary>
+internal enum ShellFault
+{
+    None,
+
+    /// <summary>Votes and append acknowledgements leave before the write they promise is durable.</summary>
+    AcknowledgeBeforeDurable,
+
+    /// <summary>The disk forgets the vote (not the term) in a crash.</summary>
+    ForgetVoteOnCrash,
+
+    /// <summary>Reads are served as soon as their ReadState arrives, without waiting to apply up to the read index.</summary>
+    ServeReadsBeforeApplied,
 }

@@ -56,7 +56,7 @@ internal sealed class SimTrace(int capacity = 400)
         TraceKind.Drop => "dropped " + Describe(r.Detail as RaftMessage) + " (" + DropReason(r.A) + ")",
         TraceKind.Tick => "tick",
         TraceKind.TakeReady => "ready " + Describe(r.Detail as Ready),
-        TraceKind.Durable => "durable, advance",
+        TraceKind.Durable => r.A == 1 ? "write durable; after-durable sends, apply, advance" : "(nothing to persist) apply, advance",
         TraceKind.Apply => $"apply {r.A}..{r.B}",
         TraceKind.Crash => "CRASH",
         TraceKind.Restart => "RESTART " + r.Detail,

@@ -1,0 +1,69 @@
+using Akka.Configuration;
+using DistStack.Actors.Hosting;
+using DistStack.Actors.Persistence;
+
+namespace DistStack.Tests.NodeActors;
+
+/// <summary>Settings come from HOCON with hocon/diststack.conf (embedded) as fallback; NodeConfig builds the rest.</summary>
+public sealed class NodeSettingsSpec
+{
+    private static RaftNodeSettings Settings(string extra = "") => RaftNodeSettings.FromConfig(ConfigurationFactory.ParseString($$"""
+        diststack {
+          node-id = 2
+          cluster = ["10.0.0.1:7001", "akka.tcp://diststack@10.0.0.2:7002", "http://10.0.0.3:7003"]
+          data-dir = "/tmp/diststack-settings-spec"
+          {{extra}}
+        }
+        """));
+
+    [Fact]
+    public void Defaults_come_from_the_embedded_diststack_conf()
+    {
+        var settings = Settings();
+        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.TickInterval);
+        Assert.Equal(10, settings.ElectionTicks);
+        Assert.Equal(2, settings.HeartbeatTicks);
+        Assert.Equal("SQLite.MS", settings.ProviderName);
+        Assert.Equal("Data Source=/tmp/diststack-settings-spec/journal.db", settings.JournalConnectionString);
+        Assert.Equal("Data Source=/tmp/diststack-settings-spec/snapshots.db", settings.SnapshotConnectionString);
+        Assert.Equal(["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"], settings.ConnectionPragmas);
+        Assert.Equal(1, settings.JournalParallelism);
+        Assert.Equal(new PeerEndpoint(2, "10.0.0.2", 7002), settings.Self);
+        Assert.Equal(3, settings.InitialConfiguration.Voters.Length);
+        var options = settings.ToRaftOptions();
+        Assert.Equal((2, settings.ClusterId, 10, 2), (options.NodeId, options.ClusterId, options.ElectionTicks, options.HeartbeatTicks));
+    }
+
+    [Theory]
+    [InlineData("node-id = 4", "node-id")]
+    [InlineData("raft.heartbeat-ticks = 10", "heartbeat-ticks")]
+    [InlineData("max-frame-size = 100000", "max-frame-size")]
+    [InlineData("clients.max-in-flight = 0", "max-in-flight")]
+    public void Settings_that_cannot_work_are_refused_naming_the_key(string extra, string key)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Settings(extra).Validate());
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void The_node_config_has_remoting_cluster_without_downing_persistence_and_our_serializer()
+    {
+        var settings = Settings();
+        var config = NodeConfig.Build(settings);
+
+        Assert.Equal("10.0.0.2", config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(7002, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.True(config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") >= settings.MaxBytesPerAppend + 64 * 1024);
+        Assert.Equal(
+            ["akka.tcp://diststack@10.0.0.1:7001", "akka.tcp://diststack@10.0.0.2:7002", "akka.tcp://diststack@10.0.0.3:7003"],
+            config.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal("", config.GetString("akka.cluster.downing-provider-class"));
+        Assert.False(config.GetBoolean("akka.cluster.run-coordinated-shutdown-when-down"));
+        Assert.Equal(PersistencePlugins.JournalPluginId, config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal(1, config.GetInt(PersistencePlugins.JournalPluginId + ".parallelism"));
+        Assert.Equal(settings.JournalConnectionString, config.GetString(PersistencePlugins.JournalPluginId + ".connection-string"));
+        Assert.Equal(settings.SnapshotConnectionString, config.GetString(PersistencePlugins.SnapshotPluginId + ".connection-string"));
+        Assert.Equal("diststack", config.GetString(
+            "akka.actor.serialization-bindings.\"DistStack.Actors.Persistence.EntryAppended, DistStack.Actors\""));
+    }
+}
