@@ -114,8 +114,13 @@ target_url() {
 
 run_matrix() {  # SYSTEM WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
   local system=$1 write=$2 read=$3 wargs=$4 rargs=$5
-  log "$system: warm-up (3 s)"
-  wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$write" "$(target_url "$system" leader)" -- $wargs tag=9999 >/dev/null 2>&1 || true
+  # Warm-up, not recorded: every path the runs take (JIT tiering, connection set-up, the forwarding path).
+  log "$system: warm-up (write and read via leader and follower, 3 s each)"
+  local w
+  for w in leader follower; do
+    wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$write" "$(target_url "$system" $w)" -- $wargs tag=999$((${#w} % 10)) >/dev/null 2>&1 || true
+    wrk -t2 -c16 -d3s --timeout 10s -s "$LUA/$read" "$(target_url "$system" $w)" -- $rargs >/dev/null 2>&1 || true
+  done
   local via url c tag=1000 op script args
   for via in leader follower; do
     for op in write read; do

@@ -117,6 +117,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
                 message.GetType().Name, message.From, message.To);
             return;
         }
+        NotePeerAnswer(message);
         Core.Step(message);
         ScheduleFlush();
     }
@@ -126,6 +127,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         if (_core is null) return;
         _ticks++;
         Core.Tick();
+        WatchSilentPeers();
         ExpireWaiters();
         RetryAwaitingLeader();
         ScheduleFlush();

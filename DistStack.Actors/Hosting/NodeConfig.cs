@@ -41,6 +41,14 @@ public static class NodeConfig
                 # dropped everything arriving on that connection while the other side kept sending: a one-way black
                 # hole that never healed. A dead peer on loopback refuses at once, so failover loses nothing.
                 retry-gate-closed-for = 1s
+                # A connection whose far end stopped reading and answering (its protocol actor gone, a peer reset by
+                # the leader's silent-follower watch, a half-open socket after a partition) is dropped after ~11 s
+                # instead of Akka's 124 s, so the next message opens a fresh one. Any inbound message counts as a
+                # heartbeat, and 10 s covers SIGSTOP/GC pauses; a false alarm only costs a 1 s gate and a reconnect.
+                transport-failure-detector {
+                  heartbeat-interval = 1s
+                  acceptable-heartbeat-pause = 10s
+                }
                 dot-netty.tcp {
                   hostname = {{Quote(settings.BindHostname ?? self.Host)}}
                   public-hostname = {{Quote(self.Host)}}

@@ -66,4 +66,22 @@ public sealed class NodeSettingsSpec
         Assert.Equal("diststack", config.GetString(
             "akka.actor.serialization-bindings.\"DistStack.Actors.Persistence.EntryAppended, DistStack.Actors\""));
     }
+
+    [Fact]
+    public void Remoting_keeps_a_long_handshake_and_a_prompt_transport_failure_detector()
+    {
+        var config = NodeConfig.Build(Settings())
+            .WithFallback(ConfigurationFactory.FromResource<Akka.Remote.RemoteActorRefProvider>("Akka.Remote.Configuration.Remote.conf"));
+
+        // What Akka.Remote itself derives: with dot-netty the connect timeout IS the handshake timeout. At 2 s,
+        // handshakes slowed by start-up JIT timed out on one side only and left one-way black holes (chaos seeds
+        // 202, 101, 870394).
+        var protocol = new Akka.Remote.AkkaProtocolSettings(config);
+        Assert.True(protocol.HandshakeTimeout >= TimeSpan.FromSeconds(10), $"handshake timeout {protocol.HandshakeTimeout}");
+
+        // A connection whose far end stopped answering is dropped within seconds, not after the 120 s default.
+        var detector = config.GetConfig("akka.remote.transport-failure-detector");
+        Assert.True(detector.GetTimeSpan("acceptable-heartbeat-pause") <= TimeSpan.FromSeconds(15));
+        Assert.True(detector.GetTimeSpan("acceptable-heartbeat-pause") >= TimeSpan.FromSeconds(8));
+    }
 }

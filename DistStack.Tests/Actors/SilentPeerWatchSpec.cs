@@ -1,0 +1,77 @@
+using DistStack.Actors.Actors;
+
+namespace DistStack.Tests.NodeActors;
+
+/// <summary>
+/// Regression for the chaos runs where a new leader never replicated to one follower (its matchIndex stayed 0 for
+/// minutes): Akka.Remote had left the follower-to-leader direction of their association dead while the leader's
+/// heartbeats still arrived, so the follower never campaigned and nothing in Raft or in Akka's transport failure
+/// detector ever replaced the connection. The leader now notices the silence and resets the association.
+/// </summary>
+public sealed class SilentPeerWatchSpec
+{
+    [Fact]
+    public void A_follower_that_answers_is_never_due()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 30);
+        watch.Restart([2, 3], now: 0);
+
+        for (long tick = 1; tick <= 300; tick++)
+        {
+            watch.Heard(2, tick);
+            watch.Heard(3, tick);
+            Assert.Empty(watch.Due(tick));
+        }
+    }
+
+    [Fact]
+    public void A_follower_silent_for_the_whole_window_is_due_once_per_window()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 30);
+        watch.Restart([2, 3], now: 100);
+
+        var resets = new List<(long Tick, int Peer)>();
+        for (long tick = 101; tick <= 190; tick++)
+        {
+            watch.Heard(2, tick); // node 2 answers; node 3's answers are lost
+            resets.AddRange(watch.Due(tick).Select(peer => (tick, peer)));
+        }
+
+        Assert.Equal([(130L, 3), (160L, 3), (190L, 3)], resets);
+    }
+
+    [Fact]
+    public void An_answer_after_a_reset_ends_the_resets()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 10);
+        watch.Restart([4], now: 0);
+
+        Assert.Equal([4], watch.Due(10));
+        watch.Heard(4, 12); // the fresh connection works
+        for (long tick = 13; tick < 22; tick++) Assert.Empty(watch.Due(tick));
+        watch.Heard(4, 21);
+        Assert.Empty(watch.Due(30));
+    }
+
+    [Fact]
+    public void A_new_term_as_leader_starts_every_follower_with_a_clean_slate()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 10);
+        watch.Restart([2], now: 0);
+        // Long silence while we were not leader (nobody watched); leading again must not reset at once.
+        watch.Restart([2], now: 500);
+
+        Assert.Empty(watch.Due(505));
+        Assert.Equal([2], watch.Due(510));
+    }
+
+    [Fact]
+    public void Answers_from_non_members_are_ignored()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 10);
+        watch.Restart([2], now: 0);
+        watch.Heard(9, 5);
+
+        Assert.Equal([2], watch.Due(10));
+    }
+}
