@@ -259,7 +259,8 @@ bench_restart() {
   kill -KILL "${PID[$follower]}"; wait "${PID[$follower]}" 2>/dev/null || true
   t0=$(now_ms)
   ds_start_node "$follower"
-  ds_wait_ready "$follower" 600 || die "restarted node $follower not ready after 600 s"
+  ds_wait_ready "$follower" 180 ||
+    die "restarted node $follower not ready after 180 s: $(ds_status "$follower" | jq -c '{role, term, leaderId, appliedIndex}' 2>/dev/null)"
   local ready_ms=$(($(now_ms) - t0))
   until [ "$(ds_status "$follower" | jq -r '.appliedIndex // 0')" -ge "$target" ]; do
     [ $SECONDS -lt $deadline ] || die "restarted node $follower did not reach index $target"; sleep 0.1
@@ -350,6 +351,7 @@ machine, one cluster at a time, and are driven over HTTP/1.1 keep-alive by \`wrk
 - **top / range**: DistStack \`POST /sTop\` (linearizable read, ReadIndex) against etcd \`POST /v3/kv/range\` with
   \`serializable=false\` (linearizable, ReadIndex).
 - **Via**: the requests go to the leader, or to a follower, which hands them on to the leader.
+- Every path (write and read, via leader and via follower) is warmed up for 3 s before the recorded runs.
 - **ok/s** counts 2xx responses only; **errors** = non-2xx responses (counted by a wrk \`response\` hook) plus
   socket errors and timeouts (10 s). Latencies are wrk's, over all responses.
 - The load generator shares the 2 cores with the five members, so absolute numbers are low and
