@@ -39,6 +39,8 @@ public sealed partial class RaftNode
     {
         while (_core is not null && !_durableWriteInFlight && _core.HasReady())
         {
+            // One snapshot save at a time: a leader's snapshot to install waits for the compaction save in flight.
+            if (_snapshotSave is CompactionSave && _core.HasPendingSnapshot) return;
             var ready = _core.GetReady();
             if (ready.SoftState is { } soft) OnSoftState(soft);
             Send(ready.Messages);

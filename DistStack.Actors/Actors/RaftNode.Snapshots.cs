@@ -14,7 +14,11 @@ namespace DistStack.Actors.Actors;
 //  - installation: the leader sent a snapshot (Ready.Snapshot); it must be durable before the Ready's
 //    MessagesAfterDurable (the InstallSnapshot acknowledgement) leave, exactly like log entries.
 // Each save first persists the current hard state, so every snapshot gets a sequence number of its own.
-// While a save is in flight no Ready is taken (_durableWriteInFlight): the core keeps accepting inputs.
+// While an INSTALLATION is saved no Ready is taken (_durableWriteInFlight): its acknowledgement waits for it.
+// A COMPACTION save does not hold the Ready loop: it covers exactly the journal up to its sequence number, events
+// written meanwhile get higher ones and are replayed after it on recovery, and compaction on success only drops
+// what it covers. (Holding the loop for a multi-megabyte write stalled every client for its duration: the p99.)
+// Only a Ready that would install a leader's snapshot waits for a compaction save in flight (one save at a time).
 public sealed partial class RaftNode
 {
     private abstract record SnapshotSave(DurableSnapshot Durable);
@@ -40,7 +44,7 @@ public sealed partial class RaftNode
 
     private void OnRegistrySnapshot(RegistrySnapshotTaken taken)
     {
-        if (_core is null || _durableWriteInFlight)
+        if (_core is null || _durableWriteInFlight || _snapshotSave is not null)
         {
             _deferredCompaction = taken; // taken again once the write in flight completes (TryDeferredCompaction)
             return;
@@ -65,6 +69,11 @@ public sealed partial class RaftNode
             _persisted.Apply(e);
             _snapshotSave = save();
             SaveSnapshot(_snapshotSave.Durable);
+            if (_snapshotSave is CompactionSave)
+            {
+                _durableWriteInFlight = false;
+                ProcessReady();
+            }
         });
     }
 
@@ -93,7 +102,6 @@ public sealed partial class RaftNode
                 _persisted.CompactTo(compaction.Durable);
                 Core.Compact(compaction.Data);
                 _registry.Tell(new SnapshotCompleted(compaction.Data.Metadata.LastIncludedIndex, Saved: true));
-                _durableWriteInFlight = false;
                 _log.Info("Snapshot at index {0} saved; log and journal compacted up to it",
                     compaction.Data.Metadata.LastIncludedIndex);
                 break;
@@ -124,7 +132,6 @@ public sealed partial class RaftNode
                 _log.Warning("Saving the snapshot at index {0} failed ({1}); the log stays uncompacted for now",
                     compaction.Data.Metadata.LastIncludedIndex, failure.Cause.Message);
                 _registry.Tell(new SnapshotCompleted(compaction.Data.Metadata.LastIncludedIndex, Saved: false));
-                _durableWriteInFlight = false;
                 TryDeferredCompaction();
                 ProcessReady();
                 return;
@@ -133,7 +140,7 @@ public sealed partial class RaftNode
 
     private void TryDeferredCompaction()
     {
-        if (_deferredCompaction is null || _durableWriteInFlight) return;
+        if (_deferredCompaction is null || _durableWriteInFlight || _snapshotSave is not null) return;
         var taken = _deferredCompaction;
         _deferredCompaction = null;
         OnRegistrySnapshot(taken);

@@ -73,7 +73,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         _registry = Context.ActorOf(
-            StackRegistry.Props(new StackStateOptions(), _settings.SnapshotEveryEntries), "stacks");
+            StackRegistry.Props(new StackStateOptions(), _settings.SnapshotEveryEntries, _settings.SnapshotLogGrowthRatio), "stacks");
         base.PreStart();
     }
 

@@ -7,24 +7,22 @@ namespace DistStack.Actors.Actors;
 
 /// <summary>
 /// The replicated state machine of one node: applies committed entries to the immutable <see cref="StackState"/>
-/// in log order, answers the clients that proposed them, serves linearizable reads once applied far enough, and
-/// every N applied entries hands a snapshot (serialized off the actor thread) to its parent RaftNode.
+/// in log order, answers the clients that proposed them, serves linearizable reads once applied far enough, and,
+/// when its <see cref="SnapshotSchedule"/> says so, hands a snapshot (serialized off the actor thread) to its parent RaftNode.
 /// Child of RaftNode: it restarts with it and is rebuilt from the snapshot and the re-delivered committed entries.
 /// </summary>
 public sealed class StackRegistry : ReceiveActor
 {
     private readonly StackStateOptions _options;
-    private readonly long _snapshotEvery;
+    private readonly SnapshotSchedule _snapshots;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PriorityQueue<ServeRead, long> _reads = new();
     private StackState _state;
-    private long _lastSnapshotIndex;
-    private bool _snapshotInProgress;
 
-    public StackRegistry(StackStateOptions options, long snapshotEvery)
+    public StackRegistry(StackStateOptions options, long snapshotEvery, double snapshotLogGrowthRatio)
     {
         _options = options;
-        _snapshotEvery = snapshotEvery;
+        _snapshots = new SnapshotSchedule(snapshotEvery, snapshotLogGrowthRatio);
         _state = StackState.Empty(options);
 
         Receive<ApplyCommitted>(Apply);
@@ -34,21 +32,21 @@ public sealed class StackRegistry : ReceiveActor
             _reads.Enqueue(read, read.ReadIndex);
             ServeReads();
         });
-        Receive<SnapshotSerialized>(serialized => Context.Parent.Tell(new RegistrySnapshotTaken(serialized.Index, serialized.Data)));
+        Receive<SnapshotSerialized>(serialized =>
+        {
+            _snapshots.Serialized(serialized.Data.Length);
+            Context.Parent.Tell(new RegistrySnapshotTaken(serialized.Index, serialized.Data));
+        });
         Receive<SnapshotSerializationFailed>(failed =>
         {
             _log.Error(failed.Cause, "Serializing the snapshot of index {0} failed; will retry later", failed.Index);
-            _snapshotInProgress = false;
+            _snapshots.Completed(failed.Index, saved: false);
         });
-        Receive<SnapshotCompleted>(completed =>
-        {
-            _snapshotInProgress = false;
-            if (completed.Saved) _lastSnapshotIndex = Math.Max(_lastSnapshotIndex, completed.Index);
-        });
+        Receive<SnapshotCompleted>(completed => _snapshots.Completed(completed.Index, completed.Saved));
     }
 
-    public static Props Props(StackStateOptions options, long snapshotEvery) =>
-        Akka.Actor.Props.Create(() => new StackRegistry(options, snapshotEvery));
+    public static Props Props(StackStateOptions options, long snapshotEvery, double snapshotLogGrowthRatio) =>
+        Akka.Actor.Props.Create(() => new StackRegistry(options, snapshotEvery, snapshotLogGrowthRatio));
 
     private void Apply(ApplyCommitted batch)
     {
@@ -59,6 +57,7 @@ public sealed class StackRegistry : ReceiveActor
             if (entry.Index <= state.AppliedIndex) continue;
             if (entry.Index != state.AppliedIndex + 1)
                 throw new InvalidOperationException($"Committed entry {entry.Index} arrived after applied index {state.AppliedIndex}.");
+            _snapshots.Applied(entry.Data.Length);
 
             batch.Waiters.TryGetValue(entry.Index, out var waiter);
             if (entry.Kind != EntryKind.Command)
@@ -94,8 +93,8 @@ public sealed class StackRegistry : ReceiveActor
     private void Restore(RestoreSnapshot restore)
     {
         _state = StackSnapshotCodec.Read(restore.Snapshot.Data, _options);
-        _lastSnapshotIndex = restore.Snapshot.Metadata.LastIncludedIndex;
-        _log.Info("Restored stacks from the snapshot at index {0}", _lastSnapshotIndex);
+        _snapshots.Restored(restore.Snapshot.Metadata.LastIncludedIndex, restore.Snapshot.Data.Length);
+        _log.Info("Restored stacks from the snapshot at index {0}", _snapshots.LastIndex);
         ServeReads();
         Context.Parent.Tell(new RegistryApplied(_state.AppliedIndex, _state.Digest));
     }
@@ -111,8 +110,8 @@ public sealed class StackRegistry : ReceiveActor
 
     private void MaybeSnapshot()
     {
-        if (_snapshotInProgress || _state.AppliedIndex - _lastSnapshotIndex < _snapshotEvery) return;
-        _snapshotInProgress = true;
+        if (!_snapshots.IsDue(_state.AppliedIndex)) return;
+        _snapshots.Started();
         // The state is immutable: this reference IS the snapshot, serialized on the thread pool while we go on applying.
         var state = _state;
         var index = state.AppliedIndex;

@@ -36,6 +36,12 @@ public sealed record RaftNodeSettings
     public TimeSpan HandOverTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     public long SnapshotEveryEntries { get; init; } = 10_000;
+
+    /// <summary>
+    /// A snapshot also waits until the commands applied since the last one add up to this fraction of that
+    /// snapshot's size in bytes, so that writing snapshots costs O(1) per applied entry however big the state grows.
+    /// </summary>
+    public double SnapshotLogGrowthRatio { get; init; } = 0.25;
     public int MaxFrameSize { get; init; } = 4 * 1024 * 1024;
 
     public string ProviderName { get; init; } = "SQLite.MS";
@@ -108,6 +114,7 @@ public sealed record RaftNodeSettings
             RequestTimeout = root.GetTimeSpan("clients.request-timeout"),
             HandOverTimeout = root.GetTimeSpan("clients.hand-over-timeout"),
             SnapshotEveryEntries = root.GetLong("snapshot.every-entries"),
+            SnapshotLogGrowthRatio = root.GetDouble("snapshot.log-growth-ratio"),
             MaxFrameSize = root.GetInt("max-frame-size"),
             ProviderName = persistence.GetString("provider-name"),
             JournalConnectionString = ExpandDataDir(persistence.GetString("journal-connection-string"), dataDir),
@@ -136,6 +143,8 @@ public sealed record RaftNodeSettings
             throw new ArgumentException("diststack.raft: heartbeat-ticks must be >= 1 and below election-ticks.");
         if (MaxInFlightProposals < 1) throw new ArgumentException("diststack.clients.max-in-flight must be >= 1.");
         if (SnapshotEveryEntries < 1) throw new ArgumentException("diststack.snapshot.every-entries must be >= 1.");
+        if (SnapshotLogGrowthRatio < 0 || double.IsNaN(SnapshotLogGrowthRatio))
+            throw new ArgumentException("diststack.snapshot.log-growth-ratio must be >= 0.");
         if (Math.Max(MaxBytesPerAppend, SnapshotChunkBytes) + 64 * 1024 > MaxFrameSize)
             throw new ArgumentException("diststack.max-frame-size must exceed max-bytes-per-append and snapshot-chunk-bytes by at least 64 KiB.");
     }

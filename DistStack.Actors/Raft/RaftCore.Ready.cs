@@ -29,6 +29,9 @@ public sealed partial class RaftCore
          _pendingSnapshot is not null || _log.HasUnstable || _log.HasEntriesToApply ||
          HardStateChanged || SoftStateChanged);
 
+    /// <summary>The next Ready will carry a snapshot from the leader to install.</summary>
+    public bool HasPendingSnapshot => _pendingSnapshot is not null;
+
     public Ready GetReady()
     {
         if (_outstanding is not null)
