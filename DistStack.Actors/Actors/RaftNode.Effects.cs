@@ -78,7 +78,7 @@ public sealed partial class RaftNode
 
     private List<object> JournalEventsFor(Ready ready)
     {
-        var events = new List<object>(ready.Entries.Count + 2);
+        var events = new List<object>(3);
         if (ready.HardState is { } hard && hard != _persisted.HardState)
             events.Add(new HardStateRecorded(hard.Term, hard.VotedFor));
         if (ready.Entries.Count > 0)
@@ -87,7 +87,7 @@ public sealed partial class RaftNode
             // recorded as a truncation first, and replayed as one on recovery.
             var first = ready.Entries[0].Index;
             if (first <= _persisted.LastIndex) events.Add(new LogTruncated(first));
-            foreach (var entry in ready.Entries) events.Add(new EntryAppended(entry));
+            events.Add(new EntriesAppended(ready.Entries));
         }
         return events;
     }

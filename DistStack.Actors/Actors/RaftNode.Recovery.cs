@@ -27,6 +27,7 @@ public sealed partial class RaftNode
         Recover<HardStateRecorded>(e => _persisted.Apply(e));
         Recover<LogTruncated>(e => _persisted.Apply(e));
         Recover<EntryAppended>(e => _persisted.Apply(e));
+        Recover<EntriesAppended>(e => _persisted.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
     }
 
@@ -58,7 +59,7 @@ public sealed partial class RaftNode
         var events = new List<object> { new NodeBootstrapped(_settings.ClusterId, _settings.NodeId, configuration) };
         if (initial.HardState != HardState.Empty)
             events.Add(new HardStateRecorded(initial.HardState.Term, initial.HardState.VotedFor));
-        events.AddRange(initial.Entries.Select(e => new EntryAppended(e)));
+        if (initial.Entries.Count > 0) events.Add(new EntriesAppended(initial.Entries));
 
         _log.Info("Bootstrapping node {0} of cluster {1} with members [{2}]",
             _settings.NodeId, ClusterIdentity.Format(_settings.ClusterId), string.Join(", ", _settings.Members));

@@ -42,7 +42,12 @@ public sealed class StackRegistry : ReceiveActor
             _log.Error(failed.Cause, "Serializing the snapshot of index {0} failed; will retry later", failed.Index);
             _snapshots.Completed(failed.Index, saved: false);
         });
-        Receive<SnapshotCompleted>(completed => _snapshots.Completed(completed.Index, completed.Saved));
+        Receive<SnapshotCompleted>(completed =>
+        {
+            _snapshots.Completed(completed.Index, completed.Saved);
+            // Entries applied while it was saved may already make the next one due: do not wait for another batch.
+            MaybeSnapshot();
+        });
     }
 
     public static Props Props(StackStateOptions options, long snapshotEvery, double snapshotLogGrowthRatio) =>

@@ -40,6 +40,9 @@ public sealed class PersistedRaftState
             case EntryAppended appended:
                 Append(appended.Entry);
                 break;
+            case EntriesAppended appended:
+                foreach (var entry in appended.Entries) Append(entry);
+                break;
             default:
                 throw new InvalidOperationException($"Unknown journal event {journalEvent.GetType().Name}.");
         }

@@ -10,6 +10,7 @@ public sealed partial class DistStackSerializer
     {
         public const string HardStateRecorded = "HSR1";
         public const string EntryAppended = "EA1";
+        public const string EntriesAppended = "EAS1";
         public const string LogTruncated = "LT1";
         public const string NodeBootstrapped = "NB1";
         public const string DurableSnapshot = "DS1";
@@ -19,6 +20,7 @@ public sealed partial class DistStackSerializer
     {
         HardStateRecorded => JournalManifests.HardStateRecorded,
         EntryAppended => JournalManifests.EntryAppended,
+        EntriesAppended => JournalManifests.EntriesAppended,
         LogTruncated => JournalManifests.LogTruncated,
         NodeBootstrapped => JournalManifests.NodeBootstrapped,
         DurableSnapshot => JournalManifests.DurableSnapshot,
@@ -35,6 +37,9 @@ public sealed partial class DistStackSerializer
                 return true;
             case EntryAppended m:
                 WriteEntry(w, m.Entry, previousIndex: 0, previousTerm: 0);
+                return true;
+            case EntriesAppended m:
+                WriteEntries(w, m.Entries);
                 return true;
             case LogTruncated m:
                 w.WriteVarInt(m.FromIndex);
@@ -64,6 +69,8 @@ public sealed partial class DistStackSerializer
                 return new HardStateRecorded(r.ReadVarInt(), r.ReadInt32());
             case JournalManifests.EntryAppended:
                 return new EntryAppended(ReadEntry(ref r, previousIndex: 0, previousTerm: 0));
+            case JournalManifests.EntriesAppended:
+                return new EntriesAppended(ReadEntries(ref r));
             case JournalManifests.LogTruncated:
                 return new LogTruncated(r.ReadVarInt());
             case JournalManifests.NodeBootstrapped:

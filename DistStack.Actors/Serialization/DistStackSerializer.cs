@@ -54,6 +54,7 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
         AppendEntries append => 64 + SumApproximateSize(append.Entries),
         InstallSnapshot install => 96 + install.Chunk.Length,
         EntryAppended appended => 32 + appended.Entry.ApproximateSize,
+        EntriesAppended appended => 32 + SumApproximateSize(appended.Entries),
         DurableSnapshot snapshot => 128 + snapshot.Snapshot.Data.Length + SumApproximateSize(snapshot.Tail),
         _ => 256,
     };

@@ -45,6 +45,7 @@ public static class SerializationConfig
         // Journal events and the snapshot-store record.
         typeof(HardStateRecorded),
         typeof(EntryAppended),
+        typeof(EntriesAppended),
         typeof(LogTruncated),
         typeof(NodeBootstrapped),
         typeof(DurableSnapshot),

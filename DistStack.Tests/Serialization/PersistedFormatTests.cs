@@ -19,6 +19,10 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
     {
         { "HSR1", "1206", new HardStateRecorded(9, 3) },
         { "EA1", "54020103617263", new EntryAppended(new LogEntry(42, 1, EntryKind.NoOp, [0x61, 0x72, 0x63])) },
+        {
+            "EAS1", "02 54020103617263 02000000",
+            new EntriesAppended([new LogEntry(42, 1, EntryKind.NoOp, [0x61, 0x72, 0x63]), new LogEntry(43, 1, EntryKind.Command, [])])
+        },
         { "LT1", "22", new LogTruncated(17) },
         { "NB1", "0df0feca efbeadde 04 03020406", new NodeBootstrapped(0xDEADBEEFCAFEF00DUL, 2, Three) },
         {

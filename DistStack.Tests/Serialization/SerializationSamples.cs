@@ -103,6 +103,7 @@ internal static class SerializationSamples
         yield return new HardStateRecorded(9, 2);
         yield return new HardStateRecorded(0, HardState.NoVote);
         yield return new EntryAppended(Entries[1]);
+        yield return new EntriesAppended(Entries);
         yield return new EntryAppended(new LogEntry(1, 0, EntryKind.Configuration, Five.Encode()));
         yield return new LogTruncated(17);
         yield return new NodeBootstrapped(ClusterId, 3, Five);

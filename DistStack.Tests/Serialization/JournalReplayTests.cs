@@ -1,0 +1,37 @@
+using DistStack.Actors.Persistence;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Serialization;
+
+/// <summary>
+/// Recovery folds journal events into the persisted Raft state. Journals written before entries were batched
+/// into one row per write hold one EntryAppended per entry: both kinds, mixed, must replay to the same log.
+/// </summary>
+public sealed class JournalReplayTests
+{
+    private static LogEntry Entry(long index, long term) => new(index, term, EntryKind.Command, [(byte)index]);
+
+    [Fact]
+    public void Single_and_batched_appends_and_a_truncation_replay_to_one_log()
+    {
+        var state = new PersistedRaftState();
+        state.Apply(new NodeBootstrapped(7, 1, ClusterConfiguration.Of(1, 2, 3)));
+        state.Apply(new EntryAppended(new LogEntry(1, 0, EntryKind.Configuration, ClusterConfiguration.Of(1, 2, 3).Encode())));
+        state.Apply(new EntryAppended(Entry(2, 1)));                       // an older node's journal
+        state.Apply(new EntriesAppended([Entry(3, 1), Entry(4, 1), Entry(5, 1)]));
+        state.Apply(new LogTruncated(4));                                  // a conflict with a new leader
+        state.Apply(new EntriesAppended([Entry(4, 2), Entry(5, 2), Entry(6, 2)]));
+
+        Assert.Equal(6, state.LastIndex);
+        Assert.Equal([0L, 1, 1, 2, 2, 2], state.Entries.Select(e => e.Term));
+        Assert.Equal([1L, 2, 3, 4, 5, 6], state.Entries.Select(e => e.Index));
+    }
+
+    [Fact]
+    public void A_batch_that_leaves_a_gap_is_refused_rather_than_replayed()
+    {
+        var state = new PersistedRaftState();
+        state.Apply(new EntriesAppended([Entry(1, 1), Entry(2, 1)]));
+        Assert.Throws<InvalidOperationException>(() => state.Apply(new EntriesAppended([Entry(4, 1)])));
+    }
+}
