@@ -36,6 +36,11 @@ public static class PersistencePlugins
                   parallelism = {{settings.JournalParallelism}}
                   # Group commit: PersistAll of one Raft Ready is one atomic write; let the plugin batch more.
                   max-batch-size = 1000
+                  # The default (on) clones the linq2db connection, and with it a new MappingSchema, for every write:
+                  # profiles of a follower at 64 clients showed that clone plus the query rebuilt for the new schema
+                  # as a fifth of the journal's CPU. Off, each write opens a plain connection from the DataOptions
+                  # (the pragma interceptor still runs); measured: +10-15% writes/s.
+                  use-clone-connection = off
                 }
               }
               snapshot-store {
@@ -47,6 +52,7 @@ public static class PersistencePlugins
                   connection-string = {{Quote(settings.SnapshotConnectionString)}}
                   provider-name = {{Quote(settings.ProviderName)}}
                   auto-initialize = on
+                  use-clone-connection = off
                 }
               }
             }
