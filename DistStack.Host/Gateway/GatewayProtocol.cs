@@ -54,5 +54,5 @@ public abstract record StatusReply
 /// <summary>Shutdown → gateway: refuse new work, ask the RaftNode to hand leadership over. Reply: <see cref="LeadershipHandedOver"/>.</summary>
 public sealed record BeginShutdown(TimeSpan HandOverTimeout);
 
-/// <summary>Gateway settings: how long to wait for the RaftNode, how many requests may wait at once.</summary>
-public sealed record GatewaySettings(TimeSpan RequestTimeout, int MaxInFlight = 10_000);
+/// <summary>Gateway settings: how long an HTTP handler waits for its answer (RaftNode's request timeout plus a margin).</summary>
+public sealed record GatewaySettings(TimeSpan RequestTimeout);
