@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Where the CPU goes: five DistStack nodes (Release) under wrk load, sampled with Linux perf, per component.
+#
+#   scripts/profile.sh                         # push at 64 connections through the leader
+#   PROFILE_OP=top PROFILE_CONNS=64 scripts/profile.sh
+#
+# Environment:
+#   PROFILE_OP (push)          push (POST /sPush, unique values) or top (POST /sTop, linearizable read)
+#   PROFILE_CONNS (64)         wrk connections (threads = min(2, connections))
+#   PROFILE_SECONDS (8)        how long perf samples (wrk runs 4 s longer around it)
+#   PROFILE_WARMUP (30)        seconds of unrecorded push load first (tiered JIT settles after ~20-25 s here)
+#   PROFILE_PORT_BASE (18000)  Akka.Remote BASE+301..305, HTTP BASE+401..405
+#   PROFILE_KEEP (0)           1 = keep the temporary directory (perf data, logs)
+#
+# Prints the throughput, each node's CPU time per request (from /proc/<pid>/stat), and for the leader and one
+# follower the share of perf samples per component (scripts/profile/categories.py). The nodes run with
+# DOTNET_PerfMapEnabled=1 (perf can name JIT-ed methods) and W^X off (else JIT-ed code is in an anonymous
+# mapping perf cannot resolve): both change nothing else. Needs root (or perf_event_paranoid <= 1), and installs
+# linux-perf and wrk with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+PROFILE_OP=${PROFILE_OP:-push}
+PROFILE_CONNS=${PROFILE_CONNS:-64}
+PROFILE_SECONDS=${PROFILE_SECONDS:-8}
+PROFILE_WARMUP=${PROFILE_WARMUP:-30}
+PROFILE_PORT_BASE=${PROFILE_PORT_BASE:-18000}
+PROFILE_KEEP=${PROFILE_KEEP:-0}
+NODES=5
+STACK=9001
+
+log() { printf '[profile %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+case $PROFILE_OP in push) SCRIPT=push.lua ;; top) SCRIPT=top.lua ;; *) die "PROFILE_OP must be push or top" ;; esac
+
+missing=()
+command -v perf >/dev/null || missing+=(linux-perf)
+command -v wrk >/dev/null || missing+=(wrk)
+command -v jq >/dev/null || missing+=(jq)
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "install ${missing[*]} (Debian: apt-get install ${missing[*]})"
+  log "installing ${missing[*]} with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
+fi
+
+WORK=$(mktemp -d /tmp/diststack-profile.XXXXXX)
+declare -A PID=()
+cleanup() {
+  local rc=$?
+  for i in "${!PID[@]}"; do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
+  for i in "${!PID[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${PID[$i]}" 2>/dev/null || true
+  done
+  if [ "$PROFILE_KEEP" = 1 ] || [ $rc != 0 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+raft_port() { echo $((PROFILE_PORT_BASE + 300 + $1)); }
+http_url() { echo "http://127.0.0.1:$((PROFILE_PORT_BASE + 400 + $1))"; }
+CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" = 1 ] || echo ,)" "$(raft_port "$i")"; done)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+log "building Release"
+dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -o "$WORK/app" -nologo -v q >"$WORK/publish.log" 2>&1 ||
+  die "dotnet publish failed: $(tail -5 "$WORK/publish.log")"
+
+for i in $(seq 1 $NODES); do
+  mkdir -p "$WORK/n$i"
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DISTSTACK_PARENT_PID=$$ \
+    dotnet "$WORK/app/DistStack.Host.dll" --id "$i" --cluster "$CLUSTER" --port $((PROFILE_PORT_BASE + 400 + i)) \
+    --data-dir "$WORK/n$i" >>"$WORK/n$i.log" 2>&1 &
+  PID[$i]=$!
+done
+leader() {
+  local i
+  for i in $(seq 1 $NODES); do
+    [ "$(curl -s --max-time 2 "$(http_url "$i")/cluster/status" | jq -r '.leaderId // empty' 2>/dev/null)" = "$i" ] && { echo "$i"; return 0; }
+  done
+  return 1
+}
+deadline=$((SECONDS + 60))
+until L=$(leader); do [ $SECONDS -lt $deadline ] || die "no leader after 60 s"; sleep 0.2; done
+F=$((L % NODES + 1))
+curl -s -X POST "$(http_url "$L")/sCreate" -d "$STACK" >/dev/null
+curl -s -X POST "$(http_url "$L")/sPush" -d "$STACK,seed" >/dev/null
+log "leader is node $L (pid ${PID[$L]}); follower sampled: node $F (pid ${PID[$F]}); warming up ${PROFILE_WARMUP} s"
+wrk -t2 -c16 -d"${PROFILE_WARMUP}s" -s "$ROOT/scripts/bench/push.lua" "$(http_url "$L")" -- stack=$STACK tag=warm >/dev/null 2>&1 || true
+
+declare -A BEFORE=()
+for i in $(seq 1 $NODES); do BEFORE[$i]=$(cpu_ticks "${PID[$i]}"); done
+threads=$((PROFILE_CONNS < 2 ? PROFILE_CONNS : 2))
+wrk -t$threads -c"$PROFILE_CONNS" -d$((PROFILE_SECONDS + 4))s --timeout 10s -s "$ROOT/scripts/bench/$SCRIPT" "$(http_url "$L")" \
+  -- stack=$STACK tag=prof >"$WORK/wrk.txt" 2>&1 &
+WRK=$!
+sleep 2
+perf record -F 999 -g -o "$WORK/leader.data" -p "${PID[$L]}" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 &
+perf record -F 999 -g -o "$WORK/follower.data" -p "${PID[$F]}" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1
+wait "$WRK" || true
+wait || true
+result=$(grep '^BENCH_RESULT' "$WORK/wrk.txt") || die "wrk printed no result: $(tail -3 "$WORK/wrk.txt")"
+ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result")
+
+echo "## $PROFILE_OP at $PROFILE_CONNS connections, through the leader"
+echo
+echo "wrk: $(sed -E 's/^BENCH_RESULT //' <<<"$result")"
+echo
+echo "| node | role | CPU ms per request |"
+echo "|---|---|--:|"
+tick_ms=$((1000 / $(getconf CLK_TCK)))
+for i in $(seq 1 $NODES); do
+  d=$(( $(cpu_ticks "${PID[$i]}") - BEFORE[$i] ))
+  printf '| %d | %s | %.3f |\n' "$i" "$([ "$i" = "$L" ] && echo leader || echo follower)" "$(echo "$d * $tick_ms / $ok" | bc -l)"
+done
+for who in leader follower; do
+  echo
+  echo "### $who (node $([ $who = leader ] && echo "$L" || echo "$F"))"
+  echo
+  perf script -i "$WORK/$who.data" 2>/dev/null | python3 "$ROOT/scripts/profile/categories.py"
+done
