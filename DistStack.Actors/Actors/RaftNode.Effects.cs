@@ -16,7 +16,11 @@ namespace DistStack.Actors.Actors;
 //     meanwhile is fed to the core before the next Ready is taken: the next write carries all of it (group commit).
 //  3. Only in the handler of the LAST event of that write (the whole batch is durable then) do we send
 //     Ready.MessagesAfterDurable: votes and append acknowledgements never leave before what they promise is on disk.
-//  4. Then committed entries and read states go to the StackRegistry, in order (a snapshot restore first).
+//  4. Committed entries and read states go to the StackRegistry, in order, as soon as the Ready is taken, while
+//     its write is in flight: the core hands out only entries that were durable here BEFORE this Ready (Ready.cs),
+//     so applying them promises nothing about this write (etcd applies while it persists, too). Waiting for the
+//     write instead made every client under load wait one more fsync than its own entry needed.
+//     A Ready that installs a leader's snapshot is the exception: restore it (durable) first, then apply.
 //  5. Then core.Advance(ready), and only then the next Ready. At most one Ready is ever in flight.
 public sealed partial class RaftNode
 {
@@ -51,10 +55,11 @@ public sealed partial class RaftNode
                 return;
             }
 
+            HandOverCommittedAndReads(ready);
             var events = JournalEventsFor(ready);
             if (events.Count == 0)
             {
-                CompleteReady(ready);
+                CompleteReady(ready, handedOver: true);
                 continue;
             }
 
@@ -68,7 +73,7 @@ public sealed partial class RaftNode
                 if (--remaining > 0) return;
                 // The whole batch is durable now (this is the handler of its last event).
                 _durableWriteInFlight = false;
-                CompleteReady(ready);
+                CompleteReady(ready, handedOver: true);
                 TryDeferredCompaction();
                 ProcessReady();
             });
@@ -92,12 +97,18 @@ public sealed partial class RaftNode
         return events;
     }
 
-    /// <summary>Steps 3–5 of the persistence order; call only once the Ready's writes are durable.</summary>
-    private void CompleteReady(Ready ready)
+    /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
+    private void HandOverCommittedAndReads(Ready ready)
     {
-        Send(ready.MessagesAfterDurable);
         if (ready.CommittedEntries.Count > 0) HandOverCommitted(ready.CommittedEntries);
         if (ready.ReadStates.Count > 0) OnReadStates(ready.ReadStates);
+    }
+
+    /// <summary>Steps 3–5 of the persistence order; call only once the Ready's writes are durable.</summary>
+    private void CompleteReady(Ready ready, bool handedOver)
+    {
+        Send(ready.MessagesAfterDurable);
+        if (!handedOver) HandOverCommittedAndReads(ready);
         Core.Advance(ready);
     }
 

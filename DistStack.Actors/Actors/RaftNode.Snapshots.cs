@@ -96,7 +96,7 @@ public sealed partial class RaftNode
                 }
                 _registry.Tell(new RestoreSnapshot(install.Durable.Snapshot));
                 _durableWriteInFlight = false;
-                CompleteReady(install.Ready);
+                CompleteReady(install.Ready, handedOver: false);
                 break;
             case CompactionSave compaction:
                 _persisted.CompactTo(compaction.Durable);

@@ -12,8 +12,10 @@ namespace DistStack.Actors.Raft;
 ///     persisted entry, then persist the snapshot and then <see cref="Entries"/> (which follow it);
 ///  3. only then send <see cref="MessagesAfterDurable"/>: votes and append acknowledgements promise that what
 ///     they answer for (term, vote, entries) survives a crash, so they must never leave before the write;
-///  4. apply <see cref="CommittedEntries"/> in order (restoring <see cref="Snapshot"/> first if present) and
-///     serve <see cref="ReadStates"/> once applied up to their read index;
+///  4. apply <see cref="CommittedEntries"/> in order and serve <see cref="ReadStates"/> once applied up to their
+///     read index. This step does not depend on step 2 and may run before or while it does: committed entries
+///     are only ever ones that were durable here before this Ready (never ones it is writing), and a read index
+///     is a commit index already reached. With a <see cref="Snapshot"/>, restore it first, once it is durable;
 ///  5. call <see cref="RaftCore.Advance"/> with this Ready. Only then does the leader count its own log toward
 ///     a commit quorum, and only then may the next Ready be taken.
 /// </summary>
