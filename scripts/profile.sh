@@ -100,9 +100,10 @@ wrk -t$threads -c"$PROFILE_CONNS" -d$((PROFILE_SECONDS + 4))s --timeout 10s -s "
 WRK=$!
 sleep 2
 perf record -F 999 -g -o "$WORK/leader.data" -p "${PID[$L]}" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 &
+PERF=$!
 perf record -F 999 -g -o "$WORK/follower.data" -p "${PID[$F]}" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1
+wait "$PERF" || true   # (a bare `wait` would also wait for the nodes)
 wait "$WRK" || true
-wait || true
 result=$(grep '^BENCH_RESULT' "$WORK/wrk.txt") || die "wrk printed no result: $(tail -3 "$WORK/wrk.txt")"
 ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result")
 
