@@ -73,7 +73,8 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         _registry = Context.ActorOf(
-            StackRegistry.Props(new StackStateOptions(), _settings.SnapshotEveryEntries, _settings.SnapshotLogGrowthRatio), "stacks");
+            StackRegistry.Props(new StackStateOptions(), SnapshotSchedule.ForMember(
+                _settings.SnapshotEveryEntries, _settings.SnapshotLogGrowthRatio, _settings.NodeId, _settings.Members.Count)), "stacks");
         base.PreStart();
     }
 

@@ -19,10 +19,10 @@ public sealed class StackRegistry : ReceiveActor
     private readonly PriorityQueue<ServeRead, long> _reads = new();
     private StackState _state;
 
-    public StackRegistry(StackStateOptions options, long snapshotEvery, double snapshotLogGrowthRatio)
+    public StackRegistry(StackStateOptions options, SnapshotSchedule snapshots)
     {
         _options = options;
-        _snapshots = new SnapshotSchedule(snapshotEvery, snapshotLogGrowthRatio);
+        _snapshots = snapshots;
         _state = StackState.Empty(options);
 
         Receive<ApplyCommitted>(Apply);
@@ -50,8 +50,8 @@ public sealed class StackRegistry : ReceiveActor
         });
     }
 
-    public static Props Props(StackStateOptions options, long snapshotEvery, double snapshotLogGrowthRatio) =>
-        Akka.Actor.Props.Create(() => new StackRegistry(options, snapshotEvery, snapshotLogGrowthRatio));
+    public static Props Props(StackStateOptions options, SnapshotSchedule snapshots) =>
+        Akka.Actor.Props.Create(() => new StackRegistry(options, snapshots));
 
     private void Apply(ApplyCommitted batch)
     {

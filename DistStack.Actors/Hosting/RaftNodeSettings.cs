@@ -41,7 +41,7 @@ public sealed record RaftNodeSettings
     /// A snapshot also waits until the commands applied since the last one add up to this fraction of that
     /// snapshot's size in bytes, so that writing snapshots costs O(1) per applied entry however big the state grows.
     /// </summary>
-    public double SnapshotLogGrowthRatio { get; init; } = 0.25;
+    public double SnapshotLogGrowthRatio { get; init; } = 0.5;
     public int MaxFrameSize { get; init; } = 4 * 1024 * 1024;
 
     public string ProviderName { get; init; } = "SQLite.MS";

@@ -28,6 +28,19 @@ public sealed class SnapshotSchedule
         _logGrowthRatio = logGrowthRatio;
     }
 
+    /// <summary>
+    /// The schedule of member <paramref name="nodeId"/> of <paramref name="memberCount"/>: both thresholds are
+    /// stretched by up to half for the last member. With equal thresholds every node snapshots at the same index,
+    /// and a snapshot (serializing megabytes, a big write, the garbage after it) then slowed all of them at once:
+    /// measured at 64 clients, p99 72-121 ms with snapshots against 16-20 ms without. Staggered, a quorum is
+    /// usually free of the one node that is snapshotting.
+    /// </summary>
+    public static SnapshotSchedule ForMember(long everyEntries, double logGrowthRatio, int nodeId, int memberCount)
+    {
+        var stretch = 1 + 0.5 * Math.Clamp(nodeId - 1, 0, Math.Max(0, memberCount - 1)) / Math.Max(1, memberCount - 1);
+        return new SnapshotSchedule((long)Math.Ceiling(everyEntries * stretch), logGrowthRatio * stretch);
+    }
+
     /// <summary>A snapshot is being serialized or saved: never two at once.</summary>
     public bool InProgress { get; private set; }
 

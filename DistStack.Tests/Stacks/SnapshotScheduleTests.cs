@@ -79,6 +79,23 @@ public sealed class SnapshotScheduleTests
     }
 
     [Fact]
+    public void Members_get_staggered_thresholds_so_they_do_not_snapshot_at_the_same_index()
+    {
+        // every-entries 100, ratio 0: member 1 of 5 at 100, member 3 at 125, member 5 at 150.
+        var first = SnapshotSchedule.ForMember(100, 0, nodeId: 1, memberCount: 5);
+        var middle = SnapshotSchedule.ForMember(100, 0, nodeId: 3, memberCount: 5);
+        var last = SnapshotSchedule.ForMember(100, 0, nodeId: 5, memberCount: 5);
+        Assert.True(first.IsDue(100));
+        Assert.False(middle.IsDue(124));
+        Assert.True(middle.IsDue(125));
+        Assert.False(last.IsDue(149));
+        Assert.True(last.IsDue(150));
+
+        // A single node keeps the configured thresholds.
+        Assert.True(SnapshotSchedule.ForMember(100, 0, nodeId: 1, memberCount: 1).IsDue(100));
+    }
+
+    [Fact]
     public void Nonsense_settings_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SnapshotSchedule(0, 0.25));
