@@ -13,7 +13,7 @@ namespace DistStack.Tests.NodeActors;
 public sealed class SnapshotRestartSpec : RaftNodeSpecBase
 {
     public SnapshotRestartSpec(ITestOutputHelper output)
-        : base(NodeSpecContext.Create(tweak: s => s with { SnapshotEveryEntries = 5 }), output) { }
+        : base(NodeSpecContext.Create(tweak: s => s with { SnapshotEveryEntries = 5, SnapshotLogGrowthRatio = 0 }), output) { }
 
     [Fact]
     public async Task A_node_restarts_from_its_snapshot_and_the_compacted_journal()

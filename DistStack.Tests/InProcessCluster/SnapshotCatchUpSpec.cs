@@ -15,7 +15,7 @@ public sealed class SnapshotCatchUpSpec(ITestOutputHelper output)
     [Fact]
     public async Task A_follower_behind_the_compaction_point_catches_up_through_the_leaders_snapshot()
     {
-        await using var nodes = InProcessNodes.Start(3, output, tweak: s => s with { SnapshotEveryEntries = 5 });
+        await using var nodes = InProcessNodes.Start(3, output, tweak: s => s with { SnapshotEveryEntries = 5, SnapshotLogGrowthRatio = 0 });
         var leader = await nodes.AwaitLeader();
         await nodes.Commit(new CreateStack("create", "s"), via: leader);
         var lagging = nodes.Running.First(id => id != leader);
