@@ -252,7 +252,8 @@ bench_restart() {
   size=$(ds_post "$leader" /sSize "$LOAD_STACK" | awk '{print $2}')
   local load_ms=$(($(now_ms) - t0))
   [[ "$size" =~ ^[0-9]+$ ]] && [ "$size" -ge "$n" ] || die "only $size of $n values acknowledged: $(grep BENCH "$WORK/wrk-load.txt")"
-  log "loaded $size values in $load_ms ms ($(grep '^BENCH_RESULT' "$WORK/wrk-load.txt" | sed 's/.*non2xx=\([0-9]*\).*/non-2xx \1/'))"
+  local load_result; load_result=$(grep '^BENCH_RESULT' "$WORK/wrk-load.txt" || true)
+  log "loaded $size values in $load_ms ms (non-2xx $(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' <<<"$load_result"), by status: $(sed -n 's/.*codes=\([^ ]*\).*/\1/p' <<<"$load_result")$(grep '^BENCH_FIRST_ERROR' "$WORK/wrk-load.txt" | sed 's/^BENCH_FIRST_ERROR/; first:/' || true))"
   local i; for i in $(seq 1 $NODES); do HWM_LOADED[$i]=$(vm_hwm "${PID[$i]}"); done
   # let the follower apply everything first, so that the restart measures recovery, not replication
   local target; target=$(ds_status "$leader" | jq -r .commitIndex)
