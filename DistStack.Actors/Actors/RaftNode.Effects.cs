@@ -59,7 +59,7 @@ public sealed partial class RaftNode
             var events = JournalEventsFor(ready);
             if (events.Count == 0)
             {
-                CompleteReady(ready, handedOver: true);
+                CompleteReady(ready);
                 continue;
             }
 
@@ -73,7 +73,7 @@ public sealed partial class RaftNode
                 if (--remaining > 0) return;
                 // The whole batch is durable now (this is the handler of its last event).
                 _durableWriteInFlight = false;
-                CompleteReady(ready, handedOver: true);
+                CompleteReady(ready);
                 TryDeferredCompaction();
                 ProcessReady();
             });
@@ -104,11 +104,10 @@ public sealed partial class RaftNode
         if (ready.ReadStates.Count > 0) OnReadStates(ready.ReadStates);
     }
 
-    /// <summary>Steps 3–5 of the persistence order; call only once the Ready's writes are durable.</summary>
-    private void CompleteReady(Ready ready, bool handedOver)
+    /// <summary>Steps 3 and 5 of the persistence order; call only once the Ready's writes are durable.</summary>
+    private void CompleteReady(Ready ready)
     {
         Send(ready.MessagesAfterDurable);
-        if (!handedOver) HandOverCommittedAndReads(ready);
         Core.Advance(ready);
     }
 

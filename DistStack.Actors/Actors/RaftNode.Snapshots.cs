@@ -96,7 +96,8 @@ public sealed partial class RaftNode
                 }
                 _registry.Tell(new RestoreSnapshot(install.Durable.Snapshot));
                 _durableWriteInFlight = false;
-                CompleteReady(install.Ready, handedOver: false);
+                HandOverCommittedAndReads(install.Ready); // after the restore: these entries follow the snapshot
+                CompleteReady(install.Ready);
                 break;
             case CompactionSave compaction:
                 _persisted.CompactTo(compaction.Durable);

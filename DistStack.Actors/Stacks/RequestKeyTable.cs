@@ -10,18 +10,19 @@ namespace DistStack.Actors.Stacks;
 /// a key recorded at index i is forgotten once the applied index exceeds i + window. Keys are recorded with
 /// strictly increasing indices, so a queue in recording order is also in index order and expiry only ever
 /// looks at its head: O(1) amortised per applied entry. The queue holds index and result too, so neither expiry
-/// nor writing a snapshot looks keys up in the dictionary (those lookups were half the cost of a snapshot).
+/// nor writing a snapshot looks keys up in the dictionary (those lookups were half the cost of a snapshot); the
+/// dictionary only answers "seen this key, with what result".
 /// </summary>
 internal sealed class RequestKeyTable
 {
     public static readonly RequestKeyTable Empty =
-        new(ImmutableDictionary<string, RecordedResult>.Empty.WithComparers(StringComparer.Ordinal),
+        new(ImmutableDictionary<string, StackResult>.Empty.WithComparers(StringComparer.Ordinal),
             ImmutableQueue<Recorded>.Empty);
 
-    private readonly ImmutableDictionary<string, RecordedResult> _byKey;
+    private readonly ImmutableDictionary<string, StackResult> _byKey;
     private readonly ImmutableQueue<Recorded> _inIndexOrder;
 
-    private RequestKeyTable(ImmutableDictionary<string, RecordedResult> byKey, ImmutableQueue<Recorded> inIndexOrder)
+    private RequestKeyTable(ImmutableDictionary<string, StackResult> byKey, ImmutableQueue<Recorded> inIndexOrder)
     {
         _byKey = byKey;
         _inIndexOrder = inIndexOrder;
@@ -29,20 +30,11 @@ internal sealed class RequestKeyTable
 
     public int Count => _byKey.Count;
 
-    public bool TryGet(string requestKey, out StackResult result)
-    {
-        if (_byKey.TryGetValue(requestKey, out var recorded))
-        {
-            result = recorded.Result;
-            return true;
-        }
-        result = null!;
-        return false;
-    }
+    public bool TryGet(string requestKey, out StackResult result) => _byKey.TryGetValue(requestKey, out result!);
 
     /// <summary>Records a key not in the table (the caller has just looked it up).</summary>
     public RequestKeyTable Record(long index, string requestKey, StackResult result) =>
-        new(_byKey.Add(requestKey, new RecordedResult(index, result)), _inIndexOrder.Enqueue(new Recorded(requestKey, index, result)));
+        new(_byKey.Add(requestKey, result), _inIndexOrder.Enqueue(new Recorded(requestKey, index, result)));
 
     /// <summary>Forgets every key recorded at an index i with i + window &lt; <paramref name="appliedIndex"/>.</summary>
     public RequestKeyTable Expire(long appliedIndex, long window)
@@ -70,18 +62,16 @@ internal sealed class RequestKeyTable
     /// <summary>Rebuilds a table from entries in index order (snapshot restore).</summary>
     public static RequestKeyTable FromIndexOrder(IReadOnlyList<(string Key, long Index, StackResult Result)> entries)
     {
-        var byKey = ImmutableDictionary.CreateBuilder<string, RecordedResult>(StringComparer.Ordinal);
+        var byKey = ImmutableDictionary.CreateBuilder<string, StackResult>(StringComparer.Ordinal);
         var keys = new Recorded[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
             var (key, index, result) = entries[i];
-            byKey.Add(key, new RecordedResult(index, result));
+            byKey.Add(key, result);
             keys[i] = new Recorded(key, index, result);
         }
         return new RequestKeyTable(byKey.ToImmutable(), ImmutableQueue.Create(keys));
     }
-
-    private readonly record struct RecordedResult(long Index, StackResult Result);
 
     private readonly record struct Recorded(string Key, long Index, StackResult Result);
 }
