@@ -25,6 +25,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LUA="$ROOT/scripts/bench"
+# shellcheck source=lib/node-tools.sh
+source "$ROOT/scripts/lib/node-tools.sh"
 
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 # .NET compiles hot code again, optimized, in a background thread; on 2 busy cores shared by five nodes that takes
@@ -60,12 +62,7 @@ ensure_tools() {
     command -v etcd >/dev/null || missing+=(etcd-server)
     command -v etcdctl >/dev/null || missing+=(etcd-client)
   fi
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]} with apt-get"
-    [ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]} (or install them yourself)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
-      { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
-  fi
+  install_missing "${missing[@]}"
 }
 
 port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
@@ -77,11 +74,7 @@ ETCD_STARTED=0
 
 cleanup() {
   local rc=$?
-  for i in "${!PID[@]}"; do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
-  for i in "${!PID[@]}"; do
-    for _ in $(seq 1 150); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${PID[$i]}" 2>/dev/null || true
-  done
+  stop_gracefully "${PID[@]}"
   [ "$ETCD_STARTED" = 1 ] && "$LUA/etcd-cluster.sh" stop "$WORK/etcd" || true
   if [ "$BENCH_KEEP" = 1 ] || [ $rc != 0 ]; then log "logs and data kept in $WORK"; else rm -rf "$WORK"; fi
   exit $rc
@@ -159,12 +152,7 @@ ds_start_node() {  # the Procfile's command line, Release build, own ports and a
 ds_status() { curl -s --max-time 2 "$(ds_url "$1")/cluster/status"; }
 
 ds_leader() {  # prints the leader's node id once a node says it leads
-  local i s
-  for i in $(seq 1 $NODES); do
-    s=$(ds_status "$i") || continue
-    if [ "$(jq -r '.leaderId // empty' <<<"$s" 2>/dev/null)" = "$i" ]; then echo "$i"; return 0; fi
-  done
-  return 1
+  leader_among $(for i in $(seq 1 $NODES); do ds_url "$i"; done)
 }
 
 ds_wait_ready() {  # NODE TIMEOUT_S: until GET /health/ready answers 200
@@ -222,13 +210,8 @@ bench_diststack() {
   for i in $(seq 1 $NODES); do HWM[$i]=$(vm_hwm "${PID[$i]}"); done
   [ "$BENCH_RESTART" = 1 ] && bench_restart "$leader" "$follower"
   log "stopping DistStack (SIGTERM)"
-  for i in $(seq 1 $NODES); do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
-  for i in $(seq 1 $NODES); do
-    for _ in $(seq 1 150); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${PID[$i]}" 2>/dev/null && log "node $i needed SIGKILL after 15 s" || true
-    wait "${PID[$i]}" 2>/dev/null || true
-    unset "PID[$i]"
-  done
+  stop_gracefully "${PID[@]}"
+  PID=()
 }
 
 # Loads BENCH_RESTART_VALUES 16-byte values with parallel wrk pushes, SIGKILLs a follower, restarts it on the

@@ -20,6 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=lib/node-tools.sh
+source "$ROOT/scripts/lib/node-tools.sh"
 
 PROFILE_OP=${PROFILE_OP:-push}
 PROFILE_CONNS=${PROFILE_CONNS:-64}
@@ -39,22 +41,13 @@ missing=()
 command -v perf >/dev/null || missing+=(linux-perf)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v jq >/dev/null || missing+=(jq)
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "install ${missing[*]} (Debian: apt-get install ${missing[*]})"
-  log "installing ${missing[*]} with apt-get"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
-    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
-fi
+install_missing "${missing[@]}"
 
 WORK=$(mktemp -d /tmp/diststack-profile.XXXXXX)
 declare -A PID=()
 cleanup() {
   local rc=$?
-  for i in "${!PID[@]}"; do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
-  for i in "${!PID[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${PID[$i]}" 2>/dev/null || true
-  done
+  stop_gracefully "${PID[@]}"
   if [ "$PROFILE_KEEP" = 1 ] || [ $rc != 0 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   exit $rc
 }
@@ -77,13 +70,7 @@ for i in $(seq 1 $NODES); do
     --data-dir "$WORK/n$i" >>"$WORK/n$i.log" 2>&1 &
   PID[$i]=$!
 done
-leader() {
-  local i
-  for i in $(seq 1 $NODES); do
-    [ "$(curl -s --max-time 2 "$(http_url "$i")/cluster/status" | jq -r '.leaderId // empty' 2>/dev/null)" = "$i" ] && { echo "$i"; return 0; }
-  done
-  return 1
-}
+leader() { leader_among $(for i in $(seq 1 $NODES); do http_url "$i"; done); }
 deadline=$((SECONDS + 60))
 until L=$(leader); do [ $SECONDS -lt $deadline ] || die "no leader after 60 s"; sleep 0.2; done
 F=$((L % NODES + 1))
