@@ -30,6 +30,15 @@ public sealed record HandOverLeadership
 
 public sealed record LeadershipHandedOver(bool WasLeader, int? NewLeaderId);
 
+/// <summary>
+/// Leader RaftNode → follower RaftNode, over Akka.Remote, while the leader has heard no replication answer from
+/// that follower for <paramref name="SilentForMs"/> although it keeps sending to it. Arriving at all proves the
+/// leader-to-follower direction works, so the follower resets ITS side of the association: the leader's own reset
+/// cannot repair a dead endpoint on the follower's side (docs/post-mortem-one-way-association.md). Transport
+/// repair only: Raft's safety never depends on it.
+/// </summary>
+public sealed record PeerSilenceNotice(ulong ClusterId, int From, int To, long SilentForMs);
+
 /// <summary>How a command or query ended, as far as this node can tell.</summary>
 public abstract record NodeReply
 {
@@ -45,7 +54,12 @@ public sealed record NotStarted(string Reason) : NodeReply;
 /// <summary>Handed on, but not confirmed: it may or may not take effect. HTTP 504; a retry with the same key is safe.</summary>
 public sealed record OutcomeUnknown(string Reason) : NodeReply;
 
-public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex);
+/// <summary>
+/// One member as this node sees it. <paramref name="Reachable"/> and <paramref name="LastHeardMs"/> come from Raft's own
+/// traffic (any Raft message from that member), not from Akka.Cluster: a leader hears every follower at each
+/// heartbeat, a follower hears the leader (and candidates); null = never heard in this incarnation.
+/// </summary>
+public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null);
 
 public sealed record NodeStatus(
     int NodeId,

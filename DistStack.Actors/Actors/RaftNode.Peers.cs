@@ -50,25 +50,39 @@ public sealed partial class RaftNode
 
     /// <summary>
     /// How long a follower may leave the leader without any replication answer before the leader resets its
-    /// Akka.Remote associations with it: several election timeouts, so a slow or briefly paused follower is left
-    /// alone, but far below Akka's own transport failure detector (which a one-way black hole never trips: the
-    /// leader's heartbeats keep the follower's end of the connection "alive").
+    /// Akka.Remote associations with it and tells it to reset its own side: several election timeouts, so a slow or
+    /// briefly paused follower is left alone, but far below Akka's own transport failure detector (which a one-way
+    /// black hole never trips: the leader's heartbeats keep the follower's end of the connection "alive"). A
+    /// reset costs a 1 s gate and a reconnect, nothing a silent follower still had.
     /// </summary>
-    private long SilentPeerTicks => Math.Max(1, _settings.ElectionTicks * 6L);
+    private long SilentPeerTicks => Math.Max(1, _settings.ElectionTicks * 4L);
 
-    /// <summary>Replication answers prove the follower-to-leader direction works.</summary>
-    private void NotePeerAnswer(RaftMessage message)
+    /// <summary>When this incarnation last heard any Raft message from each peer, in ticks (display and silence notices).</summary>
+    private readonly Dictionary<int, long> _lastHeardTick = [];
+
+    /// <summary>When this node last reset its own side of the association to each peer because that peer said it hears nothing from us.</summary>
+    private readonly Dictionary<int, long> _lastSelfResetTick = [];
+
+    private void NotePeerMessage(RaftMessage message)
     {
-        if (_silentPeers is null || !_watchingAsLeader) return;
-        if (message is AppendEntriesResponse or HeartbeatResponse or InstallSnapshotResponse)
+        _lastHeardTick[message.From] = _ticks;
+        // Replication answers prove the follower-to-leader direction works.
+        if (_silentPeers is not null && _watchingAsLeader &&
+            message is AppendEntriesResponse or HeartbeatResponse or InstallSnapshotResponse)
             _silentPeers.Heard(message.From, _ticks);
     }
 
+    /// <summary>Milliseconds since this node last heard a Raft message from <paramref name="peer"/>; null = never.</summary>
+    private long? MillisecondsSinceHeard(int peer) =>
+        _lastHeardTick.TryGetValue(peer, out var tick) ? (long)((_ticks - tick) * _settings.TickInterval.TotalMilliseconds) : null;
+
     /// <summary>
-    /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/>. The reset
+    /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/>, and at each
+    /// heartbeat tells every silent follower how long it has been silent (<see cref="PeerSilenceNotice"/>). The reset
     /// is Akka.Remote's "quarantine without a UID", which does NOT quarantine: it stops this side's endpoints for that
-    /// address and gates it for retry-gate-closed-for (1 s), so both sides drop the connection and the next message
-    /// opens a fresh one in both directions. A peer that really is down or cut off loses nothing by it.
+    /// address and gates it for retry-gate-closed-for (1 s), and the next message opens a fresh connection. It repairs
+    /// only THIS side: a follower whose own endpoint to us is dead (it still hears us on a connection we opened) goes
+    /// on writing its answers into the dead one, so the notice makes it reset its side too (OnPeerSilenceNotice).
     /// </summary>
     private void WatchSilentPeers()
     {
@@ -85,17 +99,43 @@ public sealed partial class RaftNode
             return;
         }
         foreach (var peer in _silentPeers.Due(_ticks))
+        {
+            _log.Warning(
+                "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it; " +
+                "resetting this side's Akka.Remote association (gated, not quarantined) and telling node {2} to reset its side",
+                _settings.NodeId, _term, peer, TicksToMilliseconds(SilentPeerTicks));
             ResetTransportTo(peer);
+        }
+        if (_ticks % Math.Max(1, _settings.HeartbeatTicks) != 0) return;
+        foreach (var (peer, silentTicks) in _silentPeers.Silent(_ticks))
+            if (_peers.TryGetValue(peer, out var follower))
+                follower.Tell(new PeerSilenceNotice(_settings.ClusterId, _settings.NodeId, peer, TicksToMilliseconds(silentTicks)), Self);
     }
+
+    /// <summary>
+    /// A peer hears us send nothing although we hear it: our side of the association (our writer, or the inbound
+    /// connection we write on) is dead. Reset it, at most once per silence window, so the fresh connection has time
+    /// to prove itself before the next notice can count.
+    /// </summary>
+    private void OnPeerSilenceNotice(PeerSilenceNotice notice)
+    {
+        if (_core is null || notice.ClusterId != _settings.ClusterId || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
+        _lastHeardTick[notice.From] = _ticks;
+        if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && _ticks - last < SilentPeerTicks) return;
+        _lastSelfResetTick[notice.From] = _ticks;
+        _log.Warning(
+            "Node {0}: node {1} has heard none of our answers for {2} ms while we hear it; resetting our side of the " +
+            "Akka.Remote association with it (gated, not quarantined) so our answers travel on a fresh connection",
+            _settings.NodeId, notice.From, notice.SilentForMs);
+        ResetTransportTo(notice.From);
+    }
+
+    private long TicksToMilliseconds(long ticks) => (long)(ticks * _settings.TickInterval.TotalMilliseconds);
 
     private void ResetTransportTo(int peer)
     {
         if (!_peerAddresses.TryGetValue(peer, out var address)) return;
         if (((ExtendedActorSystem)Context.System).Provider is not IRemoteActorRefProvider remote) return;
-        _log.Warning(
-            "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it; " +
-            "resetting the Akka.Remote association with {4} (gated, not quarantined) so a half-dead connection is replaced",
-            _settings.NodeId, _term, peer, (long)(SilentPeerTicks * _settings.TickInterval.TotalMilliseconds), address);
         remote.Transport.Quarantine(address, null);
     }
 }

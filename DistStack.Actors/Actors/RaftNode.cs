@@ -81,6 +81,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     private void SetUpCommands()
     {
         Command<RaftMessage>(OnPeerMessage);
+        Command<PeerSilenceNotice>(OnPeerSilenceNotice);
         Command<RaftTick>(_ => OnTick());
         Command<FlushReady>(_ =>
         {
@@ -118,7 +119,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
                 message.GetType().Name, message.From, message.To);
             return;
         }
-        NotePeerAnswer(message);
+        NotePeerMessage(message);
         Core.Step(message);
         ScheduleFlush();
     }

@@ -15,6 +15,7 @@ public sealed partial class DistStackSerializer
         public const string GetNodeStatus = "GNS1";
         public const string HandOverLeadership = "HOL1";
         public const string LeadershipHandedOver = "LHO1";
+        public const string PeerSilenceNotice = "PSN1";
         public const string Completed = "RC1";
         public const string NotStarted = "RNS1";
         public const string OutcomeUnknown = "ROU1";
@@ -33,6 +34,7 @@ public sealed partial class DistStackSerializer
         GetNodeStatus => NodeManifests.GetNodeStatus,
         HandOverLeadership => NodeManifests.HandOverLeadership,
         LeadershipHandedOver => NodeManifests.LeadershipHandedOver,
+        PeerSilenceNotice => NodeManifests.PeerSilenceNotice,
         Completed => NodeManifests.Completed,
         NotStarted => NodeManifests.NotStarted,
         OutcomeUnknown => NodeManifests.OutcomeUnknown,
@@ -63,6 +65,12 @@ public sealed partial class DistStackSerializer
             case LeadershipHandedOver m:
                 w.WriteBool(m.WasLeader);
                 w.WriteNullableVarInt(m.NewLeaderId);
+                return true;
+            case PeerSilenceNotice m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.From);
+                w.WriteVarInt(m.To);
+                w.WriteVarInt(m.SilentForMs);
                 return true;
             case Completed m:
                 WriteResult(w, m.Result);
@@ -101,6 +109,7 @@ public sealed partial class DistStackSerializer
         NodeManifests.GetNodeStatus => GetNodeStatus.Instance,
         NodeManifests.HandOverLeadership => HandOverLeadership.Instance,
         NodeManifests.LeadershipHandedOver => new LeadershipHandedOver(r.ReadBool(), r.ReadNullableInt32()),
+        NodeManifests.PeerSilenceNotice => new PeerSilenceNotice(r.ReadUInt64Fixed(), r.ReadInt32(), r.ReadInt32(), r.ReadVarInt()),
         NodeManifests.Completed => new Completed(ReadResult(ref r)),
         NodeManifests.NotStarted => new NotStarted(r.ReadString()),
         NodeManifests.OutcomeUnknown => new OutcomeUnknown(r.ReadString()),
@@ -207,8 +216,9 @@ public sealed partial class DistStackSerializer
         w.WriteString(m.Address);
         w.WriteBool(m.Reachable);
         w.WriteNullableVarInt(m.MatchIndex);
+        w.WriteNullableVarInt(m.LastHeardMs);
     }
 
     private static MemberStatus ReadMemberStatus(ref BinaryWireReader r) =>
-        new(r.ReadInt32(), r.ReadString(), r.ReadBool(), r.ReadNullableVarInt());
+        new(r.ReadInt32(), r.ReadString(), r.ReadBool(), r.ReadNullableVarInt(), r.ReadNullableVarInt());
 }

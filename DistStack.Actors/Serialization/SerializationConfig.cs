@@ -36,6 +36,7 @@ public static class SerializationConfig
         typeof(GetNodeStatus),
         typeof(HandOverLeadership),
         typeof(LeadershipHandedOver),
+        typeof(PeerSilenceNotice),
         typeof(NodeReply),
         typeof(NodeStatus),
         typeof(MemberStatus),

@@ -29,7 +29,7 @@ public sealed record ClusterStatusDocument(
         status.LastLogIndex,
         status.SnapshotIndex,
         status.StateDigest,
-        [.. status.Members.OrderBy(m => m.Id).Select(m => new MemberDocument(m.Id, m.Address, m.Reachable, m.MatchIndex))]);
+        [.. status.Members.OrderBy(m => m.Id).Select(m => new MemberDocument(m.Id, m.Address, m.Reachable, m.MatchIndex, m.LastHeardMs))]);
 
     public static string RoleName(RaftRole role) => role switch
     {
@@ -41,7 +41,11 @@ public sealed record ClusterStatusDocument(
     };
 }
 
-public sealed record MemberDocument(int Id, string Address, bool Reachable, long? MatchIndex);
+/// <summary>
+/// One member as the answering node sees it: reachable = it heard a Raft message from that member within two
+/// election timeouts; lastHeardMs = how long ago (null = never, in this node's current incarnation).
+/// </summary>
+public sealed record MemberDocument(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(ClusterStatusDocument))]

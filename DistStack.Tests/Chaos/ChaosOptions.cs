@@ -18,6 +18,12 @@ public sealed record ChaosOptions
     /// <summary>Attempts per logical op (same Idempotency-Key, so a retry cannot apply twice).</summary>
     public int AttemptsPerOp { get; init; } = 3;
 
+    /// <summary>
+    /// How long an op whose outcome is still unknown after its attempts keeps being retried (same key) for a definite
+    /// answer. Faults are healed within seconds, so an op unresolved after this is a liveness failure of the cluster.
+    /// </summary>
+    public TimeSpan ResolveUnknownFor { get; init; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Pause between a client's ops (uniform in [0, this]): keeps the history checkable.</summary>
     public TimeSpan MaxThinkTime { get; init; } = TimeSpan.FromMilliseconds(40);
 

@@ -19,12 +19,13 @@ public sealed record ChaosReport(bool Passed, string RunDirectory, string Text, 
         LostPushReport? lost,
         (long Start, long End)? workload,
         IReadOnlyDictionary<int, ClusterStatusDocument> finalStatuses,
-        IReadOnlyList<string> anomalies)
+        IReadOnlyList<string> anomalies,
+        IReadOnlyList<CatchUp>? catchUps = null)
     {
         var text = new StringBuilder();
         var passed = failures.Count == 0;
         text.AppendLine($"CHAOS RUN seed {options.Seed}: {(passed ? "PASSED" : "FAILED")}" +
-                        (linearizability?.Verdict == Verdict.Unknown ? " (linearizability INCONCLUSIVE: search budget exhausted)" : ""));
+                        (linearizability?.Verdict == Verdict.Unknown ? " (linearizability UNKNOWN: search budget exhausted)" : ""));
         text.AppendLine($"  files: {runDirectory} (history.jsonl, faults.txt, nodes/*.log, run.log, verdict.txt)");
         text.AppendLine($"  re-run: DISTSTACK_CHAOS_SEED={options.Seed} DISTSTACK_CHAOS_SECONDS={options.FaultDuration.TotalSeconds:F0} scripts/chaos.sh");
         text.AppendLine($"  network: {network}");
@@ -52,6 +53,7 @@ public sealed record ChaosReport(bool Passed, string RunDirectory, string Text, 
         }
 
         text.AppendLine($"  faults: {faults.Count} — " + string.Join(", ", faults.GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+        text.AppendLine($"  catch-up after each heal (limit {CatchUpWatch.Limit.TotalSeconds:F0} s): {CatchUpWatch.Summary(catchUps ?? [])}");
         text.AppendLine($"  linearizability: {linearizability?.Verdict.ToString() ?? "not checked"}");
         text.AppendLine($"  acknowledged pushes lost: {lost?.LostAtLeast.ToString() ?? "not checked"}");
         if (workload is { } w)

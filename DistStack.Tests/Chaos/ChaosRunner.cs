@@ -80,7 +80,7 @@ public sealed class ChaosRunner(ChaosOptions options)
         {
             failures.Add("no leader elected within 120 s of the start");
             var statuses = await probe.StatusesAsync();
-            return Finish(cluster, runDirectory, networkNote, [], failures, null, null, null, statuses, client);
+            return Finish(cluster, runDirectory, networkNote, [], failures, null, null, null, statuses, client, []);
         }
 
         Log($"leader: node {firstLeader.Id}");
@@ -100,6 +100,7 @@ public sealed class ChaosRunner(ChaosOptions options)
         await nemesis.RunAsync(options.FaultDuration, CancellationToken.None);
         Log("faults over: healing everything");
         await nemesis.HealEverythingAsync();
+        failures.AddRange(nemesis.CatchUps.Where(c => !c.InTime).Select(c => $"liveness: {c}"));
 
         // Let clients see the healed cluster for a little while, then stop them.
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -164,6 +165,18 @@ public sealed class ChaosRunner(ChaosOptions options)
         {
             failures.Add("history is NOT linearizable");
         }
+        else if (linearizability.Verdict == Verdict.Unknown)
+        {
+            // Not a pass: the client resolves every ambiguous op before it is recorded, so an inconclusive search
+            // means the history or the checker needs looking at, not a shrug.
+            failures.Add("linearizability is UNKNOWN: the checker's budget ran out before a proof or a counterexample");
+        }
+
+        var unresolved = history.Count(o => o.Status == OpStatus.Unknown);
+        if (unresolved > 0)
+        {
+            failures.Add($"{unresolved} ops still without a definite answer {options.ResolveUnknownFor.TotalSeconds:F0} s after they were invoked (retried with their Idempotency-Key throughout)");
+        }
 
         if (!lost.Ok)
         {
@@ -180,7 +193,7 @@ public sealed class ChaosRunner(ChaosOptions options)
             failures.Add($"{client.Anomalies} protocol anomalies (answers the API does not allow)");
         }
 
-        return Finish(cluster, runDirectory, networkNote, nemesis.Events, failures, linearizability, lost, (workloadStart, workloadEnd), finalStatuses, client);
+        return Finish(cluster, runDirectory, networkNote, nemesis.Events, failures, linearizability, lost, (workloadStart, workloadEnd), finalStatuses, client, nemesis.CatchUps);
     }
 
     private async Task RunClientAsync(StackOpClient client, int clientId, IReadOnlyList<string> stacks, Random random, CancellationToken stop)
@@ -225,14 +238,15 @@ public sealed class ChaosRunner(ChaosOptions options)
         LostPushReport? lost,
         (long Start, long End)? workload,
         IReadOnlyDictionary<int, DistStack.Host.Http.ClusterStatusDocument> finalStatuses,
-        StackOpClient client)
+        StackOpClient client,
+        IReadOnlyList<CatchUp> catchUps)
     {
         var history = _history.Ops;
         _history.Write(Path.Combine(runDirectory, "history.jsonl"));
         File.WriteAllLines(Path.Combine(runDirectory, "faults.txt"), faults.Select(f => f.ToString()));
 
         var report = ChaosReport.Build(options, runDirectory, cluster.NetworkDescription, networkNote, history, faults, failures,
-            linearizability, lost, workload, finalStatuses, client.AnomalyNotes);
+            linearizability, lost, workload, finalStatuses, client.AnomalyNotes, catchUps);
         File.WriteAllText(Path.Combine(runDirectory, "verdict.txt"), report.Text);
         Log(report.Text);
         return report;

@@ -28,6 +28,11 @@ public sealed record FaultEvent(FaultKind Kind, string Targets, int? LeaderBefor
 public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosClock clock, Random random, Action<string> log)
 {
     private readonly List<FaultEvent> _events = [];
+    private readonly List<CatchUp> _catchUps = [];
+    private readonly CatchUpWatch _catchUpWatch = new(cluster, probe, clock);
+
+    /// <summary>After each heal, how long each live node took to apply the leader's commit index of that moment.</summary>
+    public IReadOnlyList<CatchUp> CatchUps => _catchUps;
 
     public IReadOnlyList<FaultEvent> Events
     {
@@ -58,6 +63,7 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             {
                 await FullRestartAsync();
                 fullRestartDone = true;
+                await MeasureCatchUpAsync();
                 continue;
             }
 
@@ -72,13 +78,33 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             {
                 log($"nemesis: {kind} failed: {e.Message}");
                 await HealEverythingAsync();
+                continue;
             }
+
+            await MeasureCatchUpAsync();
         }
 
         if (!fullRestartDone)
         {
             await FullRestartAsync();
+            await MeasureCatchUpAsync();
         }
+    }
+
+    /// <summary>The fault just recorded has healed: every live node must catch up within CatchUpWatch.Limit.</summary>
+    private async Task MeasureCatchUpAsync()
+    {
+        FaultEvent healed;
+        lock (_events)
+        {
+            healed = _events[^1];
+        }
+
+        var catchUps = await _catchUpWatch.MeasureAsync(healed);
+        _catchUps.AddRange(catchUps);
+        var slowest = catchUps.Where(c => c.InTime).Select(c => c.Millis!.Value).DefaultIfEmpty(0).Max();
+        log($"nemesis: after {healed.Kind} every live node caught up within {slowest} ms" +
+            string.Concat(catchUps.Where(c => !c.InTime).Select(c => $"; {c}")));
     }
 
     private async Task WaitUntilAllAnswerAsync(TimeSpan timeout)

@@ -9,7 +9,11 @@ namespace DistStack.Tests.Chaos;
 /// completion at the definite answer. Mutations carry one Idempotency-Key across attempts, so a retry after a
 /// timeout or a 504 cannot apply twice. Outcome rules: 2xx/404/409 = ok; 503 or a refused connection = this
 /// attempt never applied; 504, 500, a timeout or a broken connection = unknown; the op is "failed" only if no
-/// attempt was ambiguous.
+/// attempt was ambiguous. An op still ambiguous after its attempts is not given up: it is retried (with the same
+/// key, so it applies at most once, and the answer is the first application's result) until it gets a definite
+/// answer, i.e. after the fault heals; only an op unanswered for <see cref="ChaosOptions.ResolveUnknownFor"/> is
+/// recorded as unknown, and that fails the run. This keeps the history free of open-ended ops, which is what
+/// makes the linearizability search conclusive.
 /// </summary>
 public sealed class StackOpClient(IChaosCluster cluster, HistoryRecorder history, ChaosClock clock, ChaosOptions options, string runTag)
 {
@@ -75,9 +79,14 @@ public sealed class StackOpClient(IChaosCluster cluster, HistoryRecorder history
                     break;
             }
 
-            if (attempt + 1 < maxAttempts)
+            if (attempt + 1 < maxAttempts || (ambiguous && clock.NowMicros - invoked < (long)options.ResolveUnknownFor.TotalMicroseconds))
             {
-                await Task.Delay(50 + random.Next(200));
+                if (attempt + 1 >= maxAttempts)
+                {
+                    maxAttempts++; // still ambiguous: keep asking until the cluster answers for certain
+                }
+
+                await Task.Delay(attempt + 1 < options.AttemptsPerOp ? 50 + random.Next(200) : 200 + random.Next(300));
             }
         }
 

@@ -88,10 +88,12 @@ internal static class SerializationSamples
         yield return HandOverLeadership.Instance;
         yield return new LeadershipHandedOver(true, 2);
         yield return new LeadershipHandedOver(false, null);
+        yield return new PeerSilenceNotice(0xfeedfacecafebeefUL, 3, 1, 2000);
         yield return new NotStarted("no leader known");
         yield return new OutcomeUnknown("leader 2 did not answer within 2 s");
         yield return new MemberStatus(2, "akka.tcp://diststack@127.0.0.1:4052", true, 42);
         yield return new MemberStatus(3, "", false, null);
+        yield return new MemberStatus(4, "akka.tcp://diststack@127.0.0.1:4054", true, null, 120);
         yield return new NodeStatus(1, "c0ffee", RaftRole.Leader, 8, 1, 42, 42, 43, 10, "00000000deadbeef",
         [
             new MemberStatus(2, "akka.tcp://diststack@127.0.0.1:4052", true, 42),
