@@ -74,4 +74,31 @@ public sealed class SilentPeerWatchSpec
 
         Assert.Equal([2], watch.Due(10));
     }
+
+    [Fact]
+    public void Silent_followers_are_listed_with_how_long_they_have_been_silent_until_they_answer()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 10);
+        watch.Restart([2, 3], now: 0);
+
+        Assert.Empty(watch.Silent(9));
+        watch.Heard(2, 9);
+        Assert.Equal([(3, 10L)], watch.Silent(10));
+        watch.Due(10); // a reset does not end the silence: the notices go on until an answer arrives
+        Assert.Equal([(3, 15L)], watch.Silent(15));
+        watch.Heard(3, 16);
+        Assert.Equal([(2, 10L)], watch.Silent(19));
+    }
+
+    [Fact]
+    public void A_follower_that_goes_silent_soon_after_a_reset_waits_a_whole_window_for_the_next()
+    {
+        var watch = new SilentPeerWatch(silenceTicks: 10);
+        watch.Restart([2], now: 0);
+
+        Assert.Equal([2], watch.Due(10));
+        watch.Heard(2, 11); // answered on the fresh connection, then silent again
+        Assert.Empty(watch.Due(20));
+        Assert.Equal([2], watch.Due(21));
+    }
 }
