@@ -27,7 +27,13 @@ public sealed partial class RaftNode
     private readonly Dictionary<long, PendingRead> _reads = new();
     private readonly List<AwaitingLeader> _awaitingLeader = [];
     private readonly List<PendingHandOver> _handOvers = [];
-    private long _nextReadId;
+    /// <summary>
+    /// Read ids must never repeat across incarnations of this actor (a restart by the backoff supervisor keeps the
+    /// process): a forwarded read is matched to its answer by id and leader, so a late answer to the previous
+    /// incarnation's read N would otherwise answer this one's read N with an older read index. Each incarnation
+    /// starts at a random point of a 2^62 range; the shell may draw randomness, the core may not.
+    /// </summary>
+    private long _nextReadId = Random.Shared.NextInt64(1L << 62);
 
     private RaftRole _role = RaftRole.Follower;
     private int? _leaderId;
