@@ -55,9 +55,11 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Akka.Actor.Props.Create(() => new RaftNode(settings, peers));
 
     /// <summary>
-    /// RaftNode under a backoff supervisor. A failed journal write stops the persistent actor (after it answered
-    /// every waiting client); the supervisor starts it again after 0.5–10 s with jitter, and it recovers from the
-    /// journal. The supervisor forwards every message (keeping the sender) to the running RaftNode.
+    /// RaftNode under a backoff supervisor. A failed journal write, or a state machine that throws, stops the
+    /// persistent actor (after it answered every waiting client); the supervisor starts it again after 0.5–10 s with
+    /// jitter, and it recovers from the journal. The supervisor forwards every message (keeping the sender) to the
+    /// running RaftNode; while none runs it answers at once with <see cref="WhileRestarting"/> (HTTP 503: nothing
+    /// was started), instead of letting requests fall into dead letters and time out as "outcome unknown".
     /// </summary>
     public static Props SupervisedProps(RaftNodeSettings settings) =>
         BackoffSupervisor.Props(
@@ -68,7 +70,22 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
                     maxBackoff: TimeSpan.FromSeconds(10),
                     randomFactor: 0.2,
                     maxNrOfRetries: -1)
-                .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop)));
+                .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop))
+                .WithReplyWhileStopped(WhileRestarting));
+
+    /// <summary>The supervisor's answer to anything sent while RaftNode is being restarted.</summary>
+    public static readonly NotStarted WhileRestarting = new("this node's Raft actor is restarting; nothing was started, retry (any node)");
+
+    /// <summary>
+    /// The state machine must never throw; if it does, its state can no longer be trusted to match the log, and a node
+    /// that went on heartbeating while it does not apply would look healthy while answering nothing. Fail this actor
+    /// with it: the supervisor stops and restarts RaftNode, which rebuilds the registry from its durable state.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "Node {0}: the stack state machine failed; restarting this node's Raft actor from its durable state", _settings.NodeId);
+        return Directive.Escalate;
+    });
 
     protected override void PreStart()
     {

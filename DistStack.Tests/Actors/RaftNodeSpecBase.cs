@@ -53,6 +53,7 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
                 if (condition(last)) return last;
             }
             catch (AskTimeoutException) { }
+            catch (ArgumentException) { } // a NotStarted from a backoff supervisor restarting the node
             await Task.Delay(20);
         }
         throw new TimeoutException($"Timed out waiting for {what}; last status: {last}");
