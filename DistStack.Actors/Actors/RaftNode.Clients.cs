@@ -205,7 +205,8 @@ public sealed partial class RaftNode
             if (state.Rejected is { } rejected)
                 read.ReplyTo.Tell(new NotStarted($"read not served: {rejected}"));
             else
-                _registry.Tell(new ServeRead(state.ReadIndex, read.Query, read.ReplyTo));
+                _registry.Tell(new ServeRead(state.ReadIndex, read.Query, read.ReplyTo,
+                    TimeSpan.FromMilliseconds(TicksToMilliseconds(Math.Max(1, read.DeadlineTick - _ticks)))));
         }
     }
 

@@ -16,8 +16,12 @@ public sealed record ApplyCommitted(IReadOnlyList<LogEntry> Entries, IReadOnlyDi
 /// <summary>RaftNode → registry: replace the whole state with this snapshot (recovery or installed from the leader).</summary>
 public sealed record RestoreSnapshot(SnapshotData Snapshot);
 
-/// <summary>RaftNode → registry: answer <paramref name="Query"/> to <paramref name="ReplyTo"/> once applied up to <paramref name="ReadIndex"/>.</summary>
-public sealed record ServeRead(long ReadIndex, StackQuery Query, IActorRef ReplyTo);
+/// <summary>
+/// RaftNode → registry: answer <paramref name="Query"/> to <paramref name="ReplyTo"/> once applied up to
+/// <paramref name="ReadIndex"/>, or NotStarted once <paramref name="Within"/> has passed (a node that stopped
+/// applying must not leave a read waiting until the client gives up and reports an unknown outcome).
+/// </summary>
+public sealed record ServeRead(long ReadIndex, StackQuery Query, IActorRef ReplyTo, TimeSpan Within);
 
 /// <summary>RaftNode → registry: the snapshot of <paramref name="Index"/> was saved (or abandoned); the next may be taken.</summary>
 public sealed record SnapshotCompleted(long Index, bool Saved);

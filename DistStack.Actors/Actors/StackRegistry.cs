@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using DistStack.Actors.Raft;
@@ -11,12 +12,15 @@ namespace DistStack.Actors.Actors;
 /// when its <see cref="SnapshotSchedule"/> says so, hands a snapshot (serialized off the actor thread) to its parent RaftNode.
 /// Child of RaftNode: it restarts with it and is rebuilt from the snapshot and the re-delivered committed entries.
 /// </summary>
-public sealed class StackRegistry : ReceiveActor
+public sealed class StackRegistry : ReceiveActor, IWithTimers
 {
+    private const string ExpireReadsTimer = "expire-reads";
+    private static readonly TimeSpan ExpireReadsEvery = TimeSpan.FromMilliseconds(100);
+
     private readonly StackStateOptions _options;
     private readonly SnapshotSchedule _snapshots;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly PriorityQueue<ServeRead, long> _reads = new();
+    private PriorityQueue<(ServeRead Read, long DueTimestamp), long> _reads = new();
     private StackState _state;
 
     public StackRegistry(StackStateOptions options, SnapshotSchedule snapshots)
@@ -29,9 +33,12 @@ public sealed class StackRegistry : ReceiveActor
         Receive<RestoreSnapshot>(Restore);
         Receive<ServeRead>(read =>
         {
-            _reads.Enqueue(read, read.ReadIndex);
+            _reads.Enqueue((read, Stopwatch.GetTimestamp() + (long)(read.Within.TotalSeconds * Stopwatch.Frequency)), read.ReadIndex);
             ServeReads();
+            if (_reads.Count > 0 && !Timers.IsTimerActive(ExpireReadsTimer))
+                Timers.StartPeriodicTimer(ExpireReadsTimer, ExpireReads.Instance, ExpireReadsEvery);
         });
+        Receive<ExpireReads>(_ => ExpireOverdueReads());
         Receive<SnapshotSerialized>(serialized =>
         {
             _snapshots.Serialized(serialized.Data.Length);
@@ -49,6 +56,8 @@ public sealed class StackRegistry : ReceiveActor
             MaybeSnapshot();
         });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(StackStateOptions options, SnapshotSchedule snapshots) =>
         Akka.Actor.Props.Create(() => new StackRegistry(options, snapshots));
@@ -106,11 +115,27 @@ public sealed class StackRegistry : ReceiveActor
 
     private void ServeReads()
     {
-        while (_reads.TryPeek(out var read, out var readIndex) && readIndex <= _state.AppliedIndex)
+        while (_reads.TryPeek(out var pending, out var readIndex) && readIndex <= _state.AppliedIndex)
         {
             _reads.Dequeue();
-            read.ReplyTo.Tell(new Completed(_state.Query(read.Query)));
+            pending.Read.ReplyTo.Tell(new Completed(_state.Query(pending.Read.Query)));
         }
+        if (_reads.Count == 0) Timers.Cancel(ExpireReadsTimer);
+    }
+
+    /// <summary>A read changes nothing, so one not served in time is answered "not started": retrying it anywhere is safe.</summary>
+    private void ExpireOverdueReads()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var kept = new PriorityQueue<(ServeRead Read, long DueTimestamp), long>();
+        foreach (var (pending, readIndex) in _reads.UnorderedItems)
+        {
+            if (pending.DueTimestamp > now) kept.Enqueue(pending, readIndex);
+            else pending.Read.ReplyTo.Tell(new NotStarted(
+                $"read not served in time: this node has applied up to {_state.AppliedIndex}, the read needs {readIndex}; retry (a read changes nothing)"));
+        }
+        _reads = kept;
+        if (_reads.Count == 0) Timers.Cancel(ExpireReadsTimer);
     }
 
     private void MaybeSnapshot()
@@ -129,12 +154,17 @@ public sealed class StackRegistry : ReceiveActor
     protected override void PostStop()
     {
         // A read never changed anything: whoever waits may simply retry.
-        while (_reads.TryDequeue(out var read, out _))
-            read.ReplyTo.Tell(new NotStarted("node restarting; read not served"));
+        while (_reads.TryDequeue(out var pending, out _))
+            pending.Read.ReplyTo.Tell(new NotStarted("node restarting; read not served"));
         base.PostStop();
     }
 
     private sealed record SnapshotSerialized(long Index, byte[] Data);
+
+    private sealed record ExpireReads
+    {
+        public static readonly ExpireReads Instance = new();
+    }
 
     private sealed record SnapshotSerializationFailed(long Index, Exception Cause);
 }
