@@ -128,6 +128,13 @@ public sealed partial class RaftCore
             return;
         }
 
+        if (_incomingSnapshot.Received + chunk.Chunk.Length > Math.Min(_options.MaxIncomingSnapshotBytes, Array.MaxLength))
+        {
+            _incomingSnapshot = null;
+            Send(new InstallSnapshotResponse(ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, 0, false));
+            return;
+        }
+
         _incomingSnapshot.Add(chunk.Chunk);
         if (!chunk.Done)
         {

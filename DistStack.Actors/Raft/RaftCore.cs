@@ -131,32 +131,53 @@ public sealed partial class RaftCore
 
     /// <summary>
     /// A malformed message from the wire is dropped rather than allowed to break the log's invariants (or to
-    /// throw inside the node).
+    /// throw inside the node): every term, index and offset must lie in [0, <see cref="MaxWireNumber"/>], so no
+    /// arithmetic on it can overflow, and every enum must be one we know. Checked by DistStack.Tests/Core/CoreFuzzTests.
     /// </summary>
     private static bool IsWellFormed(RaftMessage message)
     {
-        if (message.Term < 0) return false;
+        if (!InRange(message.Term)) return false;
         switch (message)
         {
+            case RequestVote vote:
+                return InRange(vote.LastLogIndex) && InRange(vote.LastLogTerm);
             case AppendEntries append:
-                if (append.Entries is null || append.PrevLogIndex < 0 || append.LeaderCommit < 0) return false;
+                if (append.Entries is null || !InRange(append.PrevLogIndex) || !InRange(append.PrevLogTerm) ||
+                    !InRange(append.LeaderCommit) || !InRange(append.PrevLogIndex + append.Entries.Count))
+                    return false;
                 for (var i = 0; i < append.Entries.Count; i++)
                 {
                     var entry = append.Entries[i];
-                    if (entry is null || entry.Data is null || entry.Index != append.PrevLogIndex + 1 + i ||
-                        entry.Term > append.Term || entry.Term < (i == 0 ? append.PrevLogTerm : append.Entries[i - 1].Term))
+                    if (entry is null || entry.Data is null || !Enum.IsDefined(entry.Kind) ||
+                        entry.Index != append.PrevLogIndex + 1 + i || entry.Term > append.Term ||
+                        entry.Term < (i == 0 ? append.PrevLogTerm : append.Entries[i - 1].Term) ||
+                        (entry.Kind == EntryKind.Configuration && !ClusterConfiguration.TryDecode(entry.Data, out _)))
                         return false;
                 }
                 return true;
+            case AppendEntriesResponse response:
+                return InRange(response.MatchIndex) && InRange(response.ConflictIndex) && InRange(response.ConflictTerm);
             case InstallSnapshot chunk:
-                return chunk.Metadata?.Configuration is not null && chunk.Chunk is not null && chunk.Offset >= 0 &&
-                       chunk.Metadata.LastIncludedIndex >= 0 && chunk.Metadata.LastIncludedTerm <= chunk.Term;
+                return chunk.Metadata?.Configuration is not null && chunk.Chunk is not null && InRange(chunk.Offset) &&
+                       InRange(chunk.Metadata.LastIncludedIndex) && InRange(chunk.Metadata.LastIncludedTerm) &&
+                       chunk.Metadata.LastIncludedTerm <= chunk.Term;
+            case InstallSnapshotResponse response:
+                return InRange(response.LastIncludedIndex) && InRange(response.NextOffset);
             case Heartbeat heartbeat:
-                return heartbeat.Commit >= 0;
+                return InRange(heartbeat.Commit) && InRange(heartbeat.ReadContext);
+            case HeartbeatResponse response:
+                return InRange(response.ReadContext);
+            case ReadIndexResponse response:
+                return InRange(response.ReadIndex) && (response.Rejected is null || Enum.IsDefined(response.Rejected.Value));
             default:
                 return true;
         }
     }
+
+    /// <summary>No real term, index or offset comes near this (2^61): a larger one is a corrupt or hostile message.</summary>
+    internal const long MaxWireNumber = long.MaxValue / 4;
+
+    private static bool InRange(long value) => value is >= 0 and <= MaxWireNumber;
 
     /// <summary>Append a client command on the leader. Followers refuse: the shell forwards to the leader.</summary>
     public ProposeResult Propose(byte[] command)

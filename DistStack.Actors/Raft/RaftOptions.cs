@@ -23,6 +23,13 @@ public sealed record RaftOptions(int NodeId, ulong ClusterId)
     /// <summary>Bytes of snapshot data per InstallSnapshot chunk.</summary>
     public int SnapshotChunkBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Most bytes a follower buffers for one incoming snapshot. Far above any real state (a million values
+    /// snapshot to tens of MiB); it only stops a broken or hostile peer from streaming chunks that never end.
+    /// A transfer that passes it is dropped and asked for again from the start.
+    /// </summary>
+    public long MaxIncomingSnapshotBytes { get; init; } = 1L << 30;
+
     /// <summary>Pre-vote (§9.6): a node that cannot win does not disturb the cluster by raising terms.</summary>
     public bool PreVote { get; init; } = true;
 

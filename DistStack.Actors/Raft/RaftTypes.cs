@@ -40,12 +40,30 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         return bytes;
     }
 
-    public static ClusterConfiguration Decode(ReadOnlySpan<byte> bytes)
+    public static ClusterConfiguration Decode(ReadOnlySpan<byte> bytes) =>
+        TryDecode(bytes, out var configuration)
+            ? configuration
+            : throw new FormatException($"{bytes.Length} bytes are not a cluster configuration");
+
+    /// <summary>
+    /// What <see cref="Encode"/> writes, and nothing else: a count of 1-1024 voters, then exactly that many distinct
+    /// positive ids in ascending order. A peer's junk configuration entry is refused at the edge with this.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> bytes, out ClusterConfiguration configuration)
     {
+        configuration = null!;
+        if (bytes.Length < 4) return false;
         var count = BitConverter.ToInt32(bytes[..4]);
+        if (count is < 1 or > 1024 || bytes.Length != 4 + 4 * count) return false;
         var voters = ImmutableArray.CreateBuilder<int>(count);
-        for (var i = 0; i < count; i++) voters.Add(BitConverter.ToInt32(bytes.Slice(4 + 4 * i, 4)));
-        return new ClusterConfiguration(voters.MoveToImmutable());
+        for (var i = 0; i < count; i++)
+        {
+            var voter = BitConverter.ToInt32(bytes.Slice(4 + 4 * i, 4));
+            if (voter <= 0 || (i > 0 && voter <= voters[i - 1])) return false;
+            voters.Add(voter);
+        }
+        configuration = new ClusterConfiguration(voters.MoveToImmutable());
+        return true;
     }
 
     public bool Equals(ClusterConfiguration? other) => other is not null && Voters.SequenceEqual(other.Voters);

@@ -113,6 +113,35 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Chunks_beyond_the_incoming_snapshot_bound_drop_the_transfer_and_ask_for_it_from_the_start()
+    {
+        var follower = Solo.Core(2, 3, term: 1, options: Solo.Options(2) with { MaxIncomingSnapshotBytes = 3 });
+        var metadata = new SnapshotMetadata(10, 1, Three);
+        follower.Step(new InstallSnapshot(Solo.ClusterId, 1, 2, 1, metadata, 0, [1, 2], false));
+        follower.Step(new InstallSnapshot(Solo.ClusterId, 1, 2, 1, metadata, 2, [3, 4], true));
+        var replies = Solo.Drain(follower).Messages.Cast<InstallSnapshotResponse>().ToList();
+
+        Assert.Equal([2L, 0L], replies.Select(r => r.NextOffset));
+        Assert.All(replies, r => Assert.False(r.Done));
+        Assert.Equal(0, follower.Status.SnapshotIndex);
+        // Nothing was kept: the next chunk at offset 2 is not taken as a continuation.
+        follower.Step(new InstallSnapshot(Solo.ClusterId, 1, 2, 1, metadata, 2, [3], true));
+        Assert.Equal(0, ((InstallSnapshotResponse)Solo.Drain(follower).Messages.Single()).NextOffset);
+    }
+
+    [Fact]
+    public void A_configuration_entry_that_does_not_decode_is_refused_with_the_whole_append()
+    {
+        var follower = Solo.Core(2, 3, term: 1);
+        Solo.Drain(follower);
+        follower.Step(new AppendEntries(Solo.ClusterId, 1, 2, 1, 1, 0,
+            [new LogEntry(2, 1, EntryKind.Configuration, [0xff, 0xff, 0xff, 0x7f])], 2));
+
+        Assert.False(follower.HasReady());
+        Assert.Equal(1, follower.Status.LastLogIndex);
+    }
+
+    [Fact]
     public void A_snapshot_older_than_the_followers_commit_is_acknowledged_without_installing()
     {
         var follower = Solo.Core(2, 3, terms: [1, 1, 1, 1], term: 1);
