@@ -44,7 +44,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
             Console.Error.WriteLine($"node {options.NodeId} failed: {StartupFailure.Describe(e)}");
             return ExitCodes.Failed;
         }
-        return ExitCodes.Ok;
+        return RefusalWatch.ExitCode ?? ExitCodes.Ok;
     default:
         throw new InvalidOperationException("unhandled command line result");
 }

@@ -35,6 +35,15 @@ public sealed partial class RaftNode
     {
         if (_persisted.IsEmpty)
         {
+            if (NodeIdentityFile.ReadBootstrapped(_settings.DataDirectory) == true)
+            {
+                Refuse("its identity file says it bootstrapped, but its journal is empty: the journal (journal.db, " +
+                       "snapshots.db) was lost or replaced. Starting as a blank voter would forget its term, vote and " +
+                       "acknowledged entries, so a committed write could be lost or two leaders elected in one term. " +
+                       "Restore the whole data directory from a backup; or, while the other members still form a " +
+                       "majority, empty the data directory completely (identity.json too) to start this node afresh");
+                return;
+            }
             Bootstrap();
             return;
         }
@@ -45,6 +54,10 @@ public sealed partial class RaftNode
             Refuse(mismatch);
             return;
         }
+
+        // The journal holds this node's state: an identity file from before the flag (or from a crash just after
+        // the bootstrap write) now says so.
+        NodeIdentityFile.MarkBootstrapped(_settings.DataDirectory);
 
         _log.Info("Node {0} recovered: term {1}, vote {2}, snapshot at {3}, log up to {4}",
             _settings.NodeId, _persisted.HardState.Term, _persisted.HardState.VotedFor,
@@ -69,7 +82,11 @@ public sealed partial class RaftNode
         {
             _eventsWritten++;
             _persisted.Apply(e);
-            if (--remaining == 0) StartCore();
+            if (--remaining > 0) return;
+            // Only now, with the bootstrap durable: a crash before this line leaves an unmarked identity, and the
+            // next start bootstraps again instead of refusing.
+            NodeIdentityFile.MarkBootstrapped(_settings.DataDirectory);
+            StartCore();
         });
     }
 
@@ -84,10 +101,15 @@ public sealed partial class RaftNode
         return null;
     }
 
+    /// <summary>
+    /// Refuses all work, and tells the process (<see cref="NodeRefusedToStart"/> on the event stream): a host exits
+    /// with a non-zero code instead of running a node that can never serve.
+    /// </summary>
     private void Refuse(string reason)
     {
         _refusal = $"Node {_settings.NodeId} refuses to start: {reason}.";
         _log.Error(_refusal);
+        Context.System.EventStream.Publish(new NodeRefusedToStart(_settings.NodeId, _refusal));
         Become(() =>
         {
             Command<ExecuteCommand>(_ => Sender.Tell(new NotStarted(_refusal)));

@@ -31,3 +31,10 @@ public sealed record GetJournalStats
 
 /// <summary>Journal writes (PersistAll calls) and events written since this incarnation started.</summary>
 public sealed record JournalStats(long Writes, long Events, long SnapshotsSaved);
+
+/// <summary>
+/// Published on the ActorSystem's event stream (never sent over the wire) when RaftNode refuses to start: its data
+/// belongs to another node or cluster, or its identity says it bootstrapped while its journal is empty. A host
+/// exits with a non-zero code on it.
+/// </summary>
+public sealed record NodeRefusedToStart(int NodeId, string Reason);

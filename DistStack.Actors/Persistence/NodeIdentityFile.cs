@@ -13,7 +13,11 @@ public static class NodeIdentityFile
 {
     public const string FileName = "identity.json";
 
-    private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members);
+    /// <param name="Bootstrapped">
+    /// Set once the journal durably holds the node's bootstrap (term, vote, initial entries): from then on an empty
+    /// journal means the journal was lost, not that the node is new. Null in files written before the flag existed.
+    /// </param>
+    private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members, bool? Bootstrapped = null);
 
     /// <summary>
     /// Empty or missing directory: records the settings' identity and returns them. Otherwise the persisted
@@ -56,10 +60,35 @@ public static class NodeIdentityFile
         return reconciled;
     }
 
-    private static void Write(string path, RaftNodeSettings settings)
+    /// <summary>
+    /// Whether the identity file says this node's journal holds its bootstrap: true, false (written at first start,
+    /// bootstrap not yet durable), or null (no identity file, or one written before the flag existed).
+    /// </summary>
+    public static bool? ReadBootstrapped(string dataDirectory)
     {
-        var document = new IdentityDocument(
-            ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())]);
+        var path = Path.Combine(dataDirectory, FileName);
+        if (!File.Exists(path)) return null;
+        return JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path))?.Bootstrapped;
+    }
+
+    /// <summary>
+    /// Records that the journal durably holds the bootstrap. Called only after that write succeeded, so a crash
+    /// during the first boot leaves the flag unset and the next start simply bootstraps again. No-op without a file.
+    /// </summary>
+    public static void MarkBootstrapped(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (!File.Exists(path)) return;
+        var document = JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path));
+        if (document is null || document.Bootstrapped == true) return;
+        Write(path, document with { Bootstrapped = true });
+    }
+
+    private static void Write(string path, RaftNodeSettings settings) => Write(path, new IdentityDocument(
+        ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())], Bootstrapped: false));
+
+    private static void Write(string path, IdentityDocument document)
+    {
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {

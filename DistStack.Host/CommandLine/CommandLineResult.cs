@@ -25,4 +25,6 @@ public static class ExitCodes
     public const int Usage = 2;
     /// <summary>A valid request this version cannot do (membership change).</summary>
     public const int NotImplemented = 3;
+    /// <summary>The node's data directory cannot be trusted (another node's, or its journal was lost); stderr says why.</summary>
+    public const int RefusedToStart = 4;
 }

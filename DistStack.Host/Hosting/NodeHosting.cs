@@ -46,7 +46,7 @@ public static class NodeHosting
         builder.Services.AddHostedService<LeadershipHandOverService>();
         builder.Services.AddHostedService<ParentProcessWatch>();
 
-        builder.Services.AddAkka(ActorSystemName, (akka, _) =>
+        builder.Services.AddAkka(ActorSystemName, (akka, services) =>
         {
             akka.AddHocon(RaftNodeHosting.AkkaConfig(settings), HoconAddMode.Prepend);
             akka.AddHocon(HostOverrides, HoconAddMode.Prepend);
@@ -63,6 +63,8 @@ public static class NodeHosting
 
             akka.WithActors((system, registry) =>
             {
+                // Subscribed before RaftNode starts, so a refusal during its recovery is never missed.
+                system.ActorOf(RefusalWatch.Props(services.GetRequiredService<IHostApplicationLifetime>()), "refusal-watch");
                 var raftNode = RaftNodeHosting.Start(system, settings);
                 registry.Register<RaftNodeActor>(raftNode);
                 registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
