@@ -27,6 +27,9 @@ public sealed partial class RaftNode
     private readonly Dictionary<long, PendingRead> _reads = new();
     private readonly List<AwaitingLeader> _awaitingLeader = [];
     private readonly List<PendingHandOver> _handOvers = [];
+
+    /// <summary>Writes this follower forwarded and whose client has no answer yet (children; see ForwardedWrite).</summary>
+    private readonly HashSet<IActorRef> _forwardedWrites = [];
     /// <summary>
     /// Read ids must never repeat across incarnations of this actor (a restart by the backoff supervisor keeps the
     /// process): a forwarded read is matched to its answer by id and leader, so a late answer to the previous
@@ -66,8 +69,12 @@ public sealed partial class RaftNode
             }
             if (_peers.TryGetValue(leader, out var peer))
             {
-                // The leader answers the original asker directly (the gateway's Ask), not through us.
-                peer.Tell(new ForwardedCommand(command, _settings.NodeId), replyTo);
+                var deadline = waitingSince is { } since ? Math.Max(1, since - _ticks) : TicksFor(_settings.RequestTimeout);
+                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo,
+                    TimeSpan.FromMilliseconds(TicksToMilliseconds(deadline))));
+                Context.Watch(write);
+                _forwardedWrites.Add(write);
+                write.Tell(new ForwardedWrite.SendCopy(leader, peer));
                 return;
             }
         }
@@ -224,6 +231,14 @@ public sealed partial class RaftNode
         if (wasLeader && !IsLeader && _proposals.Count > 0)
             _log.Info("Lost leadership with {0} proposals pending; they are answered when their index commits or times out",
                 _proposals.Count);
+
+        // A new leader: every forwarded write still in flight sends it a copy (the old leader may be dead).
+        if (changed && _leaderId is { } newLeader && _forwardedWrites.Count > 0)
+        {
+            ICanTell? target = newLeader == _settings.NodeId ? Self : _peers.GetValueOrDefault(newLeader);
+            if (target is not null)
+                foreach (var write in _forwardedWrites) write.Tell(new ForwardedWrite.SendCopy(newLeader, target));
+        }
 
         if (_leaderId is { } leader && leader != _settings.NodeId && _handOvers.Count > 0)
         {

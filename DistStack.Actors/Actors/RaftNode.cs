@@ -83,7 +83,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
-        _log.Error(e, "Node {0}: the stack state machine failed; restarting this node's Raft actor from its durable state", _settings.NodeId);
+        _log.Error(e, "Node {0}: a child of the Raft actor (the stack state machine) failed; restarting this node's Raft actor from its durable state", _settings.NodeId);
         return Directive.Escalate;
     });
 
@@ -122,6 +122,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(OnSnapshotFailed);
         Command<DeleteMessagesSuccess>(d => _log.Debug("Journal compacted up to sequence number {0}", d.ToSequenceNr));
         Command<DeleteMessagesFailure>(d => _log.Warning("Deleting journal events up to {0} failed: {1}", d.ToSequenceNr, d.Cause.Message));
+        Command<Terminated>(t => _forwardedWrites.Remove(t.ActorRef));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(d => _log.Warning("Deleting old snapshots failed: {0}", d.Cause.Message));
     }

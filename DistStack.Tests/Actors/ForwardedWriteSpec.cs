@@ -1,0 +1,117 @@
+using Akka.Actor;
+using DistStack.Actors.Actors;
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Tests.NodeActors;
+
+/// <summary>
+/// A forwarded write's one answer to its client, whatever the leaders it reached say: a copy goes to each new
+/// leader; Completed from any copy wins; "not started" stands only if no copy can still apply.
+/// </summary>
+public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly StackCommand Push = new PushValue("key-1", "s", "v");
+    private static readonly StackResult Size1 = new(StackOutcome.Ok, null, 1);
+
+    private (IActorRef Write, Akka.TestKit.TestProbe Client) Start(TimeSpan? within = null)
+    {
+        var client = CreateTestProbe();
+        return (Sys.ActorOf(ForwardedWrite.Props(Push, 1, client.Ref, within ?? TimeSpan.FromSeconds(30))), client);
+    }
+
+    [Fact]
+    public void The_second_leaders_completion_answers_the_client_while_the_first_leader_stays_silent()
+    {
+        var (write, client) = Start();
+        var leader2 = CreateTestProbe();
+        var leader3 = CreateTestProbe();
+
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>().Command);
+        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
+        leader3.ExpectMsg<ForwardedCommand>();
+        leader3.Reply(new Completed(Size1));
+
+        Assert.Equal(new Completed(Size1), client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void A_leader_already_sent_a_copy_gets_no_second_one()
+    {
+        var (write, _) = Start();
+        var leader2 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        leader2.ExpectMsg<ForwardedCommand>();
+        leader2.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void One_copy_not_started_is_not_started()
+    {
+        var (write, client) = Start();
+        var leader2 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        leader2.ExpectMsg<ForwardedCommand>();
+        leader2.Reply(new NotStarted("overloaded"));
+
+        Assert.IsType<NotStarted>(client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void Not_started_from_the_second_leader_while_the_first_copy_may_still_apply_is_outcome_unknown()
+    {
+        var (write, client) = Start(within: TimeSpan.FromMilliseconds(500));
+        var leader2 = CreateTestProbe();
+        var leader3 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
+        leader3.ExpectMsg<ForwardedCommand>();
+        leader3.Reply(new NotStarted("overloaded"));
+
+        // Leader 2 never answers (it died holding the first copy): at the deadline the outcome is unknown.
+        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void Every_copy_not_started_is_not_started()
+    {
+        var (write, client) = Start();
+        var leader2 = CreateTestProbe();
+        var leader3 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
+        leader2.ExpectMsg<ForwardedCommand>();
+        leader2.Reply(new NotStarted("not the leader any more"));
+        leader3.ExpectMsg<ForwardedCommand>();
+        leader3.Reply(new NotStarted("overloaded"));
+
+        Assert.IsType<NotStarted>(client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void Outcome_unknown_from_one_copy_and_not_started_from_the_other_is_outcome_unknown()
+    {
+        var (write, client) = Start();
+        var leader2 = CreateTestProbe();
+        var leader3 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
+        leader2.ExpectMsg<ForwardedCommand>();
+        leader2.Reply(new OutcomeUnknown("not committed in time"));
+        leader3.ExpectMsg<ForwardedCommand>();
+        leader3.Reply(new NotStarted("overloaded"));
+
+        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void Stopping_before_any_answer_tells_the_client_the_outcome_is_unknown()
+    {
+        var (write, client) = Start();
+        write.Tell(new ForwardedWrite.SendCopy(2, CreateTestProbe().Ref));
+        Sys.Stop(write);
+
+        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());
+    }
+}
