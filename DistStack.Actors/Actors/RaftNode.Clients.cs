@@ -69,9 +69,8 @@ public sealed partial class RaftNode
             }
             if (_peers.TryGetValue(leader, out var peer))
             {
-                var deadline = waitingSince is { } since ? Math.Max(1, since - _ticks) : TicksFor(_settings.RequestTimeout);
-                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo,
-                    TimeSpan.FromMilliseconds(TicksToMilliseconds(deadline))));
+                // The same time a proposal on the leader is given before "outcome unknown".
+                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo, _settings.RequestTimeout));
                 Context.Watch(write);
                 _forwardedWrites.Add(write);
                 write.Tell(new ForwardedWrite.SendCopy(leader, peer));
