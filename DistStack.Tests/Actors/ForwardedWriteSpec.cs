@@ -19,17 +19,23 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
         return (Sys.ActorOf(ForwardedWrite.Props(Push, 1, client.Ref, within ?? TimeSpan.FromSeconds(30))), client);
     }
 
-    [Fact]
-    public void The_second_leaders_completion_answers_the_client_while_the_first_leader_stays_silent()
+    /// <summary>A write whose first copy went to leader 2 and second to leader 3; both copies received.</summary>
+    private (IActorRef Write, Akka.TestKit.TestProbe Client, Akka.TestKit.TestProbe Leader2, Akka.TestKit.TestProbe Leader3) TwoCopiesSent(TimeSpan? within = null)
     {
-        var (write, client) = Start();
+        var (write, client) = Start(within);
         var leader2 = CreateTestProbe();
         var leader3 = CreateTestProbe();
-
         write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
         Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>().Command);
         write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
-        leader3.ExpectMsg<ForwardedCommand>();
+        Assert.Equal(Push, leader3.ExpectMsg<ForwardedCommand>().Command); // same command, same request key
+        return (write, client, leader2, leader3);
+    }
+
+    [Fact]
+    public void The_second_leaders_completion_answers_the_client_while_the_first_leader_stays_silent()
+    {
+        var (_, client, _, leader3) = TwoCopiesSent();
         leader3.Reply(new Completed(Size1));
 
         Assert.Equal(new Completed(Size1), client.ExpectMsg<NodeReply>());
@@ -61,12 +67,7 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Not_started_from_the_second_leader_while_the_first_copy_may_still_apply_is_outcome_unknown()
     {
-        var (write, client) = Start(within: TimeSpan.FromMilliseconds(500));
-        var leader2 = CreateTestProbe();
-        var leader3 = CreateTestProbe();
-        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
-        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
-        leader3.ExpectMsg<ForwardedCommand>();
+        var (_, client, _, leader3) = TwoCopiesSent(within: TimeSpan.FromMilliseconds(500));
         leader3.Reply(new NotStarted("overloaded"));
 
         // Leader 2 never answers (it died holding the first copy): at the deadline the outcome is unknown.
@@ -76,14 +77,8 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Every_copy_not_started_is_not_started()
     {
-        var (write, client) = Start();
-        var leader2 = CreateTestProbe();
-        var leader3 = CreateTestProbe();
-        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
-        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
-        leader2.ExpectMsg<ForwardedCommand>();
+        var (_, client, leader2, leader3) = TwoCopiesSent();
         leader2.Reply(new NotStarted("not the leader any more"));
-        leader3.ExpectMsg<ForwardedCommand>();
         leader3.Reply(new NotStarted("overloaded"));
 
         Assert.IsType<NotStarted>(client.ExpectMsg<NodeReply>());
@@ -92,14 +87,8 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Outcome_unknown_from_one_copy_and_not_started_from_the_other_is_outcome_unknown()
     {
-        var (write, client) = Start();
-        var leader2 = CreateTestProbe();
-        var leader3 = CreateTestProbe();
-        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
-        write.Tell(new ForwardedWrite.SendCopy(3, leader3.Ref));
-        leader2.ExpectMsg<ForwardedCommand>();
+        var (_, client, leader2, leader3) = TwoCopiesSent();
         leader2.Reply(new OutcomeUnknown("not committed in time"));
-        leader3.ExpectMsg<ForwardedCommand>();
         leader3.Reply(new NotStarted("overloaded"));
 
         Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());

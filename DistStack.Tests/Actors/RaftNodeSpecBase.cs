@@ -59,6 +59,20 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
         throw new TimeoutException($"Timed out waiting for {what}; last status: {last}");
     }
 
+    /// <summary>
+    /// Node 1 of a three-member configuration as a follower of a probe leader (node 2, term 5); node 3 is a silent
+    /// probe. The probe receives whatever node 1 sends its leader (forwarded reads and writes, answers).
+    /// </summary>
+    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartFollowerOfProbeLeader()
+    {
+        var leader = CreateTestProbe();
+        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
+        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+        await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
+        return (node, leader);
+    }
+
     protected Task<NodeStatus> AwaitLeader(IActorRef node) =>
         AwaitStatus(node, s => s.Role == DistStack.Actors.Raft.RaftRole.Leader && s.AppliedIndex >= s.CommitIndex, "leadership");
 

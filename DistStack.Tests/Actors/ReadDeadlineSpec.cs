@@ -20,11 +20,7 @@ public sealed class ReadDeadlineSpec : RaftNodeSpecBase
     [Fact]
     public async Task A_read_the_node_cannot_serve_in_time_is_answered_not_started()
     {
-        var leader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
-        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
-        node.Tell(new AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
-        await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
+        var (node, leader) = await StartFollowerOfProbeLeader();
 
         var answer = node.Ask<NodeReply>(new ExecuteQuery(new SizeOfStack("s")), TimeSpan.FromSeconds(10));
         var request = (ReadIndexRequest)leader.FishForMessage(m => m is ReadIndexRequest, Deadline);

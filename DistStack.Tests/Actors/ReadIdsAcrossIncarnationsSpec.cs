@@ -18,28 +18,18 @@ public sealed class ReadIdsAcrossIncarnationsSpec : RaftNodeSpecBase
     public ReadIdsAcrossIncarnationsSpec(ITestOutputHelper output)
         : base(NodeSpecContext.Create(members: 3, tweak: s => s with { ElectionTicks = 100 }), output) { }
 
-    private async Task<(IActorRef Node, TestProbe Leader)> StartFollowerOfNode2()
-    {
-        var leader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
-        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
-        node.Tell(new AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
-        await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
-        return (node, leader);
-    }
-
     private static ReadIndexRequest ForwardedRead(TestProbe leader) =>
         (ReadIndexRequest)leader.FishForMessage(m => m is ReadIndexRequest, Deadline);
 
     [Fact]
     public async Task A_restarted_node_never_reuses_a_read_id_of_its_previous_incarnation()
     {
-        var (node, leader) = await StartFollowerOfNode2();
+        var (node, leader) = await StartFollowerOfProbeLeader();
         _ = node.Ask<NodeReply>(new ExecuteQuery(new SizeOfStack("s")), TimeSpan.FromSeconds(10));
         var before = ForwardedRead(leader);
 
         StopNode(node);
-        (node, leader) = await StartFollowerOfNode2();
+        (node, leader) = await StartFollowerOfProbeLeader();
         var answer = node.Ask<NodeReply>(new ExecuteQuery(new SizeOfStack("s")), TimeSpan.FromSeconds(10));
         var after = ForwardedRead(leader);
 
