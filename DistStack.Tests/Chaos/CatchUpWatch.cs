@@ -14,7 +14,8 @@ public sealed record CatchUp(FaultKind Fault, string Targets, int NodeId, long H
           (BootMillis > 0 ? $" (answering {BootMillis} ms after the heal)" : "")
         : $"n{NodeId} did NOT apply the leader's commit index {TargetIndex?.ToString() ?? "(no leader seen)"} within " +
           $"{CatchUpWatch.Limit.TotalSeconds:F0} s of the heal of {Fault} {Targets} at {ChaosClock.Format(HealMicros)}" +
-          (BootMillis > 0 ? $" (answering {BootMillis} ms after the heal)" : BootMillis < 0 ? $" (not answering within {CatchUpWatch.BootLimit.TotalSeconds:F0} s)" : "");
+          (BootMillis > 0 ? $" (answering {BootMillis} ms after the heal)" : BootMillis < 0 ? $" (not answering within {CatchUpWatch.BootLimit.TotalSeconds:F0} s)" : "") +
+          (TargetIndex is null ? $" (no leader within {CatchUpWatch.BootLimit.TotalSeconds:F0} s)" : "");
 }
 
 /// <summary>
@@ -22,8 +23,8 @@ public sealed record CatchUp(FaultKind Fault, string Targets, int NodeId, long H
 /// leader had when the fault healed (the first leader seen after it, when none was known at that moment). A node that
 /// stays behind after a fault is gone is a liveness bug (one-way transport associations, a stuck snapshot transfer),
 /// and it silently halves the cluster's fault tolerance, so it fails the run. A restarted node's time counts from
-/// its first answer (process start-up and JIT on a loaded 2-core machine are not Raft), but it must answer within
-/// <see cref="BootLimit"/>.
+/// its first answer, and after a full restart from the first leader seen (process start-up and JIT of five
+/// processes on a loaded 2-core machine are not catching up); both must come within <see cref="BootLimit"/>.
 /// </summary>
 public sealed class CatchUpWatch(IChaosCluster cluster, ClusterProbe probe, ChaosClock clock)
 {
@@ -34,10 +35,12 @@ public sealed class CatchUpWatch(IChaosCluster cluster, ClusterProbe probe, Chao
     {
         var heal = healed.EndMicros;
         var limit = (long)Limit.TotalMicroseconds;
+        var bootLimit = (long)BootLimit.TotalMicroseconds;
         var pending = cluster.Nodes.Where(n => n.IsRunning && !n.IsPaused).Select(n => n.Id).ToHashSet();
         var firstAnswer = new Dictionary<int, long>();
         var results = new List<CatchUp>();
         long? target = null;
+        long? leaderSeen = null;
         var firstRound = true;
         while (pending.Count > 0)
         {
@@ -49,20 +52,28 @@ public sealed class CatchUpWatch(IChaosCluster cluster, ClusterProbe probe, Chao
                 firstAnswer.TryAdd(id, firstRound ? heal : now);
             }
 
-            firstRound = false;
+            if (target is null && statuses.Values.Where(s => s.Role == "leader").MaxBy(s => s.Term) is { } leader)
+            {
+                // After a full restart there is no leader until enough nodes have booted: electing one is not
+                // catching up either, so each node's clock starts when it answers AND a leader is known.
+                target = leader.CommitIndex;
+                leaderSeen = firstRound ? heal : now;
+            }
 
-            target ??= statuses.Values.Where(s => s.Role == "leader").MaxBy(s => s.Term)?.CommitIndex;
+            firstRound = false;
             foreach (var id in pending.ToList())
             {
-                var boot = firstAnswer.TryGetValue(id, out var answered) ? (answered - heal) / 1000 : -1;
-                if (target is { } index && statuses.TryGetValue(id, out var s) && s.AppliedIndex >= index)
+                var answered = firstAnswer.TryGetValue(id, out var at) ? at : (long?)null;
+                var boot = answered is { } a ? (a - heal) / 1000 : -1;
+                var start = answered is { } b && leaderSeen is { } l ? Math.Max(b, l) : (long?)null;
+                if (start is { } from && statuses.TryGetValue(id, out var s) && s.AppliedIndex >= target)
                 {
-                    results.Add(new CatchUp(healed.Kind, healed.Targets, id, heal, index, Math.Max(0, now - answered) / 1000, boot));
+                    results.Add(new CatchUp(healed.Kind, healed.Targets, id, heal, target, Math.Max(0, now - from) / 1000, boot));
                     pending.Remove(id);
                 }
-                else if ((boot >= 0 && now - answered > limit) || (boot < 0 && now - heal > (long)BootLimit.TotalMicroseconds))
+                else if (start is { } since ? now - since > limit : now - heal > bootLimit)
                 {
-                    results.Add(new CatchUp(healed.Kind, healed.Targets, id, heal, target, null, boot));
+                    results.Add(new CatchUp(healed.Kind, healed.Targets, id, heal, target, null, answered is null ? -1 : boot));
                     pending.Remove(id);
                 }
             }
