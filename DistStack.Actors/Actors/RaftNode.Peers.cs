@@ -74,7 +74,7 @@ public sealed partial class RaftNode
 
     /// <summary>Milliseconds since this node last heard a Raft message from <paramref name="peer"/>; null = never.</summary>
     private long? MillisecondsSinceHeard(int peer) =>
-        _lastHeardTick.TryGetValue(peer, out var tick) ? (long)((_ticks - tick) * _settings.TickInterval.TotalMilliseconds) : null;
+        _lastHeardTick.TryGetValue(peer, out var tick) ? TicksToMilliseconds(_ticks - tick) : null;
 
     /// <summary>
     /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/>, and at each
