@@ -30,6 +30,7 @@ public sealed partial class RaftNode
 
     /// <summary>Writes this follower forwarded and whose client has no answer yet (children; see ForwardedWrite).</summary>
     private readonly HashSet<IActorRef> _forwardedWrites = [];
+
     /// <summary>
     /// Read ids must never repeat across incarnations of this actor (a restart by the backoff supervisor keeps the
     /// process): a forwarded read is matched to its answer by id and leader, so a late answer to the previous
