@@ -100,17 +100,20 @@ public static class StackCommandCodec
 
 /// <summary>
 /// Binary, versioned snapshot of a whole <see cref="StackState"/> including the request-key table.
-/// Layout (version 1):
-/// [version=1][applied index: int64][stack count: varint]
+/// Layout (version 2; version 1, still read, has no fingerprints):
+/// [version=2][applied index: int64][stack count: varint]
 ///   per stack (ordinal id order): [id][value count: varint][values bottom to top]
 /// [request-key count: varint]
-///   per key (index order): [key][index: int64][result]
+///   per key (index order): [key][index: int64][result][command fingerprint: uint64]
 /// [digest: uint64] — recomputed on read and compared, so a corrupt snapshot is refused instead of installed.
 /// A result is [outcome][flags: bit 0 = has value][value?][size: zigzag varint].
 /// </summary>
 public static class StackSnapshotCodec
 {
-    public const byte CurrentVersion = 1;
+    public const byte CurrentVersion = 2;
+
+    /// <summary>Snapshots written before request keys kept their command's fingerprint.</summary>
+    private const byte WithoutFingerprints = 1;
 
     public static byte[] Write(StackState state)
     {
@@ -137,11 +140,12 @@ public static class StackSnapshotCodec
 
         var keys = state.RequestKeys;
         writer.WriteVarUInt((ulong)keys.Count);
-        foreach (var (key, index, result) in keys.InIndexOrder())
+        foreach (var (key, index, result, fingerprint) in keys.InIndexOrder())
         {
             writer.WriteString(key);
             writer.WriteInt64(index);
             WriteResult(writer, result);
+            writer.WriteUInt64(fingerprint);
         }
 
         writer.WriteUInt64(state.Digest);
@@ -153,9 +157,9 @@ public static class StackSnapshotCodec
         ArgumentNullException.ThrowIfNull(options);
         var reader = new StackWireReader(bytes, "stack snapshot");
         var version = reader.ReadByte();
-        if (version != CurrentVersion)
+        if (version is not (CurrentVersion or WithoutFingerprints))
             throw new FormatException(
-                $"Unknown stack snapshot format version {version} (this build reads version {CurrentVersion}); " +
+                $"Unknown stack snapshot format version {version} (this build reads versions {WithoutFingerprints}-{CurrentVersion}); " +
                 "the snapshot was written by a newer DistStack or is corrupt.");
         var appliedIndex = reader.ReadInt64();
         if (appliedIndex < 0) throw reader.Malformed($"negative applied index {appliedIndex}");
@@ -177,7 +181,7 @@ public static class StackSnapshotCodec
         }
 
         var keyCount = reader.ReadCount();
-        var entries = new (string Key, long Index, StackResult Result)[keyCount];
+        var entries = new (string Key, long Index, StackResult Result, ulong Fingerprint)[keyCount];
         var seen = new HashSet<string>(keyCount, StringComparer.Ordinal);
         var previousIndex = 0L;
         for (var k = 0; k < keyCount; k++)
@@ -188,7 +192,8 @@ public static class StackSnapshotCodec
                 throw reader.Malformed($"request key recorded at index {index} is out of order or after the applied index {appliedIndex}");
             if (!seen.Add(key)) throw reader.Malformed($"request key '{key}' appears twice");
             previousIndex = index;
-            entries[k] = (key, index, ReadResult(ref reader));
+            var result = ReadResult(ref reader);
+            entries[k] = (key, index, result, version == WithoutFingerprints ? 0UL : reader.ReadUInt64());
         }
 
         var expectedDigest = reader.ReadUInt64();
@@ -212,7 +217,7 @@ public static class StackSnapshotCodec
     internal static StackResult ReadResult(ref StackWireReader reader)
     {
         var outcome = reader.ReadByte();
-        if (outcome > (byte)StackOutcome.Empty) throw reader.Malformed($"unknown outcome {outcome}");
+        if (outcome > (byte)StackOutcome.KeyReused) throw reader.Malformed($"unknown outcome {outcome}");
         var flags = reader.ReadByte();
         if (flags > 1) throw reader.Malformed($"unknown result flags {flags}");
         var value = flags == 1 ? reader.ReadString() : null;

@@ -35,6 +35,11 @@ public enum StackOutcome : byte
     NotFound = 3,
     /// <summary>Pop or top on an empty stack.</summary>
     Empty = 4,
+    /// <summary>
+    /// The request key was already used for a different command (another kind, stack or value): nothing was
+    /// applied. A key names one request; a client that reuses it for another has a bug (HTTP 422).
+    /// </summary>
+    KeyReused = 5,
 }
 
 /// <summary>

@@ -60,11 +60,11 @@ public sealed partial class StackState
     public int RememberedRequestKeys => _requestKeys.Count;
 
     /// <summary>
-    /// Applies the command committed at log <paramref name="index"/>. A request key seen before returns the
-    /// cached original result and changes nothing (a retried pop returns the same value, it does not pop again).
-    /// The cached result is returned even if the retry carries a different operation under the same key: the key
-    /// names one request, and a client that reuses it for another request has a bug the state machine cannot
-    /// repair; answering from the table is the only choice that keeps the command at most once.
+    /// Applies the command committed at log <paramref name="index"/>. A request key seen before with the same
+    /// command returns the cached original result and changes nothing (a retried pop returns the same value, it
+    /// does not pop again). The same key with a different command (another kind, stack or value) changes nothing
+    /// either and answers <see cref="StackOutcome.KeyReused"/>: the key names one request, and a client that reuses
+    /// it for another has a bug; applying it would break at-most-once, answering the first result would lie.
     /// </summary>
     public (StackState State, StackResult Result) Apply(long index, StackCommand command)
     {
@@ -72,11 +72,13 @@ public sealed partial class StackState
         EnsureAfterApplied(index);
 
         var requestKeys = _requestKeys.Expire(index, Options.DedupWindowEntries);
-        if (requestKeys.TryGet(command.RequestKey, out var cached))
-            return (new StackState(Options, _stacks, requestKeys, index, Digest), cached);
+        var fingerprint = RequestKeyTable.Fingerprint(command);
+        if (requestKeys.TryGet(command.RequestKey, out var cached, out var recordedFor))
+            return (new StackState(Options, _stacks, requestKeys, index, Digest),
+                recordedFor == 0 || recordedFor == fingerprint ? cached : KeyReusedResult);
 
         var (stacks, digest, result) = Execute(command);
-        requestKeys = requestKeys.Record(index, command.RequestKey, result);
+        requestKeys = requestKeys.Record(index, command.RequestKey, result, fingerprint);
         return (new StackState(Options, stacks, requestKeys, index, digest), result);
     }
 
@@ -156,6 +158,7 @@ public sealed partial class StackState
     private static readonly StackResult AlreadyExists = new(StackOutcome.AlreadyExists);
     private static readonly StackResult NotFound = new(StackOutcome.NotFound);
     private static readonly StackResult EmptyResult = new(StackOutcome.Empty);
+    private static readonly StackResult KeyReusedResult = new(StackOutcome.KeyReused);
 }
 
 /// <summary>How long the request-key table remembers a key, counted in log entries (never a local clock).</summary>

@@ -16,7 +16,7 @@ public static class StackEndpoints
         {
             StackOutcome.Created => (StatusCodes.Status201Created, id),
             StackOutcome.AlreadyExists => (StatusCodes.Status200OK, id),
-            _ => Unexpected(result),
+            _ => Common(id, result),
         });
         MapCommand(app, "/sDelete", ParseId(CommandKind.Delete), (id, result) => result.Outcome switch
         {
@@ -146,6 +146,8 @@ public static class StackEndpoints
     {
         StackOutcome.NotFound => (StatusCodes.Status404NotFound, $"no such stack: {stackId}"),
         StackOutcome.Empty => (StatusCodes.Status409Conflict, $"stack {stackId} is empty"),
+        StackOutcome.KeyReused => (StatusCodes.Status422UnprocessableEntity,
+            "this Idempotency-Key was already used for a different request; nothing was applied. Use a new key for a new request"),
         _ => Unexpected(result),
     };
 

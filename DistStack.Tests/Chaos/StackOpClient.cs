@@ -66,7 +66,7 @@ public sealed class StackOpClient(IChaosCluster cluster, HistoryRecorder history
                 case 503:
                 case 0 when failure == "refused":
                     break; // this attempt never applied
-                case 400 or 405 or 413 or 415:
+                case 400 or 405 or 413 or 415 or 422:
                     Anomaly($"#{id} {kind} {body}: rejected {status} '{text}' by node {node.Id}");
                     return Record(new HistoryOp(id, clientId, stack, kind, value, invoked, clock.NowMicros, ambiguous ? OpStatus.Unknown : OpStatus.Failed, null), note);
                 default:

@@ -229,6 +229,25 @@ public sealed class StackApiTests(SingleNodeFixture fixture) : IClassFixture<Sin
     }
 
     [Fact]
+    public async Task An_Idempotency_Key_reused_for_a_different_request_is_422_and_applies_nothing()
+    {
+        var id = NewStackId();
+        var other = NewStackId();
+        var key = Guid.NewGuid().ToString();
+        await Post("/sCreate", id);
+        AssertAnswer(200, "1", await Post("/sPush", $"{id},v", key));
+
+        var asCreate = await Post("/sCreate", other, key);
+        var asOtherPush = await Post("/sPush", $"{id},w", key);
+
+        Assert.Equal(422, asCreate.Status);
+        Assert.Contains("Idempotency-Key was already used for a different request", asCreate.Text);
+        Assert.Equal(422, asOtherPush.Status);
+        AssertAnswer(404, $"no such stack: {other}", await Post("/sSize", other));
+        AssertAnswer(200, "1", await Post("/sSize", id));
+    }
+
+    [Fact]
     public async Task Without_a_key_every_request_is_its_own_command()
     {
         var id = NewStackId();

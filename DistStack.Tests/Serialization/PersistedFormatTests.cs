@@ -62,8 +62,28 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
         Assert.Equal(state.Digest, StackSnapshotCodec.Read(Convert.FromHexString(PinnedSnapshotHex), new StackStateOptions()).Digest);
     }
 
-    // version, applied index 2, one stack "s" holding ["v"], keys "c"@1 (Created) and "p"@2 (Ok, size 1), digest.
+    [Fact]
+    public void Version_1_stack_snapshots_still_read_and_their_keys_still_answer_retries()
+    {
+        var state = StackSnapshotCodec.Read(Convert.FromHexString(PinnedVersion1SnapshotHex), new StackStateOptions());
+
+        Assert.Equal(2, state.AppliedIndex);
+        // No fingerprint was kept: a retry under a version-1 key gets its cached answer whatever it carries.
+        (_, var retry) = state.Apply(3, new PushValue("p", "s", "v"));
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+    }
+
+    // version 2, applied index 2, one stack "s" holding ["v"], keys "c"@1 (Created) and "p"@2 (Ok, size 1) each with
+    // its command's fingerprint, digest. The fingerprints are literal: they are persisted, so the function that makes
+    // them may never change (a retry would then look like a reused key).
     private const string PinnedSnapshotHex =
+        "02" + "0200000000000000" + "01" + "0173" + "01" + "0176" +
+        "02" + "0163" + "0100000000000000" + "010000" + "03151A2B2340CCED" +
+        "0170" + "0200000000000000" + "000002" + "03BF0E61E253DF05" +
+        "7BBC3E83CA53BEA2";
+
+    // The same state as written by version 1 (no fingerprints).
+    private const string PinnedVersion1SnapshotHex =
         "01" + "0200000000000000" + "01" + "0173" + "01" + "0176" +
         "02" + "0163" + "0100000000000000" + "010000" + "0170" + "0200000000000000" + "000002" +
         "7BBC3E83CA53BEA2";

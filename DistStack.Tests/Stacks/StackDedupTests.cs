@@ -51,16 +51,34 @@ public sealed class StackDedupTests
     }
 
     [Fact]
-    public void A_reused_key_with_a_different_operation_gets_the_cached_result_and_no_effect()
+    public void A_key_reused_for_a_different_command_is_refused_and_changes_nothing()
     {
-        // A client bug, documented on StackState.Apply: the key names the request, not the operation.
+        // A client bug: the key names one request. Answering the first result would lie; applying would repeat it.
         var s = StackState.Empty(new StackStateOptions());
-        (s, var created) = s.Apply(1, new CreateStack("same", "s"));
-        (s, var reused) = s.Apply(2, new PushValue("same", "s", "x"));
+        (s, _) = s.Apply(1, new CreateStack("same", "s"));
+        var digest = s.Digest;
+        (s, var asPush) = s.Apply(2, new PushValue("same", "s", "x"));
+        (s, var asCreateOfAnother) = s.Apply(3, new CreateStack("same", "t"));
 
-        Assert.Equal(new StackResult(StackOutcome.Created), reused);
-        Assert.Same(created, reused);
+        Assert.Equal(new StackResult(StackOutcome.KeyReused), asPush);
+        Assert.Equal(new StackResult(StackOutcome.KeyReused), asCreateOfAnother);
+        Assert.Equal(digest, s.Digest);
         Assert.Equal(0, s.Query(new SizeOfStack("s")).Size);
+        Assert.Equal(StackOutcome.NotFound, s.Query(new StackExists("t")).Outcome);
+        // The real retry still gets its first answer.
+        (_, var retry) = s.Apply(4, new CreateStack("same", "s"));
+        Assert.Equal(new StackResult(StackOutcome.Created), retry);
+    }
+
+    [Fact]
+    public void A_push_retried_with_another_value_under_the_same_key_is_a_different_command()
+    {
+        var s = StackState.Empty(new StackStateOptions());
+        (s, _) = s.Apply(1, new CreateStack("c", "s"));
+        (s, _) = s.Apply(2, new PushValue("p", "s", "a"));
+        (_, var other) = s.Apply(3, new PushValue("p", "s", "b"));
+
+        Assert.Equal(StackOutcome.KeyReused, other.Outcome);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class StackSnapshotBenchmark(ITestOutputHelper output)
         var top = StackNode.Bottom;
         for (var i = 0; i < count; i++) top = top.Push(i.ToString("D16"));
         var keys = Enumerable.Range(0, 1_000)
-            .Select(i => ($"request-{i:D8}", (long)count + i, new StackResult(StackOutcome.Ok, Size: i)))
+            .Select(i => ($"request-{i:D8}", (long)count + i, new StackResult(StackOutcome.Ok, Size: i), (ulong)i + 1))
             .ToList();
         var state = StackState.Restore(options,
             ImmutableDictionary<string, StackNode>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000);
