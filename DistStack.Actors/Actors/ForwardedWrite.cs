@@ -22,6 +22,7 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
 
     private readonly ForwardedCommand _forwarded;
     private readonly IActorRef _client;
+    private readonly TimeSpan _within;
     private readonly HashSet<int> _sentTo = [];
     private int _notStarted;
     private int _unknown;
@@ -47,8 +48,6 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
             $"forwarded to the leader{(_sentTo.Count > 1 ? $" ({_sentTo.Count} leaders in turn)" : "")}; no answer in time, it may still be applied")));
         _within = within;
     }
-
-    private readonly TimeSpan _within;
 
     protected override void PreStart() => Timers.StartSingleTimer(DeadlineTimer, DeadlinePassed.Instance, _within);
 

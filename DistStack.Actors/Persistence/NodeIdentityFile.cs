@@ -35,7 +35,7 @@ public static class NodeIdentityFile
             return settings;
         }
 
-        var document = JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path))
+        var document = ReadDocument(path)
             ?? throw new DataDirectoryMismatchException($"{path} is empty or unreadable.");
         var persistedMembers = document.Members.Select((m, i) => PeerEndpoint.Parse(i + 1, m)).ToList();
         var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers);
@@ -67,8 +67,7 @@ public static class NodeIdentityFile
     public static bool? ReadBootstrapped(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, FileName);
-        if (!File.Exists(path)) return null;
-        return JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path))?.Bootstrapped;
+        return File.Exists(path) ? ReadDocument(path)?.Bootstrapped : null;
     }
 
     /// <summary>
@@ -79,10 +78,13 @@ public static class NodeIdentityFile
     {
         var path = Path.Combine(dataDirectory, FileName);
         if (!File.Exists(path)) return;
-        var document = JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path));
+        var document = ReadDocument(path);
         if (document is null || document.Bootstrapped == true) return;
         Write(path, document with { Bootstrapped = true });
     }
+
+    private static IdentityDocument? ReadDocument(string path) =>
+        JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path));
 
     private static void Write(string path, RaftNodeSettings settings) => Write(path, new IdentityDocument(
         ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())], Bootstrapped: false));
