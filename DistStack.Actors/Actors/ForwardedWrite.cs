@@ -10,7 +10,7 @@ namespace DistStack.Actors.Actors;
 /// at once, with the same request key (the state machine applies a key at most once, and a retried key answers
 /// with the first application's result), so a write sent through a follower right after a leader dies completes
 /// in about an election, not after the whole request timeout. Leaders answer this actor, never the client:
-///  - Completed from any copy is the answer;
+///  - Completed from any copy is the answer, except "request keys full", which means that copy was not applied;
 ///  - NotStarted or OutcomeUnknown from a copy only counts: once every copy sent has answered, the client hears
 ///    NotStarted if none of them can ever apply, OutcomeUnknown otherwise;
 ///  - at the deadline (the request timeout), OutcomeUnknown: a copy may still apply.
@@ -33,12 +33,11 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         _forwarded = new ForwardedCommand(command, originNodeId);
         _client = client;
         Receive<SendCopy>(OnSendCopy);
+        // A copy refused because the client keys are full was not recorded, so another copy may still apply.
+        Receive<Completed>(completed => completed.Result.Outcome == StackOutcome.RequestKeysFull, refused =>
+            CountNotStarted(refused));
         Receive<Completed>(completed => Answer(completed));
-        Receive<NotStarted>(notStarted =>
-        {
-            _notStarted++;
-            if (AllCopiesAnswered) Answer(_unknown == 0 ? notStarted : new OutcomeUnknown(UnknownReason));
-        });
+        Receive<NotStarted>(CountNotStarted);
         Receive<OutcomeUnknown>(unknown =>
         {
             _unknown++;
@@ -57,6 +56,12 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new ForwardedWrite(command, originNodeId, client, within));
 
     private const string UnknownReason = "forwarded to more than one leader in turn; one of them may still apply it";
+
+    private void CountNotStarted(NodeReply notStarted)
+    {
+        _notStarted++;
+        if (AllCopiesAnswered) Answer(_unknown == 0 ? notStarted : new OutcomeUnknown(UnknownReason));
+    }
 
     private bool AllCopiesAnswered => _notStarted + _unknown >= _sentTo.Count;
 

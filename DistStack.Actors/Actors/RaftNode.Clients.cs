@@ -93,7 +93,7 @@ public sealed partial class RaftNode
         byte[] encoded;
         try
         {
-            encoded = StackCommandCodec.Encode(command);
+            encoded = StackCommandCodec.Encode(command, StampNow());
         }
         catch (Exception e)
         {
@@ -119,6 +119,16 @@ public sealed partial class RaftNode
                 break;
         }
     }
+
+    /// <summary>
+    /// The leader's stamp on a command it proposes: its wall clock in Unix milliseconds, never below an earlier stamp
+    /// of this node. The state machine keeps the maximum of all stamps as the log's clock, which client keys age by,
+    /// so a clock that steps back only makes keys live longer; one that jumps ahead ages them sooner, which is
+    /// why they are also kept for the last entries.
+    /// </summary>
+    private long StampNow() => _lastStampMs = Math.Max(_lastStampMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private long _lastStampMs;
 
     private void OnQuery(StackQuery query, IActorRef replyTo, long? waitingSince = null)
     {

@@ -90,7 +90,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         _registry = Context.ActorOf(
-            StackRegistry.Props(new StackStateOptions(), SnapshotSchedule.ForMember(
+            StackRegistry.Props(_settings.StateMachine, SnapshotSchedule.ForMember(
                 _settings.SnapshotEveryEntries, _settings.SnapshotLogGrowthRatio, _settings.NodeId, _settings.Members.Count)), "stacks");
         base.PreStart();
     }

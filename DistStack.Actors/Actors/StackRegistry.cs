@@ -81,9 +81,10 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
             }
 
             StackCommand command;
+            long stampedAtMs;
             try
             {
-                command = StackCommandCodec.Decode(entry.Data);
+                command = StackCommandCodec.Decode(entry.Data, out stampedAtMs);
             }
             catch (Exception e)
             {
@@ -94,7 +95,7 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
                 continue;
             }
 
-            (state, var result) = state.Apply(entry.Index, command);
+            (state, var result) = state.Apply(entry.Index, command, stampedAtMs);
             waiter?.Tell(new Completed(result));
         }
 

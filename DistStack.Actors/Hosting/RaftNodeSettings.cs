@@ -56,6 +56,12 @@ public sealed record RaftNodeSettings
 
     public string LogLevel { get; init; } = "INFO";
 
+    /// <summary>
+    /// The request-key windows and bound. Never read from configuration: every node must answer the same command
+    /// the same way, so these are the build's constants; tests shrink them to reach the windows' edges.
+    /// </summary>
+    public Stacks.StackStateOptions StateMachine { get; init; } = new();
+
     public ulong ClusterId => ClusterIdentity.FromMembers(Members);
     public PeerEndpoint Self => Members[NodeId - 1];
     public ClusterConfiguration InitialConfiguration => ClusterConfiguration.Of([.. Members.Select(m => m.NodeId)]);

@@ -174,7 +174,7 @@ public sealed partial class DistStackSerializer
     }
 
     private static StackResult ReadResult(ref BinaryWireReader r) =>
-        new(r.ReadEnum<StackOutcome>((byte)StackOutcome.Ok, (byte)StackOutcome.KeyReused), r.ReadNullableString(), r.ReadVarInt());
+        new(r.ReadEnum<StackOutcome>((byte)StackOutcome.Ok, (byte)StackOutcome.RequestKeysFull), r.ReadNullableString(), r.ReadVarInt());
 
     private static void WriteNodeStatus(BinaryWireWriter w, NodeStatus s)
     {

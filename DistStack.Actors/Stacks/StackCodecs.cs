@@ -3,35 +3,37 @@ using System.Collections.Immutable;
 namespace DistStack.Actors.Stacks;
 
 /// <summary>
-/// Binary form of a command inside a Raft log entry. Versioned: log entries are kept forever.
-/// Layout (version 1): [version=1][kind][request key][stack id][value, push only]; strings are a varint byte
-/// length then UTF-8.
+/// Binary form of a command inside a Raft log entry (and of a command forwarded to the leader). Versioned: log
+/// entries are kept forever.
+/// Layout (version 2): [version=2][kind][flags: bit 0 = the client chose the key][stamp: varint, Unix ms, 0 =
+/// none][request key][stack id][value, push only]; strings are a varint byte length then UTF-8.
+/// Version 1, still read, had no flags and no stamp: its keys read as generated, its stamp as none.
 /// </summary>
 public static class StackCommandCodec
 {
-    public const byte CurrentVersion = 1;
+    public const byte CurrentVersion = 2;
+
+    private const byte WithoutStamp = 1;
 
     private const byte Create = 1;
     private const byte Delete = 2;
     private const byte Push = 3;
     private const byte Pop = 4;
 
+    private const byte KeyFromClientFlag = 1;
+
     /// <summary>
-    /// Encodes a command. Throws <see cref="ArgumentException"/> for a command that could not be stored
-    /// faithfully (null strings, a lone UTF-16 surrogate); <see cref="Validate"/> says so without throwing.
+    /// Encodes a command, with the time its leader proposes it at (<paramref name="stampedAtMs"/>, Unix ms; 0 for
+    /// a command on its way to the leader). Throws <see cref="ArgumentException"/> for a command that could not be
+    /// stored faithfully (null strings, a lone UTF-16 surrogate); <see cref="Validate"/> says so without throwing.
     /// </summary>
-    public static byte[] Encode(StackCommand command)
+    public static byte[] Encode(StackCommand command, long stampedAtMs = 0)
     {
         var problem = Validate(command);
         if (problem is not null) throw new ArgumentException(problem, nameof(command));
-        var writer = new StackWireWriter(16 + command.RequestKey.Length + command.StackId.Length +
+        ArgumentOutOfRangeException.ThrowIfNegative(stampedAtMs);
+        var writer = new StackWireWriter(24 + command.RequestKey.Length + command.StackId.Length +
                                          (command is PushValue p ? p.Value.Length : 0));
-        Write(writer, command);
-        return writer.ToArray();
-    }
-
-    internal static void Write(StackWireWriter writer, StackCommand command)
-    {
         writer.WriteByte(CurrentVersion);
         writer.WriteByte(command switch
         {
@@ -41,20 +43,37 @@ public static class StackCommandCodec
             PopValue => Pop,
             _ => throw new ArgumentException($"Unknown stack command type {command.GetType().Name}.", nameof(command)),
         });
+        writer.WriteByte(command.KeyFromClient ? KeyFromClientFlag : (byte)0);
+        writer.WriteVarUInt((ulong)stampedAtMs);
         writer.WriteString(command.RequestKey);
         writer.WriteString(command.StackId);
         if (command is PushValue push) writer.WriteString(push.Value);
+        return writer.ToArray();
     }
 
-    public static StackCommand Decode(ReadOnlySpan<byte> bytes)
+    public static StackCommand Decode(ReadOnlySpan<byte> bytes) => Decode(bytes, out _);
+
+    /// <summary>Decodes a command and the time its leader stamped on it (0: none).</summary>
+    public static StackCommand Decode(ReadOnlySpan<byte> bytes, out long stampedAtMs)
     {
         var reader = new StackWireReader(bytes, "stack command");
         var version = reader.ReadByte();
-        if (version != CurrentVersion)
+        if (version is not (CurrentVersion or WithoutStamp))
             throw new FormatException(
-                $"Unknown stack command format version {version} (this build reads version {CurrentVersion}); " +
+                $"Unknown stack command format version {version} (this build reads versions {WithoutStamp}-{CurrentVersion}); " +
                 "the log was written by a newer DistStack or is corrupt.");
         var kind = reader.ReadByte();
+        var keyFromClient = false;
+        stampedAtMs = 0;
+        if (version == CurrentVersion)
+        {
+            var flags = reader.ReadByte();
+            if ((flags & ~KeyFromClientFlag) != 0) throw reader.Malformed($"unknown command flags {flags}");
+            keyFromClient = flags == KeyFromClientFlag;
+            var stamp = reader.ReadVarUInt();
+            if (stamp > long.MaxValue) throw reader.Malformed($"stamp {stamp} out of range");
+            stampedAtMs = (long)stamp;
+        }
         var requestKey = reader.ReadString();
         var stackId = reader.ReadString();
         StackCommand command = kind switch
@@ -66,7 +85,7 @@ public static class StackCommandCodec
             _ => throw reader.Malformed($"unknown command kind {kind}"),
         };
         reader.EnsureEnd();
-        return command;
+        return keyFromClient ? command with { KeyFromClient = true } : command;
     }
 
     /// <summary>Null if the command can be encoded, otherwise why not (for a 400 before anything is proposed).</summary>
@@ -100,20 +119,24 @@ public static class StackCommandCodec
 
 /// <summary>
 /// Binary, versioned snapshot of a whole <see cref="StackState"/> including the request-key table.
-/// Layout (version 2; version 1, still read, has no fingerprints):
-/// [version=2][applied index: int64][stack count: varint]
+/// Layout (version 3; version 2, still read, has no clock and no key kinds or times; version 1 not even fingerprints):
+/// [version=3][applied index: int64][log clock: int64, Unix ms][stack count: varint]
 ///   per stack (ordinal id order): [id][value count: varint][values bottom to top]
 /// [request-key count: varint]
-///   per key (index order): [key][index: int64][result][command fingerprint: uint64]
+///   per key (index order): [key][index: int64][kind: 1 = client-chosen, 0 = generated][recorded at: int64, Unix ms]
+///   [result][command fingerprint: uint64]
 /// [digest: uint64] — recomputed on read and compared, so a corrupt snapshot is refused instead of installed.
 /// A result is [outcome][flags: bit 0 = has value][value?][size: zigzag varint].
 /// </summary>
 public static class StackSnapshotCodec
 {
-    public const byte CurrentVersion = 2;
+    public const byte CurrentVersion = 3;
 
     /// <summary>Snapshots written before request keys kept their command's fingerprint.</summary>
     private const byte WithoutFingerprints = 1;
+
+    /// <summary>Snapshots written before client keys were kept for a time window (every key read as generated).</summary>
+    private const byte WithoutClock = 2;
 
     public static byte[] Write(StackState state)
     {
@@ -122,6 +145,7 @@ public static class StackSnapshotCodec
         var writer = new StackWireWriter(4096);
         writer.WriteByte(CurrentVersion);
         writer.WriteInt64(state.AppliedIndex);
+        writer.WriteInt64(state.ClockMs);
         writer.WriteVarUInt((ulong)ids.Count);
 
         StackNode[] scratch = [];
@@ -140,12 +164,14 @@ public static class StackSnapshotCodec
 
         var keys = state.RequestKeys;
         writer.WriteVarUInt((ulong)keys.Count);
-        foreach (var (key, index, result, fingerprint) in keys.InIndexOrder())
+        foreach (var recorded in keys.InIndexOrder())
         {
-            writer.WriteString(key);
-            writer.WriteInt64(index);
-            WriteResult(writer, result);
-            writer.WriteUInt64(fingerprint);
+            writer.WriteString(recorded.Key);
+            writer.WriteInt64(recorded.Index);
+            writer.WriteByte(recorded.FromClient ? (byte)1 : (byte)0);
+            writer.WriteInt64(recorded.RecordedAtMs);
+            WriteResult(writer, recorded.Result);
+            writer.WriteUInt64(recorded.Fingerprint);
         }
 
         writer.WriteUInt64(state.Digest);
@@ -157,12 +183,14 @@ public static class StackSnapshotCodec
         ArgumentNullException.ThrowIfNull(options);
         var reader = new StackWireReader(bytes, "stack snapshot");
         var version = reader.ReadByte();
-        if (version is not (CurrentVersion or WithoutFingerprints))
+        if (version is not (CurrentVersion or WithoutClock or WithoutFingerprints))
             throw new FormatException(
                 $"Unknown stack snapshot format version {version} (this build reads versions {WithoutFingerprints}-{CurrentVersion}); " +
                 "the snapshot was written by a newer DistStack or is corrupt.");
         var appliedIndex = reader.ReadInt64();
         if (appliedIndex < 0) throw reader.Malformed($"negative applied index {appliedIndex}");
+        var clockMs = version >= CurrentVersion ? reader.ReadInt64() : 0;
+        if (clockMs < 0) throw reader.Malformed($"negative log clock {clockMs}");
 
         var stackCount = reader.ReadCount();
         var stacks = ImmutableDictionary.CreateBuilder<string, StackNode>(StringComparer.Ordinal);
@@ -181,7 +209,7 @@ public static class StackSnapshotCodec
         }
 
         var keyCount = reader.ReadCount();
-        var entries = new (string Key, long Index, StackResult Result, ulong Fingerprint)[keyCount];
+        var entries = new RecordedKey[keyCount];
         var seen = new HashSet<string>(keyCount, StringComparer.Ordinal);
         var previousIndex = 0L;
         for (var k = 0; k < keyCount; k++)
@@ -192,14 +220,26 @@ public static class StackSnapshotCodec
                 throw reader.Malformed($"request key recorded at index {index} is out of order or after the applied index {appliedIndex}");
             if (!seen.Add(key)) throw reader.Malformed($"request key '{key}' appears twice");
             previousIndex = index;
+            var fromClient = false;
+            var recordedAtMs = 0L;
+            if (version >= CurrentVersion)
+            {
+                var kind = reader.ReadByte();
+                if (kind > 1) throw reader.Malformed($"unknown request key kind {kind}");
+                fromClient = kind == 1;
+                recordedAtMs = reader.ReadInt64();
+                if (recordedAtMs < 0 || recordedAtMs > clockMs)
+                    throw reader.Malformed($"request key '{key}' recorded at {recordedAtMs}, outside the log clock 0..{clockMs}");
+            }
             var result = ReadResult(ref reader);
-            entries[k] = (key, index, result, version == WithoutFingerprints ? 0UL : reader.ReadUInt64());
+            var fingerprint = version == WithoutFingerprints ? 0UL : reader.ReadUInt64();
+            entries[k] = new RecordedKey(key, index, recordedAtMs, fromClient, result, fingerprint);
         }
 
         var expectedDigest = reader.ReadUInt64();
         reader.EnsureEnd();
 
-        var state = StackState.Restore(options, stacks.ToImmutable(), RequestKeyTable.FromIndexOrder(entries), appliedIndex);
+        var state = StackState.Restore(options, stacks.ToImmutable(), RequestKeyTable.FromIndexOrder(entries), appliedIndex, clockMs);
         if (state.Digest != expectedDigest)
             throw reader.Malformed(
                 $"its contents hash to digest {state.Digest:x16} but it was written with digest {expectedDigest:x16} (corrupt)");
@@ -217,7 +257,7 @@ public static class StackSnapshotCodec
     internal static StackResult ReadResult(ref StackWireReader reader)
     {
         var outcome = reader.ReadByte();
-        if (outcome > (byte)StackOutcome.KeyReused) throw reader.Malformed($"unknown outcome {outcome}");
+        if (outcome > (byte)StackOutcome.RequestKeysFull) throw reader.Malformed($"unknown outcome {outcome}");
         var flags = reader.ReadByte();
         if (flags > 1) throw reader.Malformed($"unknown result flags {flags}");
         var value = flags == 1 ? reader.ReadString() : null;

@@ -4,7 +4,14 @@ namespace DistStack.Actors.Stacks;
 /// A mutating stack operation, replicated through the Raft log. <paramref name="RequestKey"/> makes a retried
 /// command apply at most once (dissertation §6.3): the state machine remembers the response to each key.
 /// </summary>
-public abstract record StackCommand(string RequestKey, string StackId);
+public abstract record StackCommand(string RequestKey, string StackId)
+{
+    /// <summary>
+    /// The client chose <see cref="RequestKey"/> (an Idempotency-Key) and may retry with it minutes later, so the
+    /// state machine remembers it for a time window; a key a node generated is remembered for a short entry window.
+    /// </summary>
+    public bool KeyFromClient { get; init; }
+}
 
 /// <summary>Creates the stack if absent; never resets an existing one.</summary>
 public sealed record CreateStack(string RequestKey, string StackId) : StackCommand(RequestKey, StackId);
@@ -40,6 +47,11 @@ public enum StackOutcome : byte
     /// applied. A key names one request; a client that reuses it for another has a bug (HTTP 422).
     /// </summary>
     KeyReused = 5,
+    /// <summary>
+    /// The command carries a client-chosen key but the table of remembered client keys is at its bound: nothing
+    /// was applied and the key was not recorded, so a retry later is safe (HTTP 503). Keys age out by the log clock.
+    /// </summary>
+    RequestKeysFull = 6,
 }
 
 /// <summary>

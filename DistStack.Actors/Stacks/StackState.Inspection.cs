@@ -28,11 +28,12 @@ public sealed partial class StackState
         StackStateOptions options,
         ImmutableDictionary<string, StackNode> stacks,
         RequestKeyTable requestKeys,
-        long appliedIndex)
+        long appliedIndex,
+        long clockMs)
     {
         EnsureValid(options);
         ulong digest = 0;
         foreach (var (id, top) in stacks) digest += Contribution(id, top);
-        return new StackState(options, stacks.WithComparers(StringComparer.Ordinal), requestKeys, appliedIndex, digest);
+        return new StackState(options, stacks.WithComparers(StringComparer.Ordinal), requestKeys, appliedIndex, digest, clockMs);
     }
 }

@@ -20,19 +20,21 @@ public sealed partial class StackState
         ImmutableDictionary<string, StackNode> stacks,
         RequestKeyTable requestKeys,
         long appliedIndex,
-        ulong digest)
+        ulong digest,
+        long clockMs)
     {
         Options = options;
         _stacks = stacks;
         _requestKeys = requestKeys;
         AppliedIndex = appliedIndex;
         Digest = digest;
+        ClockMs = clockMs;
     }
 
     public static StackState Empty(StackStateOptions options)
     {
         EnsureValid(options);
-        return new StackState(options, EmptyStacks, RequestKeyTable.Empty, 0, 0);
+        return new StackState(options, EmptyStacks, RequestKeyTable.Empty, 0, 0, 0);
     }
 
     private static void EnsureValid(StackStateOptions options)
@@ -40,6 +42,10 @@ public sealed partial class StackState
         ArgumentNullException.ThrowIfNull(options);
         if (options.DedupWindowEntries < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "DedupWindowEntries must not be negative.");
+        if (options.ClientKeyWindowMs < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "ClientKeyWindowMs must not be negative.");
+        if (options.MaxClientKeyBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxClientKeyBytes must not be negative.");
     }
 
     private static readonly ImmutableDictionary<string, StackNode> EmptyStacks =
@@ -56,37 +62,52 @@ public sealed partial class StackState
     /// <summary>How many stacks exist.</summary>
     public int StackCount => _stacks.Count;
 
+    /// <summary>
+    /// The log's clock: the latest time, in Unix milliseconds, a leader stamped on an applied command (the maximum,
+    /// so it never goes back when a new leader's wall clock is behind the old one's). Client keys age by it.
+    /// </summary>
+    public long ClockMs { get; }
+
     /// <summary>How many request keys the at-most-once table remembers right now.</summary>
     public int RememberedRequestKeys => _requestKeys.Count;
 
+    /// <summary>The weight of the client-chosen keys remembered now (bounded by <see cref="StackStateOptions.MaxClientKeyBytes"/>).</summary>
+    public long RememberedClientKeyBytes => _requestKeys.ClientKeyBytes;
+
     /// <summary>
-    /// Applies the command committed at log <paramref name="index"/>. A request key seen before with the same
-    /// command returns the cached original result and changes nothing (a retried pop returns the same value, it
-    /// does not pop again). The same key with a different command (another kind, stack or value) changes nothing
-    /// either and answers <see cref="StackOutcome.KeyReused"/>: the key names one request, and a client that reuses
-    /// it for another has a bug; applying it would break at-most-once, answering the first result would lie.
+    /// Applies the command committed at log <paramref name="index"/>, stamped by its leader at
+    /// <paramref name="stampedAtMs"/> (Unix milliseconds; the log clock only moves forward). A request key seen before
+    /// with the same command returns the cached original result and changes nothing (a retried pop returns the same
+    /// value, it does not pop again). The same key with a different command (another kind, stack or value) changes
+    /// nothing either and answers <see cref="StackOutcome.KeyReused"/>: the key names one request, and a client that
+    /// reuses it for another has a bug; applying it would break at-most-once, answering the first result would lie.
+    /// A new client-chosen key while the client keys are at their bound changes nothing and answers
+    /// <see cref="StackOutcome.RequestKeysFull"/>: forgetting a key early could apply a retry twice.
     /// </summary>
-    public (StackState State, StackResult Result) Apply(long index, StackCommand command)
+    public (StackState State, StackResult Result) Apply(long index, StackCommand command, long stampedAtMs = 0)
     {
         ArgumentNullException.ThrowIfNull(command);
         EnsureAfterApplied(index);
 
-        var requestKeys = _requestKeys.Expire(index, Options.DedupWindowEntries);
+        var clock = Math.Max(ClockMs, stampedAtMs);
+        var requestKeys = _requestKeys.Expire(index, clock, Options);
         var fingerprint = RequestKeyTable.Fingerprint(command);
         if (requestKeys.TryGet(command.RequestKey, out var cached, out var recordedFor))
-            return (new StackState(Options, _stacks, requestKeys, index, Digest),
+            return (new StackState(Options, _stacks, requestKeys, index, Digest, clock),
                 recordedFor == 0 || recordedFor == fingerprint ? cached : KeyReusedResult);
+        if (command.KeyFromClient && requestKeys.ClientKeyBytes >= Options.MaxClientKeyBytes)
+            return (new StackState(Options, _stacks, requestKeys, index, Digest, clock), RequestKeysFullResult);
 
         var (stacks, digest, result) = Execute(command);
-        requestKeys = requestKeys.Record(index, command.RequestKey, result, fingerprint);
-        return (new StackState(Options, stacks, requestKeys, index, digest), result);
+        requestKeys = requestKeys.Record(new RecordedKey(command.RequestKey, index, clock, command.KeyFromClient, result, fingerprint));
+        return (new StackState(Options, stacks, requestKeys, index, digest, clock), result);
     }
 
     /// <summary>Records that log entry <paramref name="index"/> (a no-op or configuration) was applied.</summary>
     public StackState Skip(long index)
     {
         EnsureAfterApplied(index);
-        return new StackState(Options, _stacks, _requestKeys.Expire(index, Options.DedupWindowEntries), index, Digest);
+        return new StackState(Options, _stacks, _requestKeys.Expire(index, ClockMs, Options), index, Digest, ClockMs);
     }
 
     public StackResult Query(StackQuery query)
@@ -159,7 +180,17 @@ public sealed partial class StackState
     private static readonly StackResult NotFound = new(StackOutcome.NotFound);
     private static readonly StackResult EmptyResult = new(StackOutcome.Empty);
     private static readonly StackResult KeyReusedResult = new(StackOutcome.KeyReused);
+    private static readonly StackResult RequestKeysFullResult = new(StackOutcome.RequestKeysFull);
 }
 
-/// <summary>How long the request-key table remembers a key, counted in log entries (never a local clock).</summary>
-public sealed record StackStateOptions(long DedupWindowEntries = 200_000);
+/// <summary>
+/// How long the request-key table remembers a key: every key for <paramref name="DedupWindowEntries"/> log entries;
+/// a client-chosen key also for <paramref name="ClientKeyWindowMs"/> of the log clock (never a node's local clock),
+/// whichever is longer; client keys up to <paramref name="MaxClientKeyBytes"/> (see RequestKeyTable.CostOf).
+/// These decide what the state machine answers, so they must be equal on every node: they are constants of the
+/// build, not configuration.
+/// </summary>
+public sealed record StackStateOptions(
+    long DedupWindowEntries = 200_000,
+    long ClientKeyWindowMs = 10 * 60 * 1000,
+    long MaxClientKeyBytes = 128L * 1024 * 1024);

@@ -31,7 +31,9 @@ public sealed class HttpGateway : ReceiveActor
 
         Receive<RunCommand>(run =>
         {
-            var command = run.ToCommand(run.IdempotencyKey ?? NewRequestKey());
+            var command = run.IdempotencyKey is { } clientKey
+                ? run.ToCommand(clientKey) with { KeyFromClient = true }
+                : run.ToCommand(NewRequestKey());
             HandToRaftNode(new ExecuteCommand(command));
         });
 

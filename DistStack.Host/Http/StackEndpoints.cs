@@ -138,6 +138,13 @@ public static class StackEndpoints
     private static Task AnswerAsync(HttpContext context, string stackId, NodeReply reply, Answer answer)
     {
         if (TextAnswers.FailureAsync(context, reply) is { } failure) return failure;
+        if (((Completed)reply).Result.Outcome == StackOutcome.RequestKeysFull)
+        {
+            context.Response.Headers.RetryAfter = "10";
+            return TextAnswers.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "not started: the cluster remembers as many Idempotency-Keys as it can until older ones age out " +
+                "(10 minutes); nothing was applied and this key was not recorded, retry later");
+        }
         var (status, text) = answer(stackId, ((Completed)reply).Result);
         return TextAnswers.WriteAsync(context, status, text);
     }

@@ -75,6 +75,18 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Request_keys_full_from_one_copy_only_counts_while_another_copy_may_still_apply()
+    {
+        // The state machine refused that copy without recording its key, so the other copy may still apply.
+        var (_, client, leader2, leader3) = TwoCopiesSent();
+        leader3.Reply(new Completed(new StackResult(StackOutcome.RequestKeysFull)));
+        client.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        leader2.Reply(new Completed(Size1));
+
+        Assert.Equal(new Completed(Size1), client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
     public void Every_copy_not_started_is_not_started()
     {
         var (_, client, leader2, leader3) = TwoCopiesSent();

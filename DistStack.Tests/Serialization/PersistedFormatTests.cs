@@ -45,7 +45,18 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
     [Fact]
     public void Stack_commands_keep_their_bytes()
     {
-        Assert.Equal(Convert.FromHexString("0103016b0173027678"), StackCommandCodec.Encode(new PushValue("k", "s", "vx")));
+        Assert.Equal(Convert.FromHexString("02030000016b0173027678"), StackCommandCodec.Encode(new PushValue("k", "s", "vx")));
+        Assert.Equal(Convert.FromHexString("020301e807016b0173027678"),
+            StackCommandCodec.Encode(new PushValue("k", "s", "vx") { KeyFromClient = true }, 1000));
+        Assert.Equal(new PopValue("k", "s") { KeyFromClient = true }, StackCommandCodec.Decode(Convert.FromHexString("020401e807016b0173"), out var stamp));
+        Assert.Equal(1000, stamp);
+    }
+
+    [Fact]
+    public void Version_1_stack_commands_still_read_as_generated_keys_without_a_stamp()
+    {
+        Assert.Equal(new PushValue("k", "s", "vx"), StackCommandCodec.Decode(Convert.FromHexString("0103016b0173027678"), out var stamp));
+        Assert.Equal(0, stamp);
         Assert.Equal(new CreateStack("k", "s"), StackCommandCodec.Decode(Convert.FromHexString("0101016b0173")));
         Assert.Equal(new DeleteStack("k", "s"), StackCommandCodec.Decode(Convert.FromHexString("0102016b0173")));
         Assert.Equal(new PopValue("k", "s"), StackCommandCodec.Decode(Convert.FromHexString("0104016b0173")));
@@ -55,11 +66,23 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
     public void Stack_snapshots_keep_their_bytes()
     {
         var state = StackState.Empty(new StackStateOptions());
-        (state, _) = state.Apply(1, new CreateStack("c", "s"));
-        (state, _) = state.Apply(2, new PushValue("p", "s", "v"));
+        (state, _) = state.Apply(1, new CreateStack("c", "s"), 1000);
+        (state, _) = state.Apply(2, new PushValue("p", "s", "v") { KeyFromClient = true }, 2000);
         var bytes = StackSnapshotCodec.Write(state);
         Assert.Equal(PinnedSnapshotHex, Convert.ToHexString(bytes));
         Assert.Equal(state.Digest, StackSnapshotCodec.Read(Convert.FromHexString(PinnedSnapshotHex), new StackStateOptions()).Digest);
+    }
+
+    [Fact]
+    public void Version_2_stack_snapshots_still_read_with_every_key_generated_and_the_clock_at_zero()
+    {
+        var state = StackSnapshotCodec.Read(Convert.FromHexString(PinnedVersion2SnapshotHex), new StackStateOptions());
+
+        Assert.Equal(2, state.AppliedIndex);
+        Assert.Equal(0, state.ClockMs);
+        Assert.Equal(0, state.RememberedClientKeyBytes);
+        (_, var reused) = state.Apply(3, new PushValue("p", "s", "other"));
+        Assert.Equal(StackOutcome.KeyReused, reused.Outcome);
     }
 
     [Fact]
@@ -73,10 +96,18 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
         Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
     }
 
-    // version 2, applied index 2, one stack "s" holding ["v"], keys "c"@1 (Created) and "p"@2 (Ok, size 1) each with
-    // its command's fingerprint, digest. The fingerprints are literal: they are persisted, so the function that makes
-    // them may never change (a retry would then look like a reused key).
+    // version 3, applied index 2, log clock 2000, one stack "s" holding ["v"], keys "c"@1 (generated, at 1000,
+    // Created) and "p"@2 (client-chosen, at 2000, Ok, size 1) each with its command's fingerprint, digest. The
+    // fingerprints are literal: they are persisted, so the function that makes them may never change (a retry would
+    // then look like a reused key).
     private const string PinnedSnapshotHex =
+        "03" + "0200000000000000" + "D007000000000000" + "01" + "0173" + "01" + "0176" +
+        "02" + "0163" + "0100000000000000" + "00" + "E803000000000000" + "010000" + "03151A2B2340CCED" +
+        "0170" + "0200000000000000" + "01" + "D007000000000000" + "000002" + "03BF0E61E253DF05" +
+        "7BBC3E83CA53BEA2";
+
+    // The same stacks as written by version 2 (no clock, no key kinds or times).
+    private const string PinnedVersion2SnapshotHex =
         "02" + "0200000000000000" + "01" + "0173" + "01" + "0176" +
         "02" + "0163" + "0100000000000000" + "010000" + "03151A2B2340CCED" +
         "0170" + "0200000000000000" + "000002" + "03BF0E61E253DF05" +

@@ -17,6 +17,8 @@ public sealed class StackCommandCodecTests
         new PushValue("k", "s", new string('€', 1025)),
         new PushValue("k", "s", new string('v', 70_000)),
         new PopValue("key-4", "orders"),
+        new PopValue("client-key", "orders") { KeyFromClient = true },
+        new PushValue("client-key", "orders", "v") { KeyFromClient = true },
     };
 
     [Theory]
@@ -29,20 +31,32 @@ public sealed class StackCommandCodecTests
     }
 
     [Fact]
+    public void The_leaders_stamp_round_trips_with_the_command()
+    {
+        var command = new PushValue("k", "s", "v") { KeyFromClient = true };
+        var decoded = StackCommandCodec.Decode(StackCommandCodec.Encode(command, 1_796_000_000_123), out var stamp);
+        Assert.Equal(command, decoded);
+        Assert.Equal(1_796_000_000_123, stamp);
+        StackCommandCodec.Decode(StackCommandCodec.Encode(command), out var none);
+        Assert.Equal(0, none);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StackCommandCodec.Encode(command, -1));
+    }
+
+    [Fact]
     public void Encoding_is_compact()
     {
-        // version + kind + 3 length bytes + the UTF-8 text itself.
-        var bytes = StackCommandCodec.Encode(new PushValue("0123456789abcdef", "stack", "0123456789abcdef"));
-        Assert.Equal(2 + 3 + 16 + 5 + 16, bytes.Length);
+        // version + kind + flags + stamp (6 bytes for today's Unix milliseconds) + 3 length bytes + the UTF-8 text.
+        var bytes = StackCommandCodec.Encode(new PushValue("0123456789abcdef", "stack", "0123456789abcdef"), 1_796_000_000_000);
+        Assert.Equal(3 + 6 + 3 + 16 + 5 + 16, bytes.Length);
     }
 
     [Fact]
     public void An_unknown_version_is_refused_with_a_clear_message()
     {
         var bytes = StackCommandCodec.Encode(new PopValue("k", "s"));
-        bytes[0] = 2;
+        bytes[0] = 3;
         var error = Assert.Throws<FormatException>(() => StackCommandCodec.Decode(bytes));
-        Assert.Contains("version 2", error.Message);
+        Assert.Contains("version 3", error.Message);
     }
 
     [Fact]
@@ -55,6 +69,7 @@ public sealed class StackCommandCodecTests
         Assert.Throws<FormatException>(() => StackCommandCodec.Decode([1, 9, 1, (byte)'k', 1, (byte)'s']));
         Assert.Throws<FormatException>(() => StackCommandCodec.Decode([1, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]));
         Assert.Throws<FormatException>(() => StackCommandCodec.Decode([1, 1, 1, 0xC3, 1, (byte)'s'])); // bad UTF-8
+        Assert.Throws<FormatException>(() => StackCommandCodec.Decode([2, 1, 2, 0, 1, (byte)'k', 1, (byte)'s'])); // unknown flag
 
         var random = new Random(42);
         for (var i = 0; i < 2_000; i++)

@@ -161,4 +161,114 @@ public sealed class StackDedupTests
         (var forgotten, _) = restored.Apply(54, new PushValue("p1", "s", "a"));
         Assert.Equal(["a", "a"], forgotten.ValuesTopDown("s"));
     }
+
+    private const long Minute = 60_000;
+    private const long T0 = 1_796_000_000_000;
+
+    private static PushValue ClientPush(string key, string value) => new(key, "s", value) { KeyFromClient = true };
+
+    [Fact]
+    public void A_client_key_retried_inside_the_time_window_never_applies_twice_however_many_entries_pass()
+    {
+        // The entry window alone (here 10 entries, in production 200,000: about 20 s at 10k writes/s) let a retry
+        // that came back after a healed partition apply twice.
+        var s = StackState.Empty(new StackStateOptions(DedupWindowEntries: 10, ClientKeyWindowMs: 10 * Minute));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0);
+        (s, var first) = s.Apply(2, ClientPush("client-retry", "a"), T0);
+        long index = 2;
+        for (var i = 0; i < 1_000; i++) (s, _) = s.Apply(++index, new PushValue($"other-{i}", "t", "x"), T0 + i * 500);
+
+        // 1,000 entries and 8 min 20 s later, still the first answer and one "a".
+        (s, var retry) = s.Apply(++index, ClientPush("client-retry", "a"), T0 + 10 * Minute);
+        Assert.Equal(first, retry);
+        Assert.Equal(["a"], s.ValuesTopDown("s"));
+
+        // Once both windows have passed the key is forgotten (the documented limit).
+        (s, var late) = s.Apply(++index, ClientPush("client-retry", "a"), T0 + 10 * Minute + 1);
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 2), late);
+    }
+
+    [Fact]
+    public void A_client_key_is_also_kept_for_the_entry_window_when_time_runs_fast()
+    {
+        var s = StackState.Empty(new StackStateOptions(DedupWindowEntries: 10, ClientKeyWindowMs: Minute));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0);
+        (s, _) = s.Apply(2, ClientPush("k", "a"), T0);
+        // A leader whose clock jumped an hour ahead ages every client key at once; the last entries still cover it.
+        (s, var retry) = s.Apply(12, ClientPush("k", "a"), T0 + 60 * Minute);
+        Assert.Equal(["a"], s.ValuesTopDown("s"));
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+    }
+
+    [Fact]
+    public void Generated_keys_keep_the_short_entry_window()
+    {
+        var s = StackState.Empty(new StackStateOptions(DedupWindowEntries: 10, ClientKeyWindowMs: 10 * Minute));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0);
+        (s, _) = s.Apply(2, new PushValue("generated", "s", "a"), T0);
+        s = s.Skip(20);
+        Assert.Equal(0, s.RememberedRequestKeys);
+    }
+
+    [Fact]
+    public void The_log_clock_never_goes_back_when_a_new_leader_stamps_an_earlier_time()
+    {
+        var s = StackState.Empty(new StackStateOptions(DedupWindowEntries: 0, ClientKeyWindowMs: Minute));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0 + 5 * Minute);
+        (s, _) = s.Apply(2, ClientPush("k", "a"), T0);
+        Assert.Equal(T0 + 5 * Minute, s.ClockMs);
+        // Recorded at the log clock (T0 + 5 min), not at the late stamp, so it lives until T0 + 6 min.
+        (s, var retry) = s.Apply(3, ClientPush("k", "a"), T0 + 6 * Minute);
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+    }
+
+    [Fact]
+    public void At_the_byte_bound_new_client_keys_are_refused_and_change_nothing_until_old_ones_age_out()
+    {
+        var one = RequestKeyTable.PerKeyOverheadBytes + 2 * "k0".Length;
+        var s = StackState.Empty(new StackStateOptions(DedupWindowEntries: 0, ClientKeyWindowMs: Minute, MaxClientKeyBytes: 3 * one));
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0);
+        for (var i = 0; i < 3; i++) (s, _) = s.Apply(2 + i, ClientPush($"k{i}", "a"), T0);
+        Assert.Equal(3 * one, s.RememberedClientKeyBytes);
+        var digest = s.Digest;
+
+        // Full: a new client key is refused, not applied and not remembered (so retrying it later is safe) ...
+        (s, var refused) = s.Apply(5, ClientPush("k3", "b"), T0 + 1);
+        Assert.Equal(new StackResult(StackOutcome.RequestKeysFull), refused);
+        Assert.Equal(digest, s.Digest);
+        Assert.Equal(3, s.Query(new SizeOfStack("s")).Size);
+        // ... a retry of a remembered key still gets its first answer, and keys a node generated still apply.
+        (s, var retry) = s.Apply(6, ClientPush("k0", "a"), T0 + 2);
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 1), retry);
+        (s, var generated) = s.Apply(7, new PushValue("g", "s", "g"), T0 + 3);
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 4), generated);
+
+        // When the old keys age out, the refused key applies.
+        (s, var later) = s.Apply(8, ClientPush("k3", "b"), T0 + Minute + 1);
+        Assert.Equal(new StackResult(StackOutcome.Ok, Size: 5), later);
+        Assert.Equal(one, s.RememberedClientKeyBytes);
+    }
+
+    [Fact]
+    public void Client_keys_their_times_and_the_log_clock_survive_a_snapshot()
+    {
+        var options = new StackStateOptions(DedupWindowEntries: 2, ClientKeyWindowMs: Minute, MaxClientKeyBytes: 1 << 20);
+        var s = StackState.Empty(options);
+        (s, _) = s.Apply(1, new CreateStack("c", "s"), T0);
+        (s, _) = s.Apply(2, ClientPush("client", "a"), T0 + 1_000);
+        (s, _) = s.Apply(3, new PushValue("generated", "s", "b"), T0 + 2_000);
+
+        var restored = StackSnapshotCodec.Read(StackSnapshotCodec.Write(s), options);
+        Assert.Equal(T0 + 2_000, restored.ClockMs);
+        Assert.Equal(s.RememberedClientKeyBytes, restored.RememberedClientKeyBytes);
+        Assert.Equal(StackSnapshotCodec.Write(s), StackSnapshotCodec.Write(restored));
+
+        // Far past the entry window, the client key is still remembered for its minute and forgotten after it.
+        restored = restored.Skip(100);
+        Assert.Equal(1, restored.RememberedRequestKeys);
+        (var inside, _) = restored.Apply(101, ClientPush("client", "a"), T0 + 1_000 + Minute);
+        Assert.Equal(["b", "a"], inside.ValuesTopDown("s"));
+        (var after, _) = restored.Apply(101, ClientPush("client", "a"), T0 + 1_001 + Minute);
+        Assert.Equal(["a", "b", "a"], after.ValuesTopDown("s"));
+    }
 }

@@ -18,10 +18,10 @@ public sealed class StackSnapshotBenchmark(ITestOutputHelper output)
         var top = StackNode.Bottom;
         for (var i = 0; i < count; i++) top = top.Push(i.ToString("D16"));
         var keys = Enumerable.Range(0, 1_000)
-            .Select(i => ($"request-{i:D8}", (long)count + i, new StackResult(StackOutcome.Ok, Size: i), (ulong)i + 1))
+            .Select(i => new RecordedKey($"request-{i:D8}", (long)count + i, 1_000 + i, i % 2 == 0, new StackResult(StackOutcome.Ok, Size: i), (ulong)i + 1))
             .ToList();
         var state = StackState.Restore(options,
-            ImmutableDictionary<string, StackNode>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000);
+            ImmutableDictionary<string, StackNode>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000, 2_000);
 
         var write = Stopwatch.StartNew();
         var bytes = StackSnapshotCodec.Write(state);
