@@ -33,7 +33,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         app.MapStackEndpoints();
         app.MapStatusEndpoints();
         app.MapUnknownPaths();
-        app.LogStartupAndShutdown(options);
+        app.LogStartupAndShutdown(options, settings);
         try
         {
             await app.RunAsync();

@@ -18,8 +18,11 @@ public sealed partial class RaftNode
 
     private sealed record PendingRead(StackQuery Query, IActorRef ReplyTo, long DeadlineTick);
 
-    /// <summary>A request that arrived while no leader was known, retried on every tick until its deadline.</summary>
-    private sealed record AwaitingLeader(object Request, IActorRef ReplyTo, long DeadlineTick);
+    /// <summary>
+    /// A request that arrived while no leader was known, retried on every tick until <paramref name="GiveUpTick"/>
+    /// (the no-leader wait, never past the request's own <paramref name="AnswerByTick"/>).
+    /// </summary>
+    private sealed record AwaitingLeader(object Request, IActorRef ReplyTo, long AnswerByTick, long GiveUpTick);
 
     private sealed record PendingHandOver(IActorRef ReplyTo, long DeadlineTick);
 
@@ -45,8 +48,19 @@ public sealed partial class RaftNode
 
     private bool IsLeader => _role == RaftRole.Leader;
 
-    /// <param name="waitingSince">The deadline of an earlier wait for a leader, kept when a request is retried.</param>
-    private void OnCommand(StackCommand command, IActorRef replyTo, bool forwarded, long? waitingSince = null)
+    /// <summary>
+    /// The tick by which a request arriving now is answered: one request timeout (diststack.clients.request-timeout),
+    /// the single budget every request is given, counted from its arrival here and kept through every wait for a
+    /// leader, forward and re-forward. One tick short of it, because deadlines are checked on ticks and the answer
+    /// still has to reach the gateway, whose Ask ends at the request timeout itself (a backstop for a node that
+    /// cannot answer at all).
+    /// </summary>
+    private long AnswerByTick() => _ticks + Math.Max(1, TicksFor(_settings.RequestTimeout) - 1);
+
+    private TimeSpan TimeLeftUntil(long tick) => TimeSpan.FromMilliseconds(TicksToMilliseconds(Math.Max(1, tick - _ticks)));
+
+    /// <param name="giveUpTick">The end of an earlier wait for a leader, kept when a waiting request is dispatched again.</param>
+    private void OnCommand(StackCommand command, IActorRef replyTo, bool forwarded, long answerByTick, long? giveUpTick = null)
     {
         if (_core is null)
         {
@@ -56,7 +70,7 @@ public sealed partial class RaftNode
 
         if (IsLeader)
         {
-            Propose(command, replyTo, forwarded, waitingSince);
+            Propose(command, replyTo, forwarded, answerByTick, giveUpTick);
             return;
         }
 
@@ -70,8 +84,7 @@ public sealed partial class RaftNode
             }
             if (_peers.TryGetValue(leader, out var peer))
             {
-                // The same time a proposal on the leader is given before "outcome unknown".
-                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo, _settings.RequestTimeout));
+                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo, TimeLeftUntil(answerByTick)));
                 Context.Watch(write);
                 _forwardedWrites.Add(write);
                 write.Tell(new ForwardedWrite.SendCopy(leader, peer));
@@ -79,10 +92,10 @@ public sealed partial class RaftNode
             }
         }
 
-        Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, waitingSince);
+        Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, answerByTick, giveUpTick);
     }
 
-    private void Propose(StackCommand command, IActorRef replyTo, bool forwarded, long? waitingSince)
+    private void Propose(StackCommand command, IActorRef replyTo, bool forwarded, long answerByTick, long? giveUpTick)
     {
         if (_proposals.Count >= _settings.MaxInFlightProposals)
         {
@@ -104,18 +117,17 @@ public sealed partial class RaftNode
         switch (Core.Propose(encoded))
         {
             case ProposeResult.Accepted accepted:
-                _proposals[accepted.Index] = new PendingProposal(
-                    accepted.Term, replyTo, _ticks + TicksFor(_settings.RequestTimeout));
+                _proposals[accepted.Index] = new PendingProposal(accepted.Term, replyTo, answerByTick);
                 ScheduleFlush();
                 break;
             case ProposeResult.NotLeader notLeader:
                 _leaderId = notLeader.LeaderHint;
                 _role = RaftRole.Follower;
-                OnCommand(command, replyTo, forwarded, waitingSince);
+                OnCommand(command, replyTo, forwarded, answerByTick, giveUpTick);
                 break;
             case ProposeResult.TransferInProgress:
                 // Leadership moves within a round trip or two: wait for the new leader and forward it there.
-                Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, waitingSince);
+                Await(forwarded ? new ForwardedCommand(command, _settings.NodeId) : new ExecuteCommand(command), replyTo, answerByTick, giveUpTick);
                 break;
         }
     }
@@ -130,7 +142,7 @@ public sealed partial class RaftNode
 
     private long _lastStampMs;
 
-    private void OnQuery(StackQuery query, IActorRef replyTo, long? waitingSince = null)
+    private void OnQuery(StackQuery query, IActorRef replyTo, long answerByTick, long? giveUpTick = null)
     {
         if (_core is null)
         {
@@ -139,7 +151,7 @@ public sealed partial class RaftNode
         }
         if (_leaderId is null)
         {
-            Await(new ExecuteQuery(query), replyTo, waitingSince);
+            Await(new ExecuteQuery(query), replyTo, answerByTick, giveUpTick);
             return;
         }
         if (_reads.Count >= _settings.MaxInFlightProposals)
@@ -148,19 +160,20 @@ public sealed partial class RaftNode
             return;
         }
         var requestId = ++_nextReadId;
-        _reads[requestId] = new PendingRead(query, replyTo, _ticks + TicksFor(_settings.RequestTimeout));
+        _reads[requestId] = new PendingRead(query, replyTo, answerByTick);
         Core.ReadIndex(requestId);
         ScheduleFlush();
     }
 
-    private void Await(object request, IActorRef replyTo, long? deadline)
+    private void Await(object request, IActorRef replyTo, long answerByTick, long? giveUpTick)
     {
         if (_awaitingLeader.Count >= _settings.MaxInFlightProposals)
         {
             replyTo.Tell(new NotStarted("overloaded: no leader known and too many requests waiting for one"));
             return;
         }
-        _awaitingLeader.Add(new AwaitingLeader(request, replyTo, deadline ?? _ticks + TicksFor(_settings.NoLeaderWait)));
+        var giveUp = giveUpTick ?? Math.Min(answerByTick, _ticks + TicksFor(_settings.NoLeaderWait));
+        _awaitingLeader.Add(new AwaitingLeader(request, replyTo, answerByTick, giveUp));
     }
 
     private void RetryAwaitingLeader()
@@ -171,7 +184,7 @@ public sealed partial class RaftNode
         var leaderKnown = _leaderId is not null;
         foreach (var awaiting in waiting)
         {
-            if (awaiting.DeadlineTick <= _ticks)
+            if (awaiting.GiveUpTick <= _ticks)
             {
                 awaiting.ReplyTo.Tell(new NotStarted("no leader"));
                 continue;
@@ -181,12 +194,12 @@ public sealed partial class RaftNode
                 _awaitingLeader.Add(awaiting);
                 continue;
             }
-            // Dispatched again; if it still cannot go anywhere it waits on, with its original deadline.
+            // Dispatched again; if it still cannot go anywhere it waits on, within its original deadlines.
             switch (awaiting.Request)
             {
-                case ExecuteCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: false, awaiting.DeadlineTick); break;
-                case ForwardedCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: true, awaiting.DeadlineTick); break;
-                case ExecuteQuery q: OnQuery(q.Query, awaiting.ReplyTo, awaiting.DeadlineTick); break;
+                case ExecuteCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: false, awaiting.AnswerByTick, awaiting.GiveUpTick); break;
+                case ForwardedCommand c: OnCommand(c.Command, awaiting.ReplyTo, forwarded: true, awaiting.AnswerByTick, awaiting.GiveUpTick); break;
+                case ExecuteQuery q: OnQuery(q.Query, awaiting.ReplyTo, awaiting.AnswerByTick, awaiting.GiveUpTick); break;
             }
         }
     }
@@ -222,8 +235,7 @@ public sealed partial class RaftNode
             if (state.Rejected is { } rejected)
                 read.ReplyTo.Tell(new NotStarted($"read not served: {rejected}"));
             else
-                _registry.Tell(new ServeRead(state.ReadIndex, read.Query, read.ReplyTo,
-                    TimeSpan.FromMilliseconds(TicksToMilliseconds(Math.Max(1, read.DeadlineTick - _ticks)))));
+                _registry.Tell(new ServeRead(state.ReadIndex, read.Query, read.ReplyTo, TimeLeftUntil(read.DeadlineTick)));
         }
     }
 

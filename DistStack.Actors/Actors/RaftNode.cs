@@ -110,9 +110,9 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
             RetryAwaitingLeader();
             ScheduleFlush();
         });
-        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
-        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true));
-        Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
+        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false, AnswerByTick()));
+        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true, AnswerByTick()));
+        Command<ExecuteQuery>(q => OnQuery(q.Query, Sender, AnswerByTick()));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
         Command<HandOverLeadership>(_ => OnHandOver(Sender));
         Command<GetJournalStats>(_ => Sender.Tell(new JournalStats(_journalWrites, _eventsWritten, _snapshotsSaved)));

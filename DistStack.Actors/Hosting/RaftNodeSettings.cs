@@ -6,6 +6,8 @@ namespace DistStack.Actors.Hosting;
 /// <summary>
 /// Everything a node needs to run, read from the "diststack" HOCON section (defaults: hocon/diststack.conf).
 /// Immutable; <see cref="NodeConfig"/> turns it into the node's Akka config and RaftNode runs with it.
+/// Its defaults live in hocon/diststack.conf and nowhere else: every setting is required here and bound once,
+/// by <see cref="FromConfig"/>.
 /// </summary>
 public sealed record RaftNodeSettings
 {
@@ -20,41 +22,41 @@ public sealed record RaftNodeSettings
     /// <summary>Bind remoting here instead of the advertised host (containers); null = the advertised host.</summary>
     public string? BindHostname { get; init; }
 
-    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
-    public int ElectionTicks { get; init; } = 10;
-    public int HeartbeatTicks { get; init; } = 2;
-    public int MaxEntriesPerAppend { get; init; } = 512;
-    public int MaxBytesPerAppend { get; init; } = 256 * 1024;
-    public int MaxInflightAppends { get; init; } = 8;
-    public int SnapshotChunkBytes { get; init; } = 256 * 1024;
-    public bool PreVote { get; init; } = true;
-    public bool CheckQuorum { get; init; } = true;
+    public required TimeSpan TickInterval { get; init; }
+    public required int ElectionTicks { get; init; }
+    public required int HeartbeatTicks { get; init; }
+    public required int MaxEntriesPerAppend { get; init; }
+    public required int MaxBytesPerAppend { get; init; }
+    public required int MaxInflightAppends { get; init; }
+    public required int SnapshotChunkBytes { get; init; }
+    public required bool PreVote { get; init; }
+    public required bool CheckQuorum { get; init; }
 
-    public int MaxInFlightProposals { get; init; } = 4096;
-    public TimeSpan NoLeaderWait { get; init; } = TimeSpan.FromSeconds(2);
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
-    public TimeSpan HandOverTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public required int MaxInFlightProposals { get; init; }
+    public required TimeSpan NoLeaderWait { get; init; }
+    public required TimeSpan RequestTimeout { get; init; }
+    public required TimeSpan HandOverTimeout { get; init; }
 
-    public long SnapshotEveryEntries { get; init; } = 10_000;
+    public required long SnapshotEveryEntries { get; init; }
 
     /// <summary>
     /// A snapshot also waits until the commands applied since the last one add up to this fraction of that
     /// snapshot's size in bytes, so that writing snapshots costs O(1) per applied entry however big the state grows.
     /// </summary>
-    public double SnapshotLogGrowthRatio { get; init; } = 0.5;
-    public int MaxFrameSize { get; init; } = 4 * 1024 * 1024;
+    public required double SnapshotLogGrowthRatio { get; init; }
+    public required int MaxFrameSize { get; init; }
 
-    public string ProviderName { get; init; } = "SQLite.MS";
+    public required string ProviderName { get; init; }
     public required string JournalConnectionString { get; init; }
     public required string SnapshotConnectionString { get; init; }
-    public IReadOnlyList<string> ConnectionPragmas { get; init; } = [];
-    public int JournalParallelism { get; init; } = 1;
+    public required IReadOnlyList<string> ConnectionPragmas { get; init; }
+    public required int JournalParallelism { get; init; }
 
     /// <summary>Empty = the SQL journal configured by <see cref="NodeConfig"/>.</summary>
-    public string JournalPluginId { get; init; } = "";
-    public string SnapshotPluginId { get; init; } = "";
+    public required string JournalPluginId { get; init; }
+    public required string SnapshotPluginId { get; init; }
 
-    public string LogLevel { get; init; } = "INFO";
+    public required string LogLevel { get; init; }
 
     /// <summary>
     /// The request-key windows and bound. Never read from configuration: every node must answer the same command
@@ -148,6 +150,10 @@ public sealed record RaftNodeSettings
         if (HeartbeatTicks < 1 || ElectionTicks <= HeartbeatTicks)
             throw new ArgumentException("diststack.raft: heartbeat-ticks must be >= 1 and below election-ticks.");
         if (MaxInFlightProposals < 1) throw new ArgumentException("diststack.clients.max-in-flight must be >= 1.");
+        if (RequestTimeout < 4 * TickInterval)
+            throw new ArgumentException($"diststack.clients.request-timeout = {RequestTimeout.TotalMilliseconds} ms must be at least 4 ticks ({4 * TickInterval.TotalMilliseconds} ms).");
+        if (NoLeaderWait <= TimeSpan.Zero) throw new ArgumentException("diststack.clients.no-leader-wait must be positive.");
+        if (HandOverTimeout <= TimeSpan.Zero) throw new ArgumentException("diststack.clients.hand-over-timeout must be positive.");
         if (SnapshotEveryEntries < 1) throw new ArgumentException("diststack.snapshot.every-entries must be >= 1.");
         if (SnapshotLogGrowthRatio < 0 || double.IsNaN(SnapshotLogGrowthRatio))
             throw new ArgumentException("diststack.snapshot.log-growth-ratio must be >= 0.");

@@ -2,26 +2,28 @@ namespace DistStack.Actors.Raft;
 
 /// <summary>
 /// Knobs of the core. Time is counted in ticks: the shell calls <see cref="RaftCore.Tick"/> at a fixed interval.
+/// A node's values (and their defaults) come from its configuration (hocon/diststack.conf, bound by
+/// RaftNodeSettings), so the core has no defaults of its own for them: whoever builds a core says every knob.
 /// </summary>
 public sealed record RaftOptions(int NodeId, ulong ClusterId)
 {
     /// <summary>Minimum election timeout in ticks; each timeout is drawn from [ElectionTicks, 2*ElectionTicks).</summary>
-    public int ElectionTicks { get; init; } = 10;
+    public required int ElectionTicks { get; init; }
 
     /// <summary>A leader sends heartbeats every HeartbeatTicks. Must be well below ElectionTicks.</summary>
-    public int HeartbeatTicks { get; init; } = 1;
+    public required int HeartbeatTicks { get; init; }
 
     /// <summary>Most entries in one AppendEntries.</summary>
-    public int MaxEntriesPerAppend { get; init; } = 512;
+    public required int MaxEntriesPerAppend { get; init; }
 
-    /// <summary>Most bytes of entries in one AppendEntries; Akka.Remote's default frame limit is 128,000 bytes.</summary>
-    public int MaxBytesPerAppend { get; init; } = 64 * 1024;
+    /// <summary>Most bytes of entries in one AppendEntries (a node keeps it below Akka.Remote's frame limit).</summary>
+    public required int MaxBytesPerAppend { get; init; }
 
     /// <summary>Most AppendEntries in flight to one follower (pipelining) before waiting for acknowledgements.</summary>
-    public int MaxInflightAppends { get; init; } = 8;
+    public required int MaxInflightAppends { get; init; }
 
     /// <summary>Bytes of snapshot data per InstallSnapshot chunk.</summary>
-    public int SnapshotChunkBytes { get; init; } = 64 * 1024;
+    public required int SnapshotChunkBytes { get; init; }
 
     /// <summary>
     /// Most bytes a follower buffers for one incoming snapshot. Far above any real state (a million values
@@ -31,8 +33,8 @@ public sealed record RaftOptions(int NodeId, ulong ClusterId)
     public long MaxIncomingSnapshotBytes { get; init; } = 1L << 30;
 
     /// <summary>Pre-vote (§9.6): a node that cannot win does not disturb the cluster by raising terms.</summary>
-    public bool PreVote { get; init; } = true;
+    public required bool PreVote { get; init; }
 
     /// <summary>Check-quorum: a leader that has not heard from a majority within an election timeout steps down.</summary>
-    public bool CheckQuorum { get; init; } = true;
+    public required bool CheckQuorum { get; init; }
 }

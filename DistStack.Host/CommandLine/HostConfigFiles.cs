@@ -2,7 +2,7 @@ using Akka.Configuration;
 
 namespace DistStack.Host.CommandLine;
 
-/// <summary>The host's hocon layers: the built-in <c>host-defaults.conf</c> under an optional user file.</summary>
+/// <summary>The host's hocon layers: the built-in <c>host-defaults.conf</c> (the host's own flags) under the user's --config file.</summary>
 public static class HostConfigFiles
 {
     private const string ResourceName = "DistStack.Host.host-defaults.conf";
@@ -18,9 +18,9 @@ public static class HostConfigFiles
         }
     }
 
-    /// <summary>The user's file (if any) over the built-in defaults. Throws if the file cannot be read or parsed.</summary>
-    public static Config Load(string? userFile) =>
-        userFile is null ? BuiltIn : UserConfig(userFile).WithFallback(BuiltIn);
+    /// <summary>The user's config over the host's defaults.</summary>
+    public static Config WithDefaults(Config userConfig) => userConfig.IsEmpty ? BuiltIn : userConfig.WithFallback(BuiltIn);
 
-    public static Config UserConfig(string userFile) => ConfigurationFactory.ParseString(File.ReadAllText(userFile));
+    /// <summary>Reads and parses the user's file; throws if it cannot be read or parsed. Called once per process.</summary>
+    public static Config Read(string userFile) => ConfigurationFactory.ParseString(File.ReadAllText(userFile));
 }

@@ -21,12 +21,21 @@ public static partial class NodeCommandLine
         "HTTP port, bound on all interfaces (required)");
     private static readonly Setting DataDir = new("data-dir", "DISTSTACK_DATA_DIR", "diststack.host.data-dir",
         "directory of this node's Raft log and snapshots (default ./data/node-<id>)");
-    private static readonly Setting RequestTimeout = new("request-timeout", "DISTSTACK_REQUEST_TIMEOUT",
-        "diststack.host.request-timeout", "how long a request waits for Raft before 504, e.g. 5s or 500ms (default 5s)");
-    private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT",
-        "diststack.host.hand-over-timeout", "on SIGTERM, how long a leader may take to hand leadership over (default 3s)");
+    // These two override diststack.clients.* when given; the file and the defaults are bound in one place,
+    // RaftNodeSettings.FromConfig, so they have no hocon path here.
+    private static readonly Setting RequestTimeout = new("request-timeout", "DISTSTACK_REQUEST_TIMEOUT", "",
+        "every request is answered within this time, e.g. 5s or 500ms (diststack.clients.request-timeout, default 5s)");
+    private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT", "",
+        "on SIGTERM, how long a leader may take to hand leadership over (diststack.clients.hand-over-timeout, default 3s)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
-        "hocon file layered over the defaults (diststack.host.* and any akka.* setting)");
+        "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
+
+    /// <summary>Settings that used to live under diststack.host; a file that still sets them is told where they went.</summary>
+    private static readonly (string Old, string New)[] MovedSettings =
+    [
+        ("diststack.host.request-timeout", "diststack.clients.request-timeout"),
+        ("diststack.host.hand-over-timeout", "diststack.clients.hand-over-timeout"),
+    ];
 
     private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
     private const string ProbeFlag = "probe";
@@ -64,17 +73,22 @@ public static partial class NodeCommandLine
         }
 
         var configFile = Lookup(ConfigFile, null);
-        Config hocon;
+        Config userConfig;
         try
         {
-            hocon = HostConfigFiles.Load(configFile);
+            userConfig = configFile is null ? Config.Empty : HostConfigFiles.Read(configFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException)
         {
             return Usage($"--config: cannot read '{configFile}': {e.Message}");
         }
+        var hocon = HostConfigFiles.WithDefaults(userConfig);
+
 
         var errors = new List<string>();
+        foreach (var (old, moved) in MovedSettings)
+            if (!userConfig.IsEmpty && userConfig.HasPath(old))
+                errors.Add($"--config: {old} is now {moved}; rename it in '{configFile}'");
 
         var clusterText = Lookup(Cluster, hocon);
         var cluster = ParseCluster(clusterText, errors);
@@ -82,8 +96,8 @@ public static partial class NodeCommandLine
         if (id is not null && cluster is not null && id > cluster.Count)
             errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}");
         var port = ParseInt(Port, Lookup(Port, hocon), 1, 65535, errors);
-        var requestTimeout = ParseDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
-        var handOverTimeout = ParseDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
+        var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
+        var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
         var dataDir = Lookup(DataDir, hocon);
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
@@ -91,7 +105,7 @@ public static partial class NodeCommandLine
         var options = new NodeOptions(
             id!.Value, cluster!, port!.Value,
             dataDir ?? Path.Combine(".", "data", $"node-{id}"),
-            requestTimeout!.Value, handOverTimeout!.Value, configFile);
+            requestTimeout, handOverTimeout, configFile, userConfig);
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
             return Usage($"--port {options.HttpPort} is also this node's Raft port in --cluster ({options.RaftUrl}); pick another");
@@ -198,13 +212,10 @@ public static partial class NodeCommandLine
         return value;
     }
 
-    private static TimeSpan? ParseDuration(Setting s, string? text, List<string> errors)
+    /// <summary>Null when not given (the configuration decides).</summary>
+    private static TimeSpan? ParseOptionalDuration(Setting s, string? text, List<string> errors)
     {
-        if (text is null)
-        {
-            errors.Add($"--{s.Flag} has no value (the built-in default is missing)");
-            return null;
-        }
+        if (text is null) return null;
         var match = DurationPattern().Match(text);
         if (!match.Success || !double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n <= 0)
         {

@@ -7,9 +7,8 @@ namespace DistStack.Host.Gateway;
 /// <summary>What HTTP handlers hold: typed Asks of the <see cref="HttpGateway"/> actor.</summary>
 public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySettings settings)
 {
-    // The gateway bounds its own Ask of Raft by RequestTimeout and always answers; this margin only guards
-    // against a gateway that is itself gone (actor system stopping).
-    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+    // RaftNode answers every request before the request timeout; an Ask that reaches it means the node could not
+    // answer at all (its actor gone, the system stopping): the request may have started, so "unknown".
 
     public async Task<NodeReply> RunAsync(RunCommand command, CancellationToken cancellationToken) =>
         await AskAsync<NodeReply>(command, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
@@ -24,7 +23,7 @@ public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySe
     public async Task<LeadershipHandedOver> BeginShutdownAsync(TimeSpan handOverTimeout, CancellationToken cancellationToken)
     {
         var actor = await gateway.GetAsync(cancellationToken);
-        return await actor.Ask<LeadershipHandedOver>(new BeginShutdown(handOverTimeout), handOverTimeout + Margin, cancellationToken);
+        return await actor.Ask<LeadershipHandedOver>(new BeginShutdown(handOverTimeout), handOverTimeout, cancellationToken);
     }
 
     private async Task<T> AskAsync<T>(object message, CancellationToken cancellationToken, Func<T> onTimeout)
@@ -32,7 +31,7 @@ public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySe
         var actor = await gateway.GetAsync(cancellationToken);
         try
         {
-            return await actor.Ask<T>(message, settings.RequestTimeout + Margin, cancellationToken);
+            return await actor.Ask<T>(message, settings.RequestTimeout, cancellationToken);
         }
         catch (AskTimeoutException)
         {

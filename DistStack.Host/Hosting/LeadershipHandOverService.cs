@@ -1,3 +1,4 @@
+using DistStack.Actors.Hosting;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Gateway;
 
@@ -8,17 +9,18 @@ namespace DistStack.Host.Hosting;
 /// leadership over (bounded), so the cluster does not sit through an election timeout. Never changes the voters.
 /// </summary>
 public sealed class LeadershipHandOverService(
-    GatewayClient gateway, NodeOptions options, ILogger<LeadershipHandOverService> log) : IHostedLifecycleService
+    GatewayClient gateway, NodeOptions options, RaftNodeSettings settings, ILogger<LeadershipHandOverService> log) : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         log.LogInformation("Stopping node {NodeId}: handing leadership over if leader (at most {Timeout} s)",
-            options.NodeId, options.HandOverTimeout.TotalSeconds);
+            options.NodeId, settings.HandOverTimeout.TotalSeconds);
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            // The RaftNode bounds the hand-over itself; a little extra here lets its own answer arrive.
-            var result = await gateway.BeginShutdownAsync(options.HandOverTimeout + TimeSpan.FromMilliseconds(500), cancellationToken);
+            // The RaftNode bounds the hand-over itself (answering on the tick at its deadline); half a second more here
+            // lets that answer arrive before this Ask gives up.
+            var result = await gateway.BeginShutdownAsync(settings.HandOverTimeout + TimeSpan.FromMilliseconds(500), cancellationToken);
             var elapsed = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (!result.WasLeader)
                 log.LogInformation("Node {NodeId} was not the leader; nothing to hand over", options.NodeId);

@@ -36,9 +36,9 @@ public static class NodeHosting
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
-        // The RaftNode answers every request within its own request timeout (the same value); the gateway's Ask
-        // allows a little more, so the node's own answer (with its reason) normally arrives first.
-        var gatewaySettings = new GatewaySettings(options.RequestTimeout + TimeSpan.FromSeconds(1));
+        // The RaftNode answers every request a tick before the request timeout; the gateway's Ask ends at the
+        // timeout itself, a backstop for a node that cannot answer at all. One budget, no stacked margins.
+        var gatewaySettings = new GatewaySettings(settings.RequestTimeout);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gatewaySettings);
@@ -50,8 +50,8 @@ public static class NodeHosting
         {
             akka.AddHocon(RaftNodeHosting.AkkaConfig(settings), HoconAddMode.Prepend);
             akka.AddHocon(HostOverrides, HoconAddMode.Prepend);
-            if (options.ConfigFile is { } userFile)
-                akka.AddHocon(HostConfigFiles.UserConfig(userFile), HoconAddMode.Prepend);
+            if (!options.UserConfig.IsEmpty)
+                akka.AddHocon(options.UserConfig, HoconAddMode.Prepend);
             akka.AddSetup(RaftNodeHosting.PersistenceSetup(settings));
 
             akka.ConfigureLoggers(loggers =>

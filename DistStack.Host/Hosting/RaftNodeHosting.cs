@@ -16,7 +16,9 @@ public static class RaftNodeHosting
     /// <summary>
     /// The RaftNode's settings: our options written over the user's --config file (which may tune any diststack.*
     /// setting, e.g. diststack.raft.election-ticks) over DistStack.Actors' defaults, then reconciled with the data
-    /// directory (created on first start). Throws <see cref="NodeSettingsException"/> with a message for the user.
+    /// directory (created on first start). The timeouts are written only when a flag or variable gave them, so a
+    /// file's diststack.clients.request-timeout is what the node uses otherwise. Throws
+    /// <see cref="NodeSettingsException"/> with a message for the user.
     /// </summary>
     public static RaftNodeSettings LoadSettings(NodeOptions options)
     {
@@ -25,11 +27,11 @@ public static class RaftNodeHosting
               node-id = {{options.NodeId}}
               cluster = [{{string.Join(", ", options.Cluster.Select(u => Quote($"{u.Host}:{u.Port}")))}}]
               data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
-              clients.request-timeout = {{Milliseconds(options.RequestTimeout)}}
-              clients.hand-over-timeout = {{Milliseconds(options.HandOverTimeout)}}
+              {{(options.RequestTimeout is { } request ? $"clients.request-timeout = {Milliseconds(request)}" : "")}}
+              {{(options.HandOverTimeout is { } handOver ? $"clients.hand-over-timeout = {Milliseconds(handOver)}" : "")}}
             }
             """);
-        var config = options.ConfigFile is { } file ? fromOptions.WithFallback(HostConfigFiles.UserConfig(file)) : fromOptions;
+        var config = options.UserConfig.IsEmpty ? fromOptions : fromOptions.WithFallback(options.UserConfig);
         try
         {
             return RaftNodeSettings.Load(config);

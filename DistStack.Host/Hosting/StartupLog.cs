@@ -7,13 +7,13 @@ namespace DistStack.Host.Hosting;
 /// <summary>One line of configuration at startup, one with the listen addresses once Kestrel is up.</summary>
 public static class StartupLog
 {
-    public static WebApplication LogStartupAndShutdown(this WebApplication app, NodeOptions options)
+    public static WebApplication LogStartupAndShutdown(this WebApplication app, NodeOptions options, DistStack.Actors.Hosting.RaftNodeSettings settings)
     {
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DistStack.Host");
         log.LogInformation(
             "DistStack node {NodeId} of {Count}: Raft endpoint {Raft}, HTTP port {Port} (all interfaces), data dir {DataDir}, request timeout {Timeout} s, cluster {Cluster}",
             options.NodeId, options.Cluster.Count, $"{options.RaftUrl.Host}:{options.RaftUrl.Port}", options.HttpPort,
-            Path.GetFullPath(options.DataDir), options.RequestTimeout.TotalSeconds, string.Join(",", options.Cluster));
+            Path.GetFullPath(options.DataDir), settings.RequestTimeout.TotalSeconds, string.Join(",", options.Cluster));
 
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>

@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Tests.Core;
@@ -96,7 +97,7 @@ internal sealed class TestCluster
 
     public RaftCore this[int id] => Nodes[id];
 
-    public RaftOptions Options(int id) => _configure(new RaftOptions(id, ClusterId) { ElectionTicks = 10, HeartbeatTicks = 1 });
+    public RaftOptions Options(int id) => _configure(CoreKnobs.For(id, ClusterId) with { ElectionTicks = 10, HeartbeatTicks = 1 });
 
     public void Isolate(int id) => _isolated.Add(id);
     public void Heal() => _isolated.Clear();
@@ -184,7 +185,7 @@ internal static class Solo
     public const ulong ClusterId = TestCluster.ClusterId;
 
     public static RaftOptions Options(int id, bool preVote = false, bool checkQuorum = false) =>
-        new(id, ClusterId) { ElectionTicks = 10, HeartbeatTicks = 1, PreVote = preVote, CheckQuorum = checkQuorum };
+        CoreKnobs.For(id, ClusterId) with { PreVote = preVote, CheckQuorum = checkQuorum };
 
     /// <summary>A core whose durable log is the bootstrap entry followed by entries of the given terms.</summary>
     public static RaftCore Core(int id, int voters, long[]? terms = null, long term = 0, int vote = 0,

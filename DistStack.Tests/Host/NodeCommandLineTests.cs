@@ -29,8 +29,26 @@ public sealed class NodeCommandLineTests
         Assert.Equal(12380, options.HttpPort);
         Assert.Equal(new Uri(OneNode), options.RaftUrl);
         Assert.Equal(Path.Combine(".", "data", "node-1"), options.DataDir);
-        Assert.Equal(TimeSpan.FromSeconds(5), options.RequestTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(3), options.HandOverTimeout);
+        // No flag: the node's configuration decides (diststack.clients.*, defaults 5 s and 3 s).
+        Assert.Null(options.RequestTimeout);
+        Assert.Null(options.HandOverTimeout);
+        var settings = NodeSettingsOf(options);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.RequestTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.HandOverTimeout);
+    }
+
+    /// <summary>The settings a node would run with, in a throwaway data directory.</summary>
+    private static DistStack.Actors.Hosting.RaftNodeSettings NodeSettingsOf(NodeOptions options)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "diststack-cli-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            return DistStack.Host.Hosting.RaftNodeHosting.LoadSettings(options with { DataDir = dataDir });
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
     }
 
     [Fact]
@@ -122,10 +140,10 @@ public sealed class NodeCommandLineTests
 
         var fromEnvironment = Options("", environment);
         Assert.Equal((3, 32380, "/env/data", 7.0), (fromEnvironment.NodeId, fromEnvironment.HttpPort, fromEnvironment.DataDir,
-            fromEnvironment.RequestTimeout.TotalSeconds));
+            fromEnvironment.RequestTimeout?.TotalSeconds));
 
         var flagsWin = Options("--id 2 --port 22380 --data-dir /flag/data --request-timeout 1s", environment);
-        Assert.Equal((2, 22380, "/flag/data", 1.0), (flagsWin.NodeId, flagsWin.HttpPort, flagsWin.DataDir, flagsWin.RequestTimeout.TotalSeconds));
+        Assert.Equal((2, 22380, "/flag/data", 1.0), (flagsWin.NodeId, flagsWin.HttpPort, flagsWin.DataDir, flagsWin.RequestTimeout?.TotalSeconds));
         Assert.Equal(3, flagsWin.Cluster.Count);
     }
 
@@ -140,18 +158,42 @@ public sealed class NodeCommandLineTests
                   id = 1
                   cluster = "{{ThreeNodes}}"
                   port = 12380
+                }
+                diststack.clients {
                   request-timeout = 9s
                   hand-over-timeout = 1s
                 }
                 """);
 
             var fromFile = Options($"--config {file}");
-            Assert.Equal((1, 12380, 9.0, 1.0), (fromFile.NodeId, fromFile.HttpPort, fromFile.RequestTimeout.TotalSeconds, fromFile.HandOverTimeout.TotalSeconds));
+            Assert.Equal((1, 12380), (fromFile.NodeId, fromFile.HttpPort));
             Assert.Equal(file, fromFile.ConfigFile);
+            // The file's timeouts are what the node runs with (a flag used to override them silently).
+            var settings = NodeSettingsOf(fromFile);
+            Assert.Equal((9.0, 1.0), (settings.RequestTimeout.TotalSeconds, settings.HandOverTimeout.TotalSeconds));
 
             var environment = new Dictionary<string, string> { ["DISTSTACK_CONFIG"] = file, ["DISTSTACK_PORT"] = "5000", ["DISTSTACK_ID"] = "2" };
-            var layered = Options("--id 3", environment);
-            Assert.Equal((3, 5000, 9.0), (layered.NodeId, layered.HttpPort, layered.RequestTimeout.TotalSeconds));
+            var layered = Options("--id 3 --request-timeout 2s", environment);
+            Assert.Equal((3, 5000), (layered.NodeId, layered.HttpPort));
+            Assert.Equal(2.0, NodeSettingsOf(layered).RequestTimeout.TotalSeconds);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_config_file_with_the_old_host_timeouts_is_told_where_they_moved()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "diststack.host.request-timeout = 9s\ndiststack.host.hand-over-timeout = 1s\n");
+            var refused = Refused($"--id 1 --cluster {OneNode} --port 12380 --config {file}");
+            Assert.Equal(ExitCodes.Usage, refused.ExitCode);
+            Assert.Contains("diststack.host.request-timeout is now diststack.clients.request-timeout", refused.Message);
+            Assert.Contains("diststack.host.hand-over-timeout is now diststack.clients.hand-over-timeout", refused.Message);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Tests.Simulation;
@@ -167,7 +168,7 @@ public sealed class PersistenceScenarioTests
         // "I hold your entry" when the disk holds another one there.
         var cluster = new SimCluster(new SimSettings
         {
-            Nodes = 5, Seed = 9, Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false },
+            Nodes = 5, Seed = 9, Raft = CoreKnobs.For(0, 0) with { PreVote = false, CheckQuorum = false },
             ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{Name}.An_append_acknowledgement_queued\"",
         });
         var leader = cluster.ElectLeader();
@@ -198,7 +199,7 @@ public sealed class PersistenceScenarioTests
         var cluster = new SimCluster(new SimSettings
         {
             Nodes = 5, Seed = 8,
-            Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false, MaxEntriesPerAppend = 1 },
+            Raft = CoreKnobs.For(0, 0) with { PreVote = false, CheckQuorum = false, MaxEntriesPerAppend = 1 },
             ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{Name}.Figure_8_of_the_paper\"",
         });
         RaftRole Role(int id) => cluster.Status(id).Role;

@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Tests.Simulation;
@@ -17,8 +18,7 @@ internal sealed partial class SimCluster
     public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None)
     {
         var random = new Random(seed ^ 0x5EED);
-        var raft = new RaftOptions(0, 0)
-        {
+        var raft = CoreKnobs.For(0, 0) with {
             ElectionTicks = random.Next(6, 13),
             HeartbeatTicks = random.Next(1, 3),
             MaxEntriesPerAppend = random.Next(3) == 0 ? random.Next(1, 4) : 64,

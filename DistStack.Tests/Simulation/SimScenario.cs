@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Tests.Simulation;
@@ -10,7 +11,7 @@ internal static class SimScenario
         {
             Nodes = nodes,
             Seed = seed,
-            Raft = raft?.Invoke(new RaftOptions(0, 0)) ?? new RaftOptions(0, 0),
+            Raft = raft?.Invoke(CoreKnobs.For(0, 0)) ?? CoreKnobs.For(0, 0),
             ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{testName}\" (scripted, seed {seed})",
         });
 

@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Tests.Simulation;
@@ -26,7 +27,7 @@ internal sealed record SimSettings
     public int MaxDiskLatency { get; init; } = 1;
 
     /// <summary>Raft knobs shared by all nodes; NodeId and ClusterId are filled in per node.</summary>
-    public RaftOptions Raft { get; init; } = new(0, 0);
+    public RaftOptions Raft { get; init; } = CoreKnobs.For(0, 0);
 
     /// <summary>A deliberate bug in the simulated shell (never in CI runs): proves the invariants can fail.</summary>
     public ShellFault Fault { get; init; }

@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using DistStack.Actors.Raft;
 using Xunit.Abstractions;
 
@@ -41,7 +42,7 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
         var cluster = new SimCluster(new SimSettings
         {
             Nodes = 3, Seed = 5, Fault = fault,
-            Raft = new RaftOptions(0, 0) { PreVote = false, CheckQuorum = false },
+            Raft = CoreKnobs.For(0, 0) with { PreVote = false, CheckQuorum = false },
             ReplayHint = $"dotnet test --filter \"FullyQualifiedName~Simulation.{nameof(SimulatorSelfTests)}\"",
         });
         var old = cluster.ElectLeader();
