@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 
 namespace DistStack.Actors.Actors;
 
@@ -22,6 +23,8 @@ namespace DistStack.Actors.Actors;
 //     write instead made every client under load wait one more fsync than its own entry needed.
 //     A Ready that installs a leader's snapshot is the exception: restore it (durable) first, then apply.
 //  5. Then core.Advance(ready), and only then the next Ready. At most one Ready is ever in flight.
+// The sequence itself (which half of a Ready goes when) is Shell/ReadyLoop, shared with the simulator; this file
+// only carries it out over Akka.Persistence.
 public sealed partial class RaftNode
 {
     private bool _flushScheduled;
@@ -41,25 +44,24 @@ public sealed partial class RaftNode
 
     private void ProcessReady()
     {
-        while (_core is not null && !_durableWriteInFlight && _core.HasReady())
+        // One snapshot save at a time: a leader's snapshot to install waits for the compaction save in flight.
+        while (_core is not null && !_durableWriteInFlight && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
-            // One snapshot save at a time: a leader's snapshot to install waits for the compaction save in flight.
-            if (_snapshotSave is CompactionSave && _core.HasPendingSnapshot) return;
-            var ready = _core.GetReady();
+            var ready = taken.Ready;
             if (ready.SoftState is { } soft) OnSoftState(soft);
-            Send(ready.Messages);
+            Send(taken.SendNow);
+            HandOverCommittedAndReads(taken.ApplyNow, taken.ReadsNow);
 
             if (ready.Snapshot is not null)
             {
-                InstallSnapshot(ready);
+                InstallSnapshot(taken);
                 return;
             }
 
-            HandOverCommittedAndReads(ready);
             var events = JournalEventsFor(ready);
             if (events.Count == 0)
             {
-                CompleteReady(ready);
+                CompleteReady(taken);
                 continue;
             }
 
@@ -73,7 +75,7 @@ public sealed partial class RaftNode
                 if (--remaining > 0) return;
                 // The whole batch is durable now (this is the handler of its last event).
                 _durableWriteInFlight = false;
-                CompleteReady(ready);
+                CompleteReady(taken);
                 TryDeferredCompaction();
                 ProcessReady();
             });
@@ -98,17 +100,19 @@ public sealed partial class RaftNode
     }
 
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
-    private void HandOverCommittedAndReads(Ready ready)
+    private void HandOverCommittedAndReads(IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
-        if (ready.CommittedEntries.Count > 0) HandOverCommitted(ready.CommittedEntries);
-        if (ready.ReadStates.Count > 0) OnReadStates(ready.ReadStates);
+        if (committed.Count > 0) HandOverCommitted(committed);
+        if (reads.Count > 0) OnReadStates(reads);
     }
 
-    /// <summary>Steps 3 and 5 of the persistence order; call only once the Ready's writes are durable.</summary>
-    private void CompleteReady(Ready ready)
+    /// <summary>Steps 3 to 5 of the persistence order; call only once the Ready's writes are durable.</summary>
+    private void CompleteReady(ReadyTaken taken)
     {
-        Send(ready.MessagesAfterDurable);
-        Core.Advance(ready);
+        var durable = _readyLoop!.Durable(taken);
+        Send(durable.SendNow);
+        if (durable.Restore is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
+        HandOverCommittedAndReads(durable.ApplyNow, durable.ReadsNow); // after the restore: these entries follow it
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 
 namespace DistStack.Actors.Actors;
 
@@ -23,7 +24,7 @@ public sealed partial class RaftNode
 {
     private abstract record SnapshotSave(DurableSnapshot Durable);
 
-    private sealed record InstallSave(Ready Ready, DurableSnapshot Durable) : SnapshotSave(Durable);
+    private sealed record InstallSave(ReadyTaken Taken, DurableSnapshot Durable) : SnapshotSave(Durable);
 
     private sealed record CompactionSave(SnapshotData Data, DurableSnapshot Durable) : SnapshotSave(Durable);
 
@@ -31,15 +32,16 @@ public sealed partial class RaftNode
     private RegistrySnapshotTaken? _deferredCompaction;
     private long _snapshotsSaved;
 
-    private void InstallSnapshot(Ready ready)
+    private void InstallSnapshot(ReadyTaken taken)
     {
+        var ready = taken.Ready;
         var snapshot = ready.Snapshot!;
         var hard = ready.HardState ?? _persisted.HardState;
         var tail = ready.Entries.Where(e => e.Index > snapshot.Metadata.LastIncludedIndex).ToList();
         _log.Info("Installing the leader's snapshot at index {0} (term {1})",
             snapshot.Metadata.LastIncludedIndex, snapshot.Metadata.LastIncludedTerm);
         SaveDurableSnapshot(hard, () =>
-            new InstallSave(ready, new DurableSnapshot(_settings.ClusterId, _settings.NodeId, hard, snapshot, tail)));
+            new InstallSave(taken, new DurableSnapshot(_settings.ClusterId, _settings.NodeId, hard, snapshot, tail)));
     }
 
     private void OnRegistrySnapshot(RegistrySnapshotTaken taken)
@@ -94,10 +96,8 @@ public sealed partial class RaftNode
                     _proposals.Remove(stale.Key);
                     stale.Value.ReplyTo.Tell(new OutcomeUnknown("superseded by the leader's snapshot"));
                 }
-                _registry.Tell(new RestoreSnapshot(install.Durable.Snapshot));
                 _durableWriteInFlight = false;
-                HandOverCommittedAndReads(install.Ready); // after the restore: these entries follow the snapshot
-                CompleteReady(install.Ready);
+                CompleteReady(install.Taken); // restores the registry from it, then applies what follows it
                 break;
             case CompactionSave compaction:
                 _persisted.CompactTo(compaction.Durable);

@@ -27,6 +27,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     private readonly PersistedRaftState _persisted = new();
     private readonly IReadOnlyDictionary<int, IActorRef>? _peerOverrides;
     private RaftCore? _core;
+    private Shell.ReadyLoop? _readyLoop;
     private IActorRef _registry = ActorRefs.Nobody;
 
     public RaftNode(RaftNodeSettings settings, IReadOnlyDictionary<int, IActorRef>? peerOverrides = null)

@@ -1,11 +1,15 @@
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 
 namespace DistStack.Tests.Simulation;
 
 /// <summary>
-/// The Ready contract carried out the way a real shell must, with persistence taking time: take a Ready, send its
-/// Messages at once, let the write become durable later (a scheduled event), and only then send
-/// MessagesAfterDurable, apply, serve reads and Advance. A crash in between loses the write and those messages.
+/// The Ready contract carried out by the production <see cref="ReadyLoop"/> (the class RaftNode runs), with
+/// persistence taking time: take a Ready, send its Messages and apply what it hands out at once, let the write
+/// become durable later (a scheduled event), and only then send MessagesAfterDurable and Advance (and, after a
+/// leader's snapshot, restore and apply). A crash in between loses the write and those messages. Unlike RaftNode,
+/// which takes no input while a write is in flight (Akka.Persistence stashes it), the simulator keeps feeding the
+/// core during a write: stashing is one schedule among those it explores.
 /// </summary>
 internal sealed partial class SimCluster
 {
@@ -15,23 +19,25 @@ internal sealed partial class SimCluster
     {
         for (var taken = 0; ; taken++)
         {
-            if (node.Core is null || node.Pending is not null || !node.Core.HasReady()) return;
+            if (node.Core is null || node.Loop is null || node.Loop.InFlight || !node.Core.HasReady()) return;
             if (taken > 1000) throw Fail($"n{node.Id} offered over 1000 Readies in one step (livelock?)");
-            var ready = node.Core.GetReady();
-            Take(node, ready);
-            if (ready.MustPersist)
+            var next = node.Loop.Take()!;
+            Take(node, next);
+            if (next.Ready.MustPersist)
             {
-                node.Pending = ready;
+                node.Pending = next.Ready;
+                node.Taken = next;
                 Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency(node));
                 return;
             }
-            Complete(node, ready, persisted: false);
+            Complete(node, next, persisted: false);
         }
     }
 
-    /// <summary>Steps 1 of the contract: the model of the core's memory follows the Ready; Messages leave now.</summary>
-    private void Take(SimNode node, Ready ready)
+    /// <summary>The first half: the model of the core's memory follows the Ready; Messages leave; what the loop hands out now is applied.</summary>
+    private void Take(SimNode node, ReadyTaken taken)
     {
+        var ready = taken.Ready;
         Trace.Add(Steps, Now, TraceKind.TakeReady, node.Id, ready);
         var before = node.LastSoftState;
         if (ready.SoftState is { } soft) node.LastSoftState = soft;
@@ -57,18 +63,20 @@ internal sealed partial class SimCluster
             node.MemLog.Replace(ready.Entries, null);
         }
         if (ready.SoftState is { } changed) _invariants.OnSoftState(node, changed);
-        for (var i = 0; i < ready.Messages.Count; i++)
+        for (var i = 0; i < taken.SendNow.Count; i++)
         {
-            _invariants.CheckPromise(node, ready.Messages[i], afterDurable: false);
-            Send(node, ready.Messages[i], afterDurable: false);
+            _invariants.CheckPromise(node, taken.SendNow[i], afterDurable: false);
+            Send(node, taken.SendNow[i], afterDurable: false);
         }
         if (Settings.Fault == ShellFault.AcknowledgeBeforeDurable)
             for (var i = 0; i < ready.MessagesAfterDurable.Count; i++) Send(node, ready.MessagesAfterDurable[i], afterDurable: false);
+        Apply(node, taken.ApplyNow, taken.ReadsNow);
     }
 
-    /// <summary>Steps 2-5: the write is durable; send what needed it, apply, serve reads, Advance.</summary>
-    private void Complete(SimNode node, Ready ready, bool persisted)
+    /// <summary>The second half: the write is durable; the loop advances the core and says what follows.</summary>
+    private void Complete(SimNode node, ReadyTaken taken, bool persisted)
     {
+        var ready = taken.Ready;
         Trace.Add(Steps, Now, TraceKind.Durable, node.Id, null, persisted ? 1 : 0);
         var disk = node.Disk;
         if (ready.HardState is { } hard)
@@ -90,35 +98,42 @@ internal sealed partial class SimCluster
             _invariants.CheckEntries(node, disk.Log, ready.Entries, leaderAppendOnly: false, "on disk");
             disk.Log.Replace(ready.Entries, null);
         }
-        for (var i = 0; i < ready.MessagesAfterDurable.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
-        {
-            _invariants.CheckPromise(node, ready.MessagesAfterDurable[i], afterDurable: true);
-            Send(node, ready.MessagesAfterDurable[i], afterDurable: true);
-        }
 
-        if (ready.Snapshot is { } restored)
+        node.Pending = null;
+        node.Taken = null;
+        var durable = node.Loop!.Durable(taken);
+        for (var i = 0; i < durable.SendNow.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
+        {
+            _invariants.CheckPromise(node, durable.SendNow[i], afterDurable: true);
+            Send(node, durable.SendNow[i], afterDurable: true);
+        }
+        if (durable.Restore is { } restored)
         {
             _invariants.CheckSnapshotRestore(node, restored);
             node.Machine.Restore(restored);
             Stats.SnapshotsInstalled++;
         }
-        if (ready.CommittedEntries.Count > 0)
+        Apply(node, durable.ApplyNow, durable.ReadsNow);
+        ServeAwaitingReads(node);
+    }
+
+    private void Apply(SimNode node, IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
+    {
+        if (committed.Count > 0)
         {
-            Trace.Add(Steps, Now, TraceKind.Apply, node.Id, null, ready.CommittedEntries[0].Index, ready.CommittedEntries[^1].Index);
-            for (var i = 0; i < ready.CommittedEntries.Count; i++)
+            Trace.Add(Steps, Now, TraceKind.Apply, node.Id, null, committed[0].Index, committed[^1].Index);
+            for (var i = 0; i < committed.Count; i++)
             {
-                var entry = ready.CommittedEntries[i];
+                var entry = committed[i];
+                _invariants.CheckDurableBeforeApply(node, entry);
                 _invariants.BeforeApply(node, entry);
                 node.Machine.Apply(entry);
                 _invariants.AfterApply(node, entry);
             }
-            Stats.EntriesApplied += ready.CommittedEntries.Count;
+            Stats.EntriesApplied += committed.Count;
         }
-        for (var i = 0; i < ready.ReadStates.Count; i++) OnReadState(node, ready.ReadStates[i]);
+        for (var i = 0; i < reads.Count; i++) OnReadState(node, reads[i]);
         ServeAwaitingReads(node);
-
-        node.Pending = null;
-        node.Core!.Advance(ready);
     }
 
     private void OnReadState(SimNode node, ReadState state)

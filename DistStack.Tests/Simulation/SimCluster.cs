@@ -1,4 +1,5 @@
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 
 namespace DistStack.Tests.Simulation;
 
@@ -92,8 +93,7 @@ internal sealed partial class SimCluster
                 Steps++;
                 Guard(node, () =>
                 {
-                    var ready = node.Pending!;
-                    Complete(node, ready, persisted: true);
+                    Complete(node, node.Taken!, persisted: true);
                     Pump(node);
                 });
                 AfterStep(node);
@@ -279,7 +279,9 @@ internal sealed partial class SimCluster
     public bool Compact(int id)
     {
         var node = Node(id);
-        if (!node.IsUp) return false;
+        // Like RaftNode, which defers a compaction while a write is in flight: the state machine may already have
+        // applied that Ready's entries, but the core counts them as applied only once the Ready is advanced.
+        if (!node.IsUp || node.Loop!.InFlight) return false;
         var index = node.Machine.AppliedIndex;
         if (index <= node.Disk.Log.SnapshotIndex || index > node.Disk.Log.LastIndex) return false;
         var term = node.Disk.Log.TermAt(index);
@@ -302,6 +304,8 @@ internal sealed partial class SimCluster
         Stats.Crashes++;
         Trace.Add(Steps, Now, TraceKind.Crash, id);
         node.Core = null;
+        node.Loop = null;
+        node.Taken = null;
         node.Pending = null;
         if (Settings.Fault == ShellFault.ForgetVoteOnCrash) node.Disk.HardState = node.Disk.HardState with { VotedFor = HardState.NoVote };
         node.Incarnation++;
@@ -334,6 +338,7 @@ internal sealed partial class SimCluster
         Guard(node, () =>
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
+            node.Loop = new ReadyLoop(node.Core);
             var status = node.Core.Status;
             if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
                 status.SnapshotIndex != node.Disk.Log.SnapshotIndex)

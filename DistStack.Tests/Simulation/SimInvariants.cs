@@ -238,6 +238,19 @@ internal sealed class SimInvariants
                 throw Fail($"LEADER COMPLETENESS: {entry.Index}/{entry.Term} committed in term <= {seenInTerm} is missing from leader n{leader.Id} of term {leader.DurableLeaderTerm}");
     }
 
+    /// <summary>
+    /// Nothing is applied that is not durable here: the loop applies a Ready's committed entries while its own write
+    /// is in flight, which is safe only because the core hands out entries this node had already made durable.
+    /// </summary>
+    public void CheckDurableBeforeApply(SimNode node, LogEntry entry)
+    {
+        var disk = node.Disk.Log;
+        if (entry.Index <= disk.SnapshotIndex) return; // inside the durable snapshot
+        if (entry.Index > disk.LastIndex || disk.TermAt(entry.Index) != entry.Term)
+            throw Fail($"APPLIED BEFORE DURABLE: n{node.Id} applies {entry.Index}/{entry.Term} while its disk holds the log up to " +
+                       $"{disk.LastIndex}{(entry.Index <= disk.LastIndex ? $" with term {disk.TermAt(entry.Index)} there" : "")}");
+    }
+
     public void BeforeApply(SimNode node, LogEntry entry)
     {
         var applied = node.Machine.AppliedIndex;

@@ -1,4 +1,5 @@
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 
 namespace DistStack.Tests.Simulation;
 
@@ -29,6 +30,12 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     public RaftOptions Options { get; } = options;
     public SimDisk Disk { get; } = disk;
     public RaftCore? Core { get; set; }
+
+    /// <summary>The production Ready sequence (RaftNode runs the same class), one per incarnation of the core.</summary>
+    public ReadyLoop? Loop { get; set; }
+
+    /// <summary>The Ready taken whose write is in flight (its first half already carried out).</summary>
+    public ReadyTaken? Taken { get; set; }
     public bool IsUp => Core is not null;
     public int Incarnation { get; set; }
 
