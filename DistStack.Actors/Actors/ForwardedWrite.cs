@@ -9,7 +9,12 @@ namespace DistStack.Actors.Actors;
 /// the first copy goes to the leader of the moment; if that leader dies or is deposed, a copy goes to the next one
 /// at once, with the same request key (the state machine applies a key at most once, and a retried key answers
 /// with the first application's result), so a write sent through a follower right after a leader dies completes
-/// in about an election, not after the whole request timeout. Leaders answer this actor, never the client:
+/// in about an election, not after the whole request timeout. A copy can also be lost on the way (a connection
+/// Akka.Remote left dead after the leader's process restarted, a dropped frame): while no answer comes, another copy
+/// goes to the leader of the moment every <c>resendEvery</c> (an election timeout, 500 ms; a duplicate is
+/// only a log entry the state machine answers from its request-key table), the same command with the
+/// same key, so a lost copy costs a re-send interval instead of the whole request timeout. Leaders answer this
+/// actor, never the client:
 ///  - Completed from any copy is the answer, except "request keys full", which means that copy was not applied;
 ///  - NotStarted or OutcomeUnknown from a copy only counts: once every copy sent has answered, the client hears
 ///    NotStarted if none of them can ever apply, OutcomeUnknown otherwise;
@@ -19,19 +24,24 @@ namespace DistStack.Actors.Actors;
 internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
 {
     private const string DeadlineTimer = "deadline";
+    private const string ResendTimer = "resend";
 
     private readonly ForwardedCommand _forwarded;
     private readonly IActorRef _client;
     private readonly TimeSpan _within;
+    private readonly TimeSpan _resendEvery;
     private readonly HashSet<int> _sentTo = [];
+    private (int Id, ICanTell Ref)? _leader;
+    private int _copies;
     private int _notStarted;
     private int _unknown;
     private bool _answered;
 
-    public ForwardedWrite(StackCommand command, int originNodeId, IActorRef client, TimeSpan within)
+    public ForwardedWrite(StackCommand command, int originNodeId, IActorRef client, TimeSpan within, TimeSpan resendEvery)
     {
         _forwarded = new ForwardedCommand(command, originNodeId);
         _client = client;
+        _resendEvery = resendEvery;
         Receive<SendCopy>(OnSendCopy);
         // A copy refused because the client keys are full was not recorded, so another copy may still apply.
         Receive<Completed>(completed => completed.Result.Outcome == StackOutcome.RequestKeysFull, refused =>
@@ -41,21 +51,30 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         Receive<OutcomeUnknown>(unknown =>
         {
             _unknown++;
-            if (AllCopiesAnswered) Answer(_sentTo.Count == 1 ? unknown : new OutcomeUnknown(UnknownReason));
+            if (AllCopiesAnswered) Answer(_copies == 1 ? unknown : new OutcomeUnknown(UnknownReason));
+        });
+        Receive<ResendDue>(_ =>
+        {
+            if (_answered || _leader is not { } leader) return;
+            SendTo(leader.Ref);
         });
         Receive<DeadlinePassed>(_ => Answer(new OutcomeUnknown(
-            $"forwarded to the leader{(_sentTo.Count > 1 ? $" ({_sentTo.Count} leaders in turn)" : "")}; no answer in time, it may still be applied")));
+            $"forwarded to the leader ({_copies} {(_copies == 1 ? "copy" : "copies")} to {_sentTo.Count} {(_sentTo.Count == 1 ? "leader" : "leaders in turn")}); no answer in time, it may still be applied")));
         _within = within;
     }
 
-    protected override void PreStart() => Timers.StartSingleTimer(DeadlineTimer, DeadlinePassed.Instance, _within);
+    protected override void PreStart()
+    {
+        Timers.StartSingleTimer(DeadlineTimer, DeadlinePassed.Instance, _within);
+        Timers.StartPeriodicTimer(ResendTimer, ResendDue.Instance, _resendEvery);
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(StackCommand command, int originNodeId, IActorRef client, TimeSpan within) =>
-        Akka.Actor.Props.Create(() => new ForwardedWrite(command, originNodeId, client, within));
+    public static Props Props(StackCommand command, int originNodeId, IActorRef client, TimeSpan within, TimeSpan resendEvery) =>
+        Akka.Actor.Props.Create(() => new ForwardedWrite(command, originNodeId, client, within, resendEvery));
 
-    private const string UnknownReason = "forwarded to more than one leader in turn; one of them may still apply it";
+    private const string UnknownReason = "forwarded more than once (to a new leader, or again when no answer came); a copy may still be applied";
 
     private void CountNotStarted(NodeReply notStarted)
     {
@@ -63,12 +82,21 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         if (AllCopiesAnswered) Answer(_unknown == 0 ? notStarted : new OutcomeUnknown(UnknownReason));
     }
 
-    private bool AllCopiesAnswered => _notStarted + _unknown >= _sentTo.Count;
+    private bool AllCopiesAnswered => _notStarted + _unknown >= _copies;
 
     private void OnSendCopy(SendCopy copy)
     {
         if (_answered || !_sentTo.Add(copy.LeaderId)) return;
-        copy.Leader.Tell(_forwarded, Self);
+        _leader = (copy.LeaderId, copy.Leader);
+        SendTo(copy.Leader);
+        // The next re-send comes a whole interval after this copy, not on the old leader's schedule.
+        Timers.StartPeriodicTimer(ResendTimer, ResendDue.Instance, _resendEvery);
+    }
+
+    private void SendTo(ICanTell leader)
+    {
+        _copies++;
+        leader.Tell(_forwarded, Self);
     }
 
     private void Answer(NodeReply reply)
@@ -92,5 +120,10 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
     private sealed record DeadlinePassed
     {
         public static readonly DeadlinePassed Instance = new();
+    }
+
+    private sealed record ResendDue
+    {
+        public static readonly ResendDue Instance = new();
     }
 }

@@ -84,7 +84,8 @@ public sealed partial class RaftNode
             }
             if (_peers.TryGetValue(leader, out var peer))
             {
-                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo, TimeLeftUntil(answerByTick)));
+                var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, replyTo, TimeLeftUntil(answerByTick),
+                    resendEvery: TimeSpan.FromMilliseconds(TicksToMilliseconds(_settings.ElectionTicks))));
                 Context.Watch(write);
                 _forwardedWrites.Add(write);
                 write.Tell(new ForwardedWrite.SendCopy(leader, peer));

@@ -49,13 +49,23 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
-    /// How long a follower may leave the leader without any replication answer before the leader resets its
-    /// Akka.Remote associations with it and tells it to reset its own side: several election timeouts, so a slow or
-    /// briefly paused follower is left alone, but far below Akka's own transport failure detector (which a one-way
-    /// black hole never trips: the leader's heartbeats keep the follower's end of the connection "alive"). A
-    /// reset costs a 1 s gate and a reconnect, nothing a silent follower still had.
+    /// How long a follower may leave the leader without any replication answer before the leader tells it so
+    /// (a <see cref="PeerSilenceNotice"/> at every heartbeat; the follower then resets its own side): two election
+    /// timeouts (1 s), so a slow or briefly paused follower is left alone, but far below Akka's own transport failure
+    /// detector (which a one-way black hole never trips: the leader's heartbeats keep the follower's end of the
+    /// connection "alive"). Measured: after a SIGKILLed node restarted and was elected, a follower's answers to it
+    /// went into a dead endpoint; notices starting at 2 s, behind the leader's own reset and its 1 s gate, made a
+    /// write forwarded through that follower wait 4-5 s.
     /// </summary>
-    private long SilentPeerTicks => Math.Max(1, _settings.ElectionTicks * 4L);
+    private long SilenceNoticeTicks => Math.Max(1, _settings.ElectionTicks * 2L);
+
+    /// <summary>
+    /// How long before the leader resets its own side as well: six election timeouts (3 s), after the follower's
+    /// own repair had its chance (a reset gates the leader's heartbeats and notices to that follower for 1 s). A
+    /// reset costs a 1 s gate and a reconnect, nothing a silent follower still had. Also how often a follower
+    /// resets its own side at most.
+    /// </summary>
+    private long SilentPeerTicks => Math.Max(1, _settings.ElectionTicks * 6L);
 
     /// <summary>When this incarnation last heard any Raft message from each peer, in ticks (display and silence notices).</summary>
     private readonly Dictionary<int, long> _lastHeardTick = [];
@@ -66,10 +76,13 @@ public sealed partial class RaftNode
     private void NotePeerMessage(RaftMessage message)
     {
         _lastHeardTick[message.From] = _ticks;
-        // Replication answers prove the follower-to-leader direction works.
-        if (_silentPeers is not null && _watchingAsLeader &&
-            message is AppendEntriesResponse or HeartbeatResponse or InstallSnapshotResponse)
+        if (_silentPeers is null || !_watchingAsLeader) return;
+        // Replication answers prove both directions work; a vote request or a forwarded read proves only the
+        // follower's direction to us does (a follower that asks for votes hears no leader).
+        if (message is AppendEntriesResponse or HeartbeatResponse or InstallSnapshotResponse)
             _silentPeers.Heard(message.From, _ticks);
+        else if (message is RequestVote or ReadIndexRequest)
+            _silentPeers.HeardOther(message.From, _ticks);
     }
 
     /// <summary>Milliseconds since this node last heard a Raft message from <paramref name="peer"/>; null = never.</summary>
@@ -77,8 +90,10 @@ public sealed partial class RaftNode
         _lastHeardTick.TryGetValue(peer, out var tick) ? TicksToMilliseconds(_ticks - tick) : null;
 
     /// <summary>
-    /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/>, and at each
-    /// heartbeat tells every silent follower how long it has been silent (<see cref="PeerSilenceNotice"/>). The reset
+    /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/> (or for
+    /// <see cref="SilenceNoticeTicks"/> while they still send it vote requests or reads: then the leader's own
+    /// direction is the dead one), and at each heartbeat tells every follower silent for
+    /// <see cref="SilenceNoticeTicks"/> how long it has been silent (<see cref="PeerSilenceNotice"/>). The reset
     /// is Akka.Remote's "quarantine without a UID", which does NOT quarantine: it stops this side's endpoints for that
     /// address and gates it for retry-gate-closed-for (1 s), and the next message opens a fresh connection. It repairs
     /// only THIS side: a follower whose own endpoint to us is dead (it still hears us on a connection we opened) goes
@@ -91,7 +106,7 @@ public sealed partial class RaftNode
             _watchingAsLeader = false;
             return;
         }
-        _silentPeers ??= new SilentPeerWatch(SilentPeerTicks);
+        _silentPeers ??= new SilentPeerWatch(SilentPeerTicks, SilenceNoticeTicks);
         if (!_watchingAsLeader)
         {
             _watchingAsLeader = true;
@@ -100,10 +115,12 @@ public sealed partial class RaftNode
         }
         foreach (var peer in _silentPeers.Due(_ticks))
         {
+            var (silentTicks, talksToUs) = _silentPeers.Silence(peer, _ticks);
             _log.Warning(
-                "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it; " +
-                "resetting this side's Akka.Remote association (gated, not quarantined) and telling node {2} to reset its side",
-                _settings.NodeId, _term, peer, TicksToMilliseconds(SilentPeerTicks));
+                "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it{4}; " +
+                "resetting this side's Akka.Remote association (gated, not quarantined)",
+                _settings.NodeId, _term, peer, TicksToMilliseconds(silentTicks),
+                talksToUs ? ", although it sends us vote requests or reads (it does not hear us)" : "");
             ResetTransportTo(peer);
         }
         if (_ticks % Math.Max(1, _settings.HeartbeatTicks) != 0) return;
@@ -121,7 +138,8 @@ public sealed partial class RaftNode
     {
         if (_core is null || notice.ClusterId != _settings.ClusterId || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
         _lastHeardTick[notice.From] = _ticks;
-        if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && _ticks - last < SilentPeerTicks) return;
+        // Once per window: the fresh connection needs the 1 s gate plus a round trip to prove itself.
+        if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && _ticks - last < 2 * SilenceNoticeTicks) return;
         _lastSelfResetTick[notice.From] = _ticks;
         _log.Warning(
             "Node {0}: node {1} has heard none of our answers for {2} ms while we hear it; resetting our side of the " +

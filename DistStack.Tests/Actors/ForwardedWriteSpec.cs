@@ -13,10 +13,11 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     private static readonly StackCommand Push = new PushValue("key-1", "s", "v");
     private static readonly StackResult Size1 = new(StackOutcome.Ok, null, 1);
 
-    private (IActorRef Write, Akka.TestKit.TestProbe Client) Start(TimeSpan? within = null)
+    private (IActorRef Write, Akka.TestKit.TestProbe Client) Start(TimeSpan? within = null, TimeSpan? resendEvery = null)
     {
         var client = CreateTestProbe();
-        return (Sys.ActorOf(ForwardedWrite.Props(Push, 1, client.Ref, within ?? TimeSpan.FromSeconds(30))), client);
+        return (Sys.ActorOf(ForwardedWrite.Props(Push, 1, client.Ref, within ?? TimeSpan.FromSeconds(30),
+            resendEvery ?? TimeSpan.FromMinutes(10))), client);
     }
 
     /// <summary>A write whose first copy went to leader 2 and second to leader 3; both copies received.</summary>
@@ -50,6 +51,34 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
         write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
         leader2.ExpectMsg<ForwardedCommand>();
         leader2.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_copy_with_no_answer_is_sent_again_to_the_same_leader_and_the_second_copys_answer_completes()
+    {
+        // A copy lost on a connection Akka.Remote left dead costs a re-send interval, not the whole request timeout.
+        var (write, client) = Start(resendEvery: TimeSpan.FromMilliseconds(300));
+        var leader2 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>().Command);   // lost on the way
+        Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>(TimeSpan.FromSeconds(5)).Command); // same command, same key
+        leader2.Reply(new Completed(Size1));
+
+        Assert.Equal(new Completed(Size1), client.ExpectMsg<NodeReply>());
+    }
+
+    [Fact]
+    public void Not_started_from_a_re_sent_copy_while_the_first_may_still_apply_is_outcome_unknown()
+    {
+        var (write, client) = Start(within: TimeSpan.FromSeconds(2), resendEvery: TimeSpan.FromMilliseconds(300));
+        var leader2 = CreateTestProbe();
+        write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
+        leader2.ExpectMsg<ForwardedCommand>();
+        leader2.ExpectMsg<ForwardedCommand>(TimeSpan.FromSeconds(5));
+        leader2.Reply(new NotStarted("overloaded"));
+
+        // The first copy never answered (it may only be late): not "not started", but unknown at the deadline.
+        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

@@ -101,4 +101,35 @@ public sealed class SilentPeerWatchSpec
         Assert.Empty(watch.Due(20));
         Assert.Equal([2], watch.Due(21));
     }
+
+    [Fact]
+    public void The_follower_is_told_before_the_leader_resets_its_own_side()
+    {
+        // The follower's own side is the one that breaks while the leader's messages still arrive; the leader's
+        // reset gates its heartbeats and notices for a second, so it comes only after the follower had its chance.
+        var watch = new SilentPeerWatch(silenceTicks: 60, noticeAfterTicks: 20);
+        watch.Restart([2], now: 0);
+
+        Assert.Empty(watch.Silent(19));
+        Assert.Equal([(2, 20L)], watch.Silent(20));
+        for (long tick = 1; tick < 60; tick++) Assert.Empty(watch.Due(tick));
+        Assert.Equal([2], watch.Due(60));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SilentPeerWatch(silenceTicks: 10, noticeAfterTicks: 11));
+    }
+
+    [Fact]
+    public void A_follower_that_sends_vote_requests_but_no_answers_does_not_hear_us_and_is_due_after_the_notice_window()
+    {
+        // Measured: after a SIGKILLed leader's restart, the new leader's messages to it went into a dead endpoint for
+        // 4 s while its vote requests arrived. A notice cannot reach it; only the leader's own reset repairs that.
+        var watch = new SilentPeerWatch(silenceTicks: 60, noticeAfterTicks: 20);
+        watch.Restart([2, 3], now: 0);
+        watch.HeardOther(2, 15); // node 2 campaigns: it hears no leader
+
+        for (long tick = 1; tick < 20; tick++) Assert.Empty(watch.Due(tick));
+        Assert.Equal([2], watch.Due(20));          // node 3 (silent, says nothing) waits for the whole window
+        Assert.Equal((20L, true), watch.Silence(2, 20));
+        for (long tick = 21; tick < 60; tick++) Assert.Empty(watch.Due(tick));
+        Assert.Equal([2, 3], watch.Due(60).Order());
+    }
 }

@@ -89,7 +89,7 @@ public sealed class FiveNodeClusterTests(ITestOutputHelper output) : IAsyncLifet
     {
         Assert.Equal(201, (await PostAnywhere("/sCreate", "f", "create-f")).Status);
         var took = new List<double>();
-        for (var round = 1; round <= 3; round++)
+        for (var round = 1; round <= 5; round++)
         {
             var leader = await _cluster.WaitForLeaderAsync(ElectionDeadline);
             var converged = await _cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
