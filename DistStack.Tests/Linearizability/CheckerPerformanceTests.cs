@@ -5,11 +5,18 @@ namespace DistStack.Tests.Linearizability;
 
 public sealed class CheckerPerformanceTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// Histories linearizable by construction must be PROVED linearizable within the budget: a test that also
+    /// accepted "unknown" passed when the checker gave up. Sizes are what it proves today (measured: 16 clients x
+    /// 150 ops in 2.2-18.6 M steps; 16 x 250 exhausts the 20 M step budget at a prefix of 717 of 4,579 ops and is
+    /// left out; a history the checker cannot decide is reported Unknown, see the pathological case below).
+    /// </summary>
     [Theory]
     [InlineData(1, 8, 400)]
-    [InlineData(2, 16, 250)]
+    [InlineData(2, 16, 150)]
+    [InlineData(4, 16, 150)]
     [InlineData(3, 4, 1000)]
-    public void Thousands_of_concurrent_ops_on_one_stack_are_checked_within_a_bounded_budget(int seed, int clients, int opsPerClient)
+    public void Thousands_of_concurrent_ops_on_one_stack_are_proved_linearizable_within_a_bounded_budget(int seed, int clients, int opsPerClient)
     {
         var history = HistorySimulator.Generate(seed, clients, opsPerClient);
         var options = new CheckOptions { MaxStepsPerPartition = 20_000_000, MaxMemoEntriesPerPartition = 2_000_000 };
@@ -23,8 +30,8 @@ public sealed class CheckerPerformanceTests(ITestOutputHelper output)
             output.WriteLine(result.Describe(80));
         }
 
-        // Linearizable by construction: the checker may run out of budget, but must never call it a violation.
-        Assert.NotEqual(Verdict.NotLinearizable, result.Verdict);
+        // Linearizable by construction: anything else (a violation, or giving up) is a checker bug.
+        Assert.Equal(Verdict.Linearizable, result.Verdict);
         Assert.True(partition.Steps <= options.MaxStepsPerPartition);
         Assert.True(LostPushChecker.Check(history).Ok);
     }
