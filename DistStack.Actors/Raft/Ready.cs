@@ -3,7 +3,8 @@ namespace DistStack.Actors.Raft;
 /// <summary>
 /// Everything the core wants done, collected by the shell with <see cref="RaftCore.GetReady"/>.
 ///
-/// THE PERSISTENCE CONTRACT. The shell must carry a Ready out in this order:
+/// THE PERSISTENCE CONTRACT. The shell must carry a Ready out in this order (Shell/ReadyLoop is the one
+/// implementation, run by RaftNode and by the simulator):
 ///  1. send <see cref="Messages"/> at once: they promise nothing about this node's disk (a leader's
 ///     AppendEntries may go out while its own write of the same entries is in flight, dissertation §10.2.1;
 ///     heartbeats, snapshot chunks and vote requests carry nothing the sender must have stored);
@@ -30,8 +31,9 @@ public sealed record Ready(
     IReadOnlyList<ReadState> ReadStates)
 {
     /// <summary>
-    /// <see cref="Entries"/> replace the log from <c>Entries[0].Index</c> on: when that index is not past the
-    /// last persisted index, everything persisted from there is a conflict to truncate first (§5.3).
+    /// Step 2 has something to write (a hard state, a snapshot or entries), so steps 3 and 5 wait for a durable
+    /// write. <see cref="Entries"/> replace the log from <c>Entries[0].Index</c> on: when that index is not past
+    /// the last persisted index, everything persisted from there is a conflict to truncate first (§5.3).
     /// </summary>
     public bool MustPersist => HardState is not null || Snapshot is not null || Entries.Count > 0;
 
