@@ -66,7 +66,6 @@ public static class NodeHosting
                 // Subscribed before RaftNode starts, so a refusal during its recovery is never missed.
                 system.ActorOf(RefusalWatch.Props(services.GetRequiredService<IHostApplicationLifetime>()), "refusal-watch");
                 var raftNode = RaftNodeHosting.Start(system, settings);
-                registry.Register<RaftNodeActor>(raftNode);
                 registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
             });
         });

@@ -7,9 +7,6 @@ using DistStack.Host.CommandLine;
 
 namespace DistStack.Host.Hosting;
 
-/// <summary>Registry key of the local RaftNode actor (IRequiredActor&lt;RaftNodeActor&gt;).</summary>
-public sealed class RaftNodeActor;
-
 /// <summary>Where the host meets DistStack.Actors: the node's settings, its Akka config and its RaftNode actor.</summary>
 public static class RaftNodeHosting
 {
