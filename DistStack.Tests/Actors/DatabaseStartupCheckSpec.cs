@@ -25,19 +25,32 @@ public sealed class DatabaseStartupCheckSpec(SharedPostgresServer postgres)
     [PostgresFact]
     public void A_database_with_synchronous_commit_off_is_refused()
     {
-        var name = PostgresServer.NewDatabaseName("check_off");
-        var connectionString = postgres.Server.CreateDatabase(name);
-        using (var connection = new NpgsqlConnection(postgres.Server.ConnectionString("postgres")))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"ALTER DATABASE \"{name}\" SET synchronous_commit = off";
-            command.ExecuteNonQuery();
-        }
         var settings = NodeSpecContext.NewSettings(NotTouched, 1,
-            persistence: PostgresPersistenceConfig.Hocon(connectionString));
+            persistence: PostgresPersistenceConfig.Hocon(DatabaseWithSynchronousCommitOff("check_off")));
 
         var refused = Assert.Throws<DatabaseStartupException>(() => DatabaseStartupCheck.Verify(settings));
         Assert.Contains("synchronous_commit = off", refused.Message);
+    }
+
+    [PostgresFact]
+    public void The_connection_string_option_the_README_suggests_turns_synchronous_commit_back_on()
+    {
+        var connectionString = DatabaseWithSynchronousCommitOff("check_option") + ";Options=-c synchronous_commit=on";
+        var settings = NodeSpecContext.NewSettings(NotTouched, 1, persistence: PostgresPersistenceConfig.Hocon(connectionString));
+
+        DatabaseStartupCheck.Verify(settings);
+    }
+
+    /// <summary>A new database whose sessions default to synchronous_commit = off (ALTER DATABASE ... SET).</summary>
+    private string DatabaseWithSynchronousCommitOff(string purpose)
+    {
+        var name = PostgresServer.NewDatabaseName(purpose);
+        var connectionString = postgres.Server.CreateDatabase(name);
+        using var connection = new NpgsqlConnection(postgres.Server.ConnectionString("postgres"));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"ALTER DATABASE \"{name}\" SET synchronous_commit = off";
+        command.ExecuteNonQuery();
+        return connectionString;
     }
 }

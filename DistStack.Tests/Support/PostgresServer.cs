@@ -96,11 +96,15 @@ public sealed class PostgresServer : IDisposable
         return (string)command.ExecuteScalar()!;
     }
 
-    /// <summary>SIGKILL to the postmaster: a crash. Its backends notice and exit; <see cref="Restart"/> recovers from WAL.</summary>
+    /// <summary>
+    /// A crash: SIGKILL to the postmaster and every backend at once (pg_ctl makes the postmaster a process group
+    /// leader; a postmaster killed alone would leave backends holding its shared memory, and no restart).
+    /// <see cref="Restart"/> then recovers from the WAL, as after a power cut with the OS cache intact.
+    /// </summary>
     public void Kill()
     {
         if (Pid is not { } pid) return;
-        NodeProcess.Signals.Send(pid, 9);
+        NodeProcess.Signals.Send(-pid, 9);
         WaitUntilGone(pid);
         Pid = null;
     }
