@@ -35,6 +35,6 @@ public sealed class PostgresDurabilitySpec(ITestOutputHelper output, SharedPostg
             Assert.Equal("on", connection.Execute<string>("SHOW fsync"));
             Assert.Equal("on", connection.Execute<string>("SHOW synchronous_commit"));
         }
-        Assert.Equal(0, NodeContext.Persistence.JournalInterceptor.Statements.Count);
+        Assert.Empty(NodeContext.Persistence.JournalInterceptor.Statements);
     }
 }
