@@ -16,6 +16,12 @@ public static class DatabaseStartupCheck
     public static void Verify(RaftNodeSettings settings)
     {
         if (settings.ProviderName.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)) return;
+        // The default connection-pragmas are SQLite's: a PostgreSQL config that keeps them would fail every
+        // connection with a syntax error. Say what to change instead.
+        if (settings.ConnectionPragmas.FirstOrDefault(p => p.TrimStart().StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase)) is { } pragma)
+            throw new DatabaseStartupException(
+                $"diststack.persistence.connection-pragmas holds SQLite's \"{pragma}\" but the provider is {settings.ProviderName}: " +
+                "set connection-pragmas = [] for it");
         Check(settings, "journal", settings.JournalConnectionString);
         if (settings.SnapshotConnectionString != settings.JournalConnectionString)
             Check(settings, "snapshot", settings.SnapshotConnectionString);
@@ -24,19 +30,28 @@ public static class DatabaseStartupCheck
     private static void Check(RaftNodeSettings settings, string which, string connectionString)
     {
         var where = $"{settings.ProviderName}, {WithoutSecrets(connectionString)}";
+        DataConnection connection;
         try
         {
-            using var connection = new DataConnection(PersistencePlugins.DataOptionsFor(settings, connectionString).Options);
-            connection.Execute<int>("SELECT 1");
+            connection = new DataConnection(PersistencePlugins.DataOptionsFor(settings, connectionString).Options);
+            connection.Execute<int>("SELECT 1"); // opens the connection (and runs the configured connection-pragmas)
+        }
+        catch (Exception e)
+        {
+            throw new DatabaseStartupException($"the {which} database is unreachable ({where}): {Describe(e)}", e);
+        }
+        try
+        {
             if (!settings.ProviderName.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase)) return;
-            foreach (var setting in new[] { "fsync", "synchronous_commit" })
-            {
-                var value = connection.Execute<string>("SHOW " + setting);
-                if (string.Equals(value, "off", StringComparison.OrdinalIgnoreCase))
-                    throw new DatabaseStartupException(
-                        $"the {which} database ({where}) runs with {setting} = off: acknowledged Raft writes could be lost " +
-                        $"in a crash; set {setting} = on (server, database or role) or add 'Options=-c {setting}=on' to the connection string");
-            }
+            // fsync is the server's own setting; synchronous_commit may be set per server, database, role or session.
+            if (IsOff(connection.Execute<string>("SHOW fsync")))
+                throw new DatabaseStartupException(
+                    $"the {which} database ({where}) runs with fsync = off: acknowledged Raft writes could be lost in a crash; " +
+                    "set fsync = on in the server's configuration");
+            if (IsOff(connection.Execute<string>("SHOW synchronous_commit")))
+                throw new DatabaseStartupException(
+                    $"the {which} database ({where}) runs with synchronous_commit = off: acknowledged Raft writes could be lost " +
+                    "in a crash; set it on (server, database or role) or add 'Options=-c synchronous_commit=on' to the connection string");
         }
         catch (DatabaseStartupException)
         {
@@ -44,9 +59,15 @@ public static class DatabaseStartupCheck
         }
         catch (Exception e)
         {
-            throw new DatabaseStartupException($"the {which} database is unreachable ({where}): {Describe(e)}", e);
+            throw new DatabaseStartupException($"the {which} database ({where}) could not report its durability settings: {Describe(e)}", e);
+        }
+        finally
+        {
+            connection.Dispose();
         }
     }
+
+    private static bool IsOff(string value) => string.Equals(value, "off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The connection string as the operator wrote it, minus passwords (it goes to a log).</summary>
     private static string WithoutSecrets(string connectionString)

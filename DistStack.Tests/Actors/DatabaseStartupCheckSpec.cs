@@ -14,6 +14,21 @@ public sealed class DatabaseStartupCheckSpec(SharedPostgresServer postgres)
     // The check reads only the persistence settings; the data directory is never created.
     private static readonly string NotTouched = Path.Combine(Path.GetTempPath(), "diststack-tests", "startup-check-no-data");
 
+    [Fact]
+    public void A_PostgreSQL_config_that_kept_the_SQLite_pragmas_is_refused_saying_what_to_change()
+    {
+        var settings = NodeSpecContext.NewSettings(NotTouched, 1, persistence: """
+            diststack.persistence {
+              provider-name = "PostgreSQL.15"
+              journal-connection-string = "Host=127.0.0.1;Port=1;Username=postgres;Database=node1"
+              snapshot-connection-string = "Host=127.0.0.1;Port=1;Username=postgres;Database=node1"
+            }
+            """);
+
+        var refused = Assert.Throws<DatabaseStartupException>(() => DatabaseStartupCheck.Verify(settings));
+        Assert.Contains("connection-pragmas = []", refused.Message);
+    }
+
     [PostgresFact]
     public void A_database_with_synchronous_commit_on_passes()
     {
