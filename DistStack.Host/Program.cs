@@ -1,4 +1,5 @@
 using DistStack.Actors.Hosting;
+using DistStack.Actors.Persistence;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
@@ -23,6 +24,15 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         {
             Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
             return ExitCodes.Usage;
+        }
+        try
+        {
+            DatabaseStartupCheck.Verify(settings);
+        }
+        catch (DatabaseStartupException e)
+        {
+            Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
+            return ExitCodes.Failed;
         }
 
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).

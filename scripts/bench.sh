@@ -4,6 +4,7 @@
 #   scripts/bench.sh                      # both systems, 10 s per run, 1/16/64/256 connections
 #   BENCH_SECONDS=30 scripts/bench.sh     # longer runs
 #   BENCH_RESTART=1 scripts/bench.sh      # also: push 1,000,000 values, restart a follower, time it to ready
+#   BENCH_STORAGE=postgres BENCH_SYSTEMS=diststack BENCH_OUT=- scripts/bench.sh   # DistStack's log in PostgreSQL
 #
 # Environment:
 #   BENCH_SECONDS (10)          duration of each wrk run
@@ -16,6 +17,8 @@
 #                               DistStack: Akka.Remote BASE+301..305, HTTP BASE+401..405
 #   BENCH_OUT (docs/benchmarks.md)  the report ("-" = stdout only)
 #   BENCH_KEEP (0)              1 = keep the temporary directory (data, logs) at the end
+#   BENCH_STORAGE (sqlite)      postgres = each DistStack node's journal in its own database of a local PostgreSQL
+#                               server started for the run (scripts/bench/postgres-server.sh, port BASE+500)
 #
 # What is compared: DistStack POST /sPush (a value unique per request) with etcd POST /v3/kv/put (one key, a
 # value unique per request), and DistStack's linearizable POST /sTop with etcd's POST /v3/kv/range
@@ -40,6 +43,7 @@ BENCH_RESTART_VALUES=${BENCH_RESTART_VALUES:-1000000}
 BENCH_PORT_BASE=${BENCH_PORT_BASE:-17000}
 BENCH_OUT=${BENCH_OUT:-docs/benchmarks.md}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_STORAGE=${BENCH_STORAGE:-sqlite}
 export ETCD_PORT_BASE=$BENCH_PORT_BASE
 
 PUSH_STACK=9001   # numeric stack ids and values: valid whatever the Host's id/value rules are
@@ -47,7 +51,7 @@ TOP_STACK=9002
 LOAD_STACK=9003
 NODES=5
 
-COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART scripts/bench.sh"
+COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART BENCH_STORAGE=$BENCH_STORAGE scripts/bench.sh"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -61,6 +65,10 @@ ensure_tools() {
   if [[ " $BENCH_SYSTEMS " == *" etcd "* ]]; then
     command -v etcd >/dev/null || missing+=(etcd-server)
     command -v etcdctl >/dev/null || missing+=(etcd-client)
+  fi
+  if [ "$BENCH_STORAGE" = postgres ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
+     [ -z "${DISTSTACK_POSTGRES_BIN:-}" ]; then
+    missing+=(postgresql)
   fi
   install_missing "${missing[@]}"
 }
@@ -76,6 +84,7 @@ cleanup() {
   local rc=$?
   stop_gracefully "${PID[@]}"
   [ "$ETCD_STARTED" = 1 ] && "$LUA/etcd-cluster.sh" stop "$WORK/etcd" || true
+  [ "$BENCH_STORAGE" = postgres ] && "$LUA/postgres-server.sh" stop "$WORK/pg" || true
   if [ "$BENCH_KEEP" = 1 ] || [ $rc != 0 ]; then log "logs and data kept in $WORK"; else rm -rf "$WORK"; fi
   exit $rc
 }
@@ -144,8 +153,10 @@ CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" 
 ds_start_node() {  # the Procfile's command line, Release build, own ports and a temporary data dir
   local i=$1
   mkdir -p "$WORK/ds/n$i"
+  local storage=()
+  [ "$BENCH_STORAGE" = postgres ] && storage=(--config "$WORK/ds/n$i.conf")
   DISTSTACK_PARENT_PID=$$ dotnet "$WORK/app/DistStack.Host.dll" --id "$i" --cluster "$CLUSTER" --port "$(http_port "$i")" \
-    --data-dir "$WORK/ds/n$i" >>"$WORK/ds/n$i.log" 2>&1 &
+    --data-dir "$WORK/ds/n$i" "${storage[@]}" >>"$WORK/ds/n$i.log" 2>&1 &
   PID[$i]=$!
 }
 
@@ -191,7 +202,8 @@ bench_diststack() {
     port_free "$(http_port "$i")" && port_free "$(raft_port "$i")" ||
       die "port $(http_port "$i") or $(raft_port "$i") in use (set BENCH_PORT_BASE)"
   done
-  log "starting five DistStack nodes (HTTP $(http_port 1)..$(http_port 5), logs in $WORK/ds)"
+  [ "$BENCH_STORAGE" = postgres ] && start_postgres
+  log "starting five DistStack nodes (HTTP $(http_port 1)..$(http_port 5), logs in $WORK/ds, storage $BENCH_STORAGE)"
   local t0; t0=$(now_ms)
   for i in $(seq 1 $NODES); do ds_start_node "$i"; done
   for i in $(seq 1 $NODES); do ds_wait_ready "$i" 120 || die "node $i not ready after 120 s: $(tail -5 "$WORK/ds/n$i.log")"; done
@@ -212,6 +224,26 @@ bench_diststack() {
   log "stopping DistStack (SIGTERM)"
   stop_gracefully "${PID[@]}"
   PID=()
+}
+
+# BENCH_STORAGE=postgres: one server, database node<i> for node i, given to the node in a --config file.
+start_postgres() {
+  local port=$((BENCH_PORT_BASE + 500)) i
+  port_free "$port" || die "port $port in use (set BENCH_PORT_BASE)"
+  log "starting PostgreSQL on 127.0.0.1:$port (fsync and synchronous_commit on; data in $WORK/pg)"
+  chmod o+x "$WORK"   # mktemp made it 0700; the server runs as the postgres user and must reach $WORK/pg
+  "$LUA/postgres-server.sh" start "$WORK/pg" "$port" "$NODES" || die "PostgreSQL did not start: $(tail -5 "$WORK/pg/server.log" 2>/dev/null)"
+  mkdir -p "$WORK/ds"
+  for i in $(seq 1 $NODES); do
+    cat >"$WORK/ds/n$i.conf" <<CONF
+diststack.persistence {
+  provider-name = "PostgreSQL.15"
+  journal-connection-string = "Host=127.0.0.1;Port=$port;Username=postgres;Database=node$i"
+  snapshot-connection-string = "Host=127.0.0.1;Port=$port;Username=postgres;Database=node$i"
+  connection-pragmas = []
+}
+CONF
+  done
 }
 
 # Loads BENCH_RESTART_VALUES 16-byte values with parallel wrk pushes, SIGKILLs a follower, restarts it on the
@@ -320,6 +352,7 @@ machine_info() {
   echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}') (ASP.NET Core) |"
   echo "| etcd | $(etcd --version 2>/dev/null | head -1 | sed 's/etcd Version: //') (Debian etcd-server), default settings: fsync per commit, 100 ms heartbeat |"
   echo "| wrk | $(wrk -v 2>&1 | head -1 | awk '{print $2}') |"
+  echo "| DistStack storage | $([ "$BENCH_STORAGE" = postgres ] && echo "PostgreSQL $("$LUA/postgres-server.sh" version 2>/dev/null || true) on 127.0.0.1, a database per node, fsync and synchronous_commit on" || echo "SQLite (WAL, synchronous=FULL), a file per node") |"
   echo "| DistStack | commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- DistStack.Actors DistStack.Host hocon 2>/dev/null || echo ' (with uncommitted changes)'), Release, five processes on 127.0.0.1 |"
   echo "| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
   echo "| Load average (1, 5, 15 min) | at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the numbers) |"

@@ -4,6 +4,8 @@
 #   DISTSTACK_CHAOS_SEEDS    space/comma separated seeds (default: 3 random ones)
 #   DISTSTACK_CHAOS_NETNS    0 = kills and pauses only; 1 = require network namespaces (default: when root + ip + iptables)
 #   DISTSTACK_CHAOS_DIR      where run folders go (default artifacts/chaos)
+#   DISTSTACK_CHAOS_POSTGRES 1 = each node's journal in its own database of a PostgreSQL server started for the run
+#                            (loopback only: no partitions; needs the PostgreSQL server binaries, see the README)
 # Each run writes <dir>/<time>-seed<S>/{verdict.txt,history.jsonl,faults.txt,run.log,nodes/*.log}.
 # Exit code: 0 when every run passed; 1 otherwise (the failed seeds and their folders are listed).
 set -uo pipefail

@@ -78,7 +78,9 @@ public static partial class NodeCommandLine
         {
             userConfig = configFile is null ? Config.Empty : HostConfigFiles.Read(configFile);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException)
+        // FormatException: the HOCON parser's error for e.g. an unresolved ${...} substitution (it does not read
+        // environment variables); without it a typo in the file ended the process with an unhandled exception.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException or FormatException)
         {
             return Usage($"--config: cannot read '{configFile}': {e.Message}");
         }

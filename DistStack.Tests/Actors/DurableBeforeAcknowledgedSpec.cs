@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using DistStack.Actors.Actors;
 using DistStack.Actors.Raft;
+using DistStack.Tests.Support;
 using Xunit.Abstractions;
 
 namespace DistStack.Tests.NodeActors;
@@ -10,15 +11,16 @@ namespace DistStack.Tests.NodeActors;
 /// Node 1 of three, with probes standing in for nodes 2 and 3. A vote or an append acknowledgement must not
 /// leave before the write it promises: when the probe sees the response, the journal file already holds the
 /// write, and a restarted node still keeps the promise (refuses a second vote in the term; keeps the entries).
-/// The election timeout is long (5-10 s) so that node 1 does not campaign on its own meanwhile.
+/// The election timeout is long (5-10 s) so that node 1 does not campaign on its own meanwhile. Run on SQLite and on
+/// PostgreSQL (the subclasses below): the promise must hold whichever database holds the journal.
 /// </summary>
-public sealed class DurableBeforeAcknowledgedSpec : RaftNodeSpecBase
+public abstract class DurableBeforeAcknowledgedSpec : RaftNodeSpecBase
 {
     private TestProbe _node2 = null!;
     private TestProbe _node3 = null!;
 
-    public DurableBeforeAcknowledgedSpec(ITestOutputHelper output)
-        : base(NodeSpecContext.Create(members: 3, tweak: s => s with { ElectionTicks = 100 }), output) { }
+    protected DurableBeforeAcknowledgedSpec(ITestOutputHelper output, string? persistence)
+        : base(NodeSpecContext.Create(members: 3, tweak: s => s with { ElectionTicks = 100 }, persistence: persistence), output) { }
 
     private ulong ClusterId => Settings.ClusterId;
 
@@ -34,8 +36,11 @@ public sealed class DurableBeforeAcknowledgedSpec : RaftNodeSpecBase
     private static T Expect<T>(TestProbe probe, Func<T, bool>? match = null) where T : RaftMessage =>
         (T)probe.FishForMessage(m => m is T t && (match is null || match(t)), Deadline);
 
-    [Fact]
-    public async Task A_granted_vote_is_durable_before_it_is_sent_and_survives_a_restart()
+    public abstract Task A_granted_vote_is_durable_before_it_is_sent_and_survives_a_restart();
+
+    public abstract Task Appended_entries_are_durable_before_acknowledged_and_a_truncation_is_replayed();
+
+    protected async Task GrantedVoteIsDurableBeforeItIsSent()
     {
         var node = await StartWithProbes();
         var rowsBefore = JournalRows();
@@ -60,8 +65,7 @@ public sealed class DurableBeforeAcknowledgedSpec : RaftNodeSpecBase
         Assert.True(Expect<RequestVoteResponse>(_node2, r => !r.PreVote).Granted);
     }
 
-    [Fact]
-    public async Task Appended_entries_are_durable_before_acknowledged_and_a_truncation_is_replayed()
+    protected async Task AppendedEntriesAreDurableBeforeAcknowledged()
     {
         var node = await StartWithProbes();
         var rowsBefore = JournalRows();
@@ -97,4 +101,26 @@ public sealed class DurableBeforeAcknowledgedSpec : RaftNodeSpecBase
         Assert.True(matched.Success);
         Assert.Equal(3, matched.MatchIndex);
     }
+}
+
+public sealed class DurableBeforeAcknowledgedOnSqliteSpec(ITestOutputHelper output) : DurableBeforeAcknowledgedSpec(output, null)
+{
+    [Fact]
+    public override Task A_granted_vote_is_durable_before_it_is_sent_and_survives_a_restart() => GrantedVoteIsDurableBeforeItIsSent();
+
+    [Fact]
+    public override Task Appended_entries_are_durable_before_acknowledged_and_a_truncation_is_replayed() =>
+        AppendedEntriesAreDurableBeforeAcknowledged();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class DurableBeforeAcknowledgedOnPostgresSpec(ITestOutputHelper output, SharedPostgresServer postgres)
+    : DurableBeforeAcknowledgedSpec(output, postgres.NodeDatabase("durable"))
+{
+    [PostgresFact]
+    public override Task A_granted_vote_is_durable_before_it_is_sent_and_survives_a_restart() => GrantedVoteIsDurableBeforeItIsSent();
+
+    [PostgresFact]
+    public override Task Appended_entries_are_durable_before_acknowledged_and_a_truncation_is_replayed() =>
+        AppendedEntriesAreDurableBeforeAcknowledged();
 }

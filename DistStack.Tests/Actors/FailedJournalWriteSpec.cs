@@ -2,27 +2,29 @@ using System.Data.Common;
 using Akka.Actor;
 using DistStack.Actors.Actors;
 using DistStack.Actors.Stacks;
+using DistStack.Tests.Support;
 using LinqToDB.Interceptors;
 using Xunit.Abstractions;
 
 namespace DistStack.Tests.NodeActors;
 
 /// <summary>
-/// The real SQLite journal, with a switch in its connection path (a linq2db interceptor handed to the plugin like
+/// The real journal (SQLite, and PostgreSQL in the subclass below), with a switch in its connection path (a linq2db interceptor handed to the plugin like
 /// the pragma one) that makes opening a connection fail. A failed write answers the waiting client, the
 /// supervised node restarts with backoff, recovers from the journal and serves again once the disk is back.
 /// </summary>
-public sealed class FailedJournalWriteSpec : RaftNodeSpecBase
+public abstract class FailedJournalWriteSpec : RaftNodeSpecBase
 {
     private readonly FailingDisk _disk;
 
-    public FailedJournalWriteSpec(ITestOutputHelper output) : this(new FailingDisk(), output) { }
+    protected FailedJournalWriteSpec(ITestOutputHelper output, string? persistence) : this(new FailingDisk(), output, persistence) { }
 
-    private FailedJournalWriteSpec(FailingDisk disk, ITestOutputHelper output)
-        : base(NodeSpecContext.Create(journalInterceptors: [disk]), output) => _disk = disk;
+    private FailedJournalWriteSpec(FailingDisk disk, ITestOutputHelper output, string? persistence)
+        : base(NodeSpecContext.Create(journalInterceptors: [disk], persistence: persistence), output) => _disk = disk;
 
-    [Fact]
-    public async Task A_failed_write_is_answered_and_the_node_recovers_from_its_journal()
+    public abstract Task A_failed_write_is_answered_and_the_node_recovers_from_its_journal();
+
+    protected async Task FailedWriteIsAnsweredAndTheNodeRecovers()
     {
         var node = StartNode(RaftNode.SupervisedProps(Settings));
         await AwaitLeader(node);
@@ -66,4 +68,18 @@ public sealed class FailedJournalWriteSpec : RaftNodeSpecBase
         public Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken) =>
             Task.CompletedTask;
     }
+}
+
+public sealed class FailedJournalWriteOnSqliteSpec(ITestOutputHelper output) : FailedJournalWriteSpec(output, null)
+{
+    [Fact]
+    public override Task A_failed_write_is_answered_and_the_node_recovers_from_its_journal() => FailedWriteIsAnsweredAndTheNodeRecovers();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class FailedJournalWriteOnPostgresSpec(ITestOutputHelper output, SharedPostgresServer postgres)
+    : FailedJournalWriteSpec(output, postgres.NodeDatabase("failedwrite"))
+{
+    [PostgresFact]
+    public override Task A_failed_write_is_answered_and_the_node_recovers_from_its_journal() => FailedWriteIsAnsweredAndTheNodeRecovers();
 }

@@ -91,12 +91,15 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
         return Assert.IsType<Completed>(reply).Result;
     }
 
-    /// <summary>Rows this node has in the journal file right now, read through the plugin's own connection options.</summary>
+    /// <summary>
+    /// Rows this node has in the journal right now, read through the plugin's own connection options. NOT deleted:
+    /// the flag is a boolean in PostgreSQL and an integer in SQLite, and this reads right on both.
+    /// </summary>
     protected long JournalRows()
     {
         using var connection = new DataConnection(NodeContext.Persistence.JournalOptions);
         return connection.Execute<long>(
-            "SELECT COUNT(*) FROM journal WHERE persistence_id = @id AND deleted = 0",
+            "SELECT COUNT(*) FROM journal WHERE persistence_id = @id AND NOT deleted",
             new DataParameter("id", $"raft-node-{Settings.NodeId}"));
     }
 

@@ -30,6 +30,12 @@ public sealed record ChaosOptions
     /// <summary>Network namespaces and iptables for partitions: null = when root and ip/iptables are available.</summary>
     public bool? UseNetworkNamespaces { get; init; }
 
+    /// <summary>
+    /// Each node's journal in its own database of a PostgreSQL server started for the run (DISTSTACK_CHAOS_POSTGRES=1).
+    /// Loopback mode only: nodes in network namespaces cannot reach a server on the host's 127.0.0.1.
+    /// </summary>
+    public bool Postgres { get; init; }
+
     /// <summary>Folder for this run's files (history, faults, node logs, verdict); default artifacts/chaos/&lt;time&gt;-seed&lt;S&gt;.</summary>
     public string? RunDirectory { get; init; }
 
@@ -41,7 +47,7 @@ public sealed record ChaosOptions
     /// <summary>Progress lines (e.g. an xunit output helper); they also go to the run's log file.</summary>
     public Action<string>? Log { get; init; }
 
-    /// <summary>Reads DISTSTACK_CHAOS_SECONDS / DISTSTACK_CHAOS_SEED / DISTSTACK_CHAOS_NETNS / DISTSTACK_CHAOS_DIR over the defaults.</summary>
+    /// <summary>Reads DISTSTACK_CHAOS_SECONDS / _SEED / _NETNS / _POSTGRES / _DIR over the defaults.</summary>
     public ChaosOptions WithEnvironment()
     {
         var options = this;
@@ -63,6 +69,11 @@ public sealed record ChaosOptions
             case "1" or "true" or "on":
                 options = options with { UseNetworkNamespaces = true };
                 break;
+        }
+
+        if (Environment.GetEnvironmentVariable("DISTSTACK_CHAOS_POSTGRES") is "1" or "true" or "on")
+        {
+            options = options with { Postgres = true };
         }
 
         if (Environment.GetEnvironmentVariable("DISTSTACK_CHAOS_DIR") is { Length: > 0 } dir)

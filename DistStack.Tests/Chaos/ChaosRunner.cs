@@ -50,7 +50,9 @@ public sealed class ChaosRunner(ChaosOptions options)
     {
         var (canPartition, why) = options.UseNetworkNamespaces == false
             ? (false, "disabled (DISTSTACK_CHAOS_NETNS=0)")
-            : NamespaceChaosCluster.CanRun();
+            : options.Postgres
+                ? (false, "PostgreSQL storage runs on loopback (the server is on the host's 127.0.0.1)")
+                : NamespaceChaosCluster.CanRun();
         if (canPartition)
         {
             try
@@ -66,7 +68,9 @@ public sealed class ChaosRunner(ChaosOptions options)
 
         var note = $"!!! NO NETWORK PARTITIONS IN THIS RUN: {why}. Kills and pauses only. !!!";
         Log(note);
-        return (HarnessChaosCluster.Start(options.Nodes, dataRoot, why, Log), note);
+        return (options.Postgres
+            ? HarnessChaosCluster.StartOnPostgres(options.Nodes, dataRoot, why, Log)
+            : HarnessChaosCluster.Start(options.Nodes, dataRoot, why, Log), note);
     }
 
     private async Task<ChaosReport> RunOnClusterAsync(IChaosCluster cluster, string networkNote, Random random, string runDirectory)

@@ -2,21 +2,55 @@ using DistStack.Tests.Support;
 
 namespace DistStack.Tests.Chaos;
 
-/// <summary>Loopback mode: the shared <see cref="ProcessCluster"/> harness; no partitions possible.</summary>
+/// <summary>
+/// Loopback mode: the shared <see cref="ProcessCluster"/> harness; no partitions possible. Optionally with every
+/// node's journal in its own database of a PostgreSQL server that the cluster owns and stops.
+/// </summary>
 public sealed class HarnessChaosCluster : IChaosCluster
 {
     private readonly ProcessCluster _cluster;
+    private readonly PostgresServer? _postgres;
 
-    private HarnessChaosCluster(ProcessCluster cluster, string reason)
+    private HarnessChaosCluster(ProcessCluster cluster, string reason, PostgresServer? postgres = null)
     {
         _cluster = cluster;
+        _postgres = postgres;
         Nodes = cluster.Nodes.Select(n => (IChaosNode)new Node(n)).ToList();
         Http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        NetworkDescription = $"loopback 127.0.0.1 (harness); NO PARTITIONS: {reason}";
+        NetworkDescription = $"loopback 127.0.0.1 (harness); NO PARTITIONS: {reason}" +
+                             (postgres is null ? "" : $"; storage: {postgres}, a database per node");
     }
 
     public static HarnessChaosCluster Start(int nodes, string root, string whyNoPartitions, Action<string> log) =>
         new(ProcessCluster.Start(nodes, new ProcessClusterOptions { RootDirectory = root, Log = log }), whyNoPartitions);
+
+    public static HarnessChaosCluster StartOnPostgres(int nodes, string root, string whyNoPartitions, Action<string> log)
+    {
+        var postgres = PostgresServer.Start();
+        try
+        {
+            Directory.CreateDirectory(root);
+            var configs = Enumerable.Range(1, nodes).ToDictionary(id => id, id =>
+            {
+                var path = Path.Combine(root, $"node-{id}.conf");
+                File.WriteAllText(path, PostgresPersistenceConfig.Hocon(postgres.CreateDatabase($"node{id}")));
+                return path;
+            });
+            log($"storage: {postgres}");
+            var cluster = ProcessCluster.Start(nodes, new ProcessClusterOptions
+            {
+                RootDirectory = root,
+                Log = log,
+                ExtraArguments = id => ["--config", configs[id]],
+            });
+            return new HarnessChaosCluster(cluster, whyNoPartitions, postgres);
+        }
+        catch
+        {
+            postgres.Dispose();
+            throw;
+        }
+    }
 
     public IReadOnlyList<IChaosNode> Nodes { get; }
     public HttpClient Http { get; }
@@ -38,6 +72,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
     {
         Http.Dispose();
         await _cluster.DisposeAsync();
+        _postgres?.Dispose(); // after the nodes: they must not see their database vanish while they stop
     }
 
     private sealed class Node(NodeProcess process) : IChaosNode

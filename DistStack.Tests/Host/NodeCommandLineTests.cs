@@ -202,6 +202,24 @@ public sealed class NodeCommandLineTests
     }
 
     [Fact]
+    public void A_config_file_that_does_not_parse_is_a_usage_error_not_a_crash()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "diststack.persistence.journal-connection-string = ${DISTSTACK_NO_SUCH_SETTING}\n");
+            var refused = Refused($"--id 1 --cluster {OneNode} --port 12380 --config {file}");
+            Assert.Equal(ExitCodes.Usage, refused.ExitCode);
+            Assert.Contains($"cannot read '{file}'", refused.Message);
+            Assert.Contains("DISTSTACK_NO_SUCH_SETTING", refused.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void A_missing_config_file_is_a_usage_error()
     {
         var refused = Refused("--config /nonexistent/diststack.conf");
