@@ -48,7 +48,7 @@ public sealed partial class RaftNode
         while (_core is not null && !_durableWriteInFlight && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
             var ready = taken.Ready;
-            if (ready.SoftState is { } soft) OnSoftState(soft);
+            if (ready.SoftState is { } soft) _clients!.OnSoftState(soft);
             Send(taken.SendNow);
             HandOverCommittedAndReads(taken.ApplyNow, taken.ReadsNow);
 
@@ -103,7 +103,7 @@ public sealed partial class RaftNode
     private void HandOverCommittedAndReads(IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
         if (committed.Count > 0) HandOverCommitted(committed);
-        if (reads.Count > 0) OnReadStates(reads);
+        if (reads.Count > 0) _clients!.OnReadStates(reads);
     }
 
     /// <summary>Steps 3 to 5 of the persistence order; call only once the Ready's writes are durable.</summary>

@@ -119,7 +119,7 @@ public sealed partial class RaftNode
             _log.Warning(
                 "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it{4}; " +
                 "resetting this side's Akka.Remote association (gated, not quarantined)",
-                _settings.NodeId, _term, peer, TicksToMilliseconds(silentTicks),
+                _settings.NodeId, _clients!.Term, peer, TicksToMilliseconds(silentTicks),
                 talksToUs ? ", although it sends us vote requests or reads (it does not hear us)" : "");
             ResetTransportTo(peer);
         }

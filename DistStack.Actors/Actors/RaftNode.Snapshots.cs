@@ -89,13 +89,7 @@ public sealed partial class RaftNode
         {
             case InstallSave install:
                 _persisted.Restore(install.Durable);
-                var index = install.Durable.Snapshot.Metadata.LastIncludedIndex;
-                // Proposals at or below the snapshot can no longer be matched to an entry: we cannot tell.
-                foreach (var stale in _proposals.Where(p => p.Key <= index).ToList())
-                {
-                    _proposals.Remove(stale.Key);
-                    stale.Value.ReplyTo.Tell(new OutcomeUnknown("superseded by the leader's snapshot"));
-                }
+                _clients!.SnapshotInstalled(install.Durable.Snapshot.Metadata.LastIncludedIndex);
                 _durableWriteInFlight = false;
                 CompleteReady(install.Taken); // restores the registry from it, then applies what follows it
                 break;

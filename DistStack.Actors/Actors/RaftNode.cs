@@ -108,12 +108,12 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         });
         Command<LeaderKnown>(_ =>
         {
-            RetryAwaitingLeader();
+            _clients?.DispatchWaiting();
             ScheduleFlush();
         });
-        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false, AnswerByTick()));
-        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true, AnswerByTick()));
-        Command<ExecuteQuery>(q => OnQuery(q.Query, Sender, AnswerByTick()));
+        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
+        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true));
+        Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
         Command<HandOverLeadership>(_ => OnHandOver(Sender));
         Command<GetJournalStats>(_ => Sender.Tell(new JournalStats(_journalWrites, _eventsWritten, _snapshotsSaved)));
@@ -149,8 +149,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         _ticks++;
         Core.Tick();
         WatchSilentPeers();
-        ExpireWaiters();
-        RetryAwaitingLeader();
+        _clients!.Tick();
         ScheduleFlush();
     }
 
