@@ -37,7 +37,13 @@ public sealed class ClientRequests<TClient> where TClient : class
     private readonly ClientRequestLimits _limits;
     private readonly IClientEffects<TClient> _effects;
     private readonly Func<long> _wallClockMs;
-    private readonly Dictionary<long, PendingProposal> _proposals = new();
+    /// <summary>
+    /// Pending proposals by log index. More than one can wait at an index: a leader whose entry there was truncated
+    /// (it lost leadership before the entry committed) can lead again and propose anew at the same index, while the
+    /// old entry may still be committed by another leader that holds it. Only the entry committed there decides.
+    /// </summary>
+    private readonly Dictionary<long, List<PendingProposal>> _proposals = new();
+    private int _proposalCount;
     private readonly Dictionary<long, PendingRead> _reads = new();
     private readonly List<AwaitingLeader> _awaitingLeader = [];
     private readonly List<PendingHandOver> _handOvers = [];
@@ -69,7 +75,7 @@ public sealed class ClientRequests<TClient> where TClient : class
     public long Term { get; private set; }
     public bool IsLeader => Role == RaftRole.Leader;
 
-    public int PendingProposals => _proposals.Count;
+    public int PendingProposals => _proposalCount;
 
     /// <summary>The tick by which a request arriving now is answered (see <see cref="ClientRequestLimits.AnswerWithinTicks"/>).</summary>
     public long AnswerByTick() => Now + _limits.AnswerWithinTicks;
@@ -158,8 +164,8 @@ public sealed class ClientRequests<TClient> where TClient : class
         Term = soft.Term;
         if (changed)
             _effects.Log($"Node {_limits.NodeId} is {soft.Role} in term {soft.Term}; leader: {soft.LeaderId?.ToString() ?? "none"}");
-        if (wasLeader && !IsLeader && _proposals.Count > 0)
-            _effects.Log($"Lost leadership with {_proposals.Count} proposals pending; they are answered when their index commits or times out");
+        if (wasLeader && !IsLeader && _proposalCount > 0)
+            _effects.Log($"Lost leadership with {_proposalCount} proposals pending; they are answered when their index commits or times out");
 
         // A new leader: every forwarded write still in flight sends it a copy (the old leader may be dead).
         if (changed && LeaderId is { } newLeader) _effects.NewLeaderForForwardedWrites(newLeader);
@@ -183,14 +189,18 @@ public sealed class ClientRequests<TClient> where TClient : class
     /// </summary>
     public IReadOnlyDictionary<long, TClient> TakeWaiters(IReadOnlyList<LogEntry> committed)
     {
-        if (_proposals.Count == 0) return Empty;
+        if (_proposalCount == 0) return Empty;
         Dictionary<long, TClient>? waiters = null;
         foreach (var entry in committed)
         {
-            if (!_proposals.Remove(entry.Index, out var proposal)) continue;
-            if (proposal.Term == entry.Term) (waiters ??= new())[entry.Index] = proposal.Client;
-            else _effects.Answer(proposal.Client, new NotStarted(
-                "leadership was lost before the command committed; another entry took its place, so it was not applied"));
+            if (!_proposals.Remove(entry.Index, out var atIndex)) continue;
+            _proposalCount -= atIndex.Count;
+            foreach (var proposal in atIndex)
+            {
+                if (proposal.Term == entry.Term) (waiters ??= new())[entry.Index] = proposal.Client;
+                else _effects.Answer(proposal.Client, new NotStarted(
+                    "leadership was lost before the command committed; another entry took its place, so it was not applied"));
+            }
         }
         return waiters ?? Empty;
     }
@@ -213,18 +223,20 @@ public sealed class ClientRequests<TClient> where TClient : class
     /// <summary>A leader's snapshot was installed: proposals at or below it can no longer be matched to an entry.</summary>
     public void SnapshotInstalled(long lastIncludedIndex)
     {
-        foreach (var stale in _proposals.Where(p => p.Key <= lastIncludedIndex).ToList())
+        foreach (var index in _proposals.Keys.Where(index => index <= lastIncludedIndex).ToList())
         {
-            _proposals.Remove(stale.Key);
-            _effects.Answer(stale.Value.Client, new OutcomeUnknown("superseded by the leader's snapshot"));
+            _proposals.Remove(index, out var atIndex);
+            _proposalCount -= atIndex!.Count;
+            foreach (var stale in atIndex) _effects.Answer(stale.Client, new OutcomeUnknown("superseded by the leader's snapshot"));
         }
     }
 
     /// <summary>Nobody waits forever: on a failed write or a stop, every waiting request gets its answer now.</summary>
     public void FailAll(string reason)
     {
-        foreach (var proposal in _proposals.Values) _effects.Answer(proposal.Client, new OutcomeUnknown(reason));
+        foreach (var proposal in _proposals.Values.SelectMany(atIndex => atIndex)) _effects.Answer(proposal.Client, new OutcomeUnknown(reason));
         _proposals.Clear();
+        _proposalCount = 0;
         foreach (var read in _reads.Values) _effects.Answer(read.Client, new NotStarted(reason));
         _reads.Clear();
         foreach (var awaiting in _awaitingLeader) _effects.Answer(awaiting.Client, new NotStarted(reason));
@@ -235,7 +247,7 @@ public sealed class ClientRequests<TClient> where TClient : class
 
     private void Propose(StackCommand command, TClient client, bool forwarded, long answerByTick, long? giveUpTick)
     {
-        if (_proposals.Count >= _limits.MaxInFlight)
+        if (_proposalCount >= _limits.MaxInFlight)
         {
             _effects.Answer(client, new NotStarted("overloaded: too many commands in flight; retry later"));
             return;
@@ -255,7 +267,10 @@ public sealed class ClientRequests<TClient> where TClient : class
         switch (_core.Propose(encoded))
         {
             case ProposeResult.Accepted accepted:
-                _proposals[accepted.Index] = new PendingProposal(accepted.Term, client, answerByTick);
+                var pending = new PendingProposal(accepted.Term, client, answerByTick);
+                if (_proposals.TryGetValue(accepted.Index, out var atIndex)) atIndex.Add(pending);
+                else _proposals[accepted.Index] = [pending];
+                _proposalCount++;
                 _effects.ReadyMayFollow();
                 break;
             case ProposeResult.NotLeader notLeader:
@@ -320,17 +335,22 @@ public sealed class ClientRequests<TClient> where TClient : class
 
     private void ExpireWaiters()
     {
-        if (_proposals.Count > 0)
+        if (_proposalCount > 0)
         {
-            List<long>? expired = null;
-            foreach (var (index, proposal) in _proposals)
-                if (proposal.DeadlineTick <= Now) (expired ??= []).Add(index);
-            if (expired is not null)
-                foreach (var index in expired)
+            List<long>? emptied = null;
+            foreach (var (index, atIndex) in _proposals)
+            {
+                for (var i = atIndex.Count - 1; i >= 0; i--)
                 {
-                    _proposals.Remove(index, out var proposal);
-                    _effects.Answer(proposal!.Client, new OutcomeUnknown("not committed in time; it may still be applied"));
+                    if (atIndex[i].DeadlineTick > Now) continue;
+                    var expired = atIndex[i];
+                    atIndex.RemoveAt(i);
+                    _proposalCount--;
+                    _effects.Answer(expired.Client, new OutcomeUnknown("not committed in time; it may still be applied"));
                 }
+                if (atIndex.Count == 0) (emptied ??= []).Add(index);
+            }
+            if (emptied is not null) foreach (var index in emptied) _proposals.Remove(index);
         }
         if (_reads.Count > 0)
         {
