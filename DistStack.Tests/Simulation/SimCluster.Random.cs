@@ -15,7 +15,7 @@ internal sealed partial class SimCluster
     private int _chaosMinTicks = 3, _chaosMaxTicks = 40;
 
     /// <summary>Builds a cluster whose size, faults and Raft knobs are all drawn from <paramref name="seed"/>.</summary>
-    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None)
+    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None, bool clientsThroughDriver = false)
     {
         var random = new Random(seed ^ 0x5EED);
         var raft = CoreKnobs.For(0, 0) with {
@@ -45,6 +45,7 @@ internal sealed partial class SimCluster
             Raft = raft,
             ReplayHint = replayHint,
             Fault = fault,
+            ClientsThroughDriver = clientsThroughDriver,
         };
         if (random.Next(7) == 0)
         {
@@ -85,10 +86,18 @@ internal sealed partial class SimCluster
         if (!node.IsUp) return;
         if (_clientsActive) ClientActions(node);
         if (node.IsUp) OnStep(node, TraceKind.Tick, null, static (core, _) => core.Tick());
+        if (node.IsUp) ClientTick(node);
     }
 
     private void ClientActions(SimNode node)
     {
+        if (Settings.ClientsThroughDriver && node.Clients is not null)
+        {
+            // Half the load through the production driver, on any node; the rest drives the core directly below.
+            var pick = _random.NextDouble();
+            if (pick < 0.12) { SubmitWrite(node.Id); return; }
+            if (pick < 0.2) { SubmitRead(node.Id); return; }
+        }
         var leaderHere = node.LastSoftState is { Role: RaftRole.Leader };
         var roll = _random.NextDouble();
         if (roll < (leaderHere ? 0.35 : 0.04))
@@ -196,6 +205,7 @@ internal sealed partial class SimCluster
             if (probes.Any(p => _nodes.All(n => n.Machine.Commands.Contains(p))))
             {
                 SettleReads(Now + 200L * Settings.TickInterval);
+                SettleClients(Now + 40L * Settings.Raft.ElectionTicks * Settings.TickInterval);
                 return;
             }
             if (LeaderByStatus() is { } leader && proposedUnder != (leader, Node(leader).Core!.Status.Term))
@@ -232,6 +242,17 @@ internal sealed partial class SimCluster
         }
         var hanging = _nodes.SelectMany(n => n.RequestedReads.Values.Concat(n.ReadsAwaitingApply).Select(r => $"n{n.Id} read {r.RequestId} (step {r.RequestedAtStep}, index {r.ReadIndex})"));
         throw Fail($"LIVENESS: reads not answered after healing: {string.Join("; ", hanging.Take(10))}");
+    }
+
+    /// <summary>Every client request still open is answered within its budget; then the outcomes are checked.</summary>
+    private void SettleClients(long deadline)
+    {
+        if (!Settings.ClientsThroughDriver) return;
+        while (Now < deadline && _clients.Any(c => c.Answer is null && !c.Dropped)) RunFor(Settings.TickInterval);
+        // Copies still in flight may apply a write answered "unknown": let them land before comparing the nodes.
+        var backlog = Now + 20L * Settings.Raft.ElectionTicks * Settings.TickInterval;
+        while (Now < backlog && _nodes.Any(n => n.Machine.AppliedIndex < _nodes.Max(m => m.Core!.Status.CommitIndex))) RunFor(Settings.TickInterval);
+        CheckClientOutcomes();
     }
 
     private bool IsAppliedAnywhere(long commandId) => _nodes.Any(n => n.Machine.Commands.Contains(commandId));

@@ -1,5 +1,7 @@
 using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
+using DistStack.Actors.Stacks;
+using DistStack.Actors.Actors;
 
 namespace DistStack.Tests.Simulation;
 
@@ -62,7 +64,11 @@ internal sealed partial class SimCluster
             _invariants.RegisterEntries(node, node.MemLog, ready.Entries);
             node.MemLog.Replace(ready.Entries, null);
         }
-        if (ready.SoftState is { } changed) _invariants.OnSoftState(node, changed);
+        if (ready.SoftState is { } changed)
+        {
+            _invariants.OnSoftState(node, changed);
+            node.Clients?.OnSoftState(changed);
+        }
         for (var i = 0; i < taken.SendNow.Count; i++)
         {
             _invariants.CheckPromise(node, taken.SendNow[i], afterDurable: false);
@@ -111,6 +117,7 @@ internal sealed partial class SimCluster
         {
             _invariants.CheckSnapshotRestore(node, restored);
             node.Machine.Restore(restored);
+            node.Clients?.SnapshotInstalled(restored.Metadata.LastIncludedIndex); // as RaftNode does
             Stats.SnapshotsInstalled++;
         }
         Apply(node, durable.ApplyNow, durable.ReadsNow);
@@ -119,6 +126,7 @@ internal sealed partial class SimCluster
 
     private void Apply(SimNode node, IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
+        var waiters = ClientWaiters(node, committed);
         if (committed.Count > 0)
         {
             Trace.Add(Steps, Now, TraceKind.Apply, node.Id, null, committed[0].Index, committed[^1].Index);
@@ -129,11 +137,20 @@ internal sealed partial class SimCluster
                 _invariants.BeforeApply(node, entry);
                 node.Machine.Apply(entry);
                 _invariants.AfterApply(node, entry);
+                if (waiters.TryGetValue(entry.Index, out var waiter))
+                    AnswerClient(node, waiter, new Completed(new StackResult(StackOutcome.Ok)));
             }
             Stats.EntriesApplied += committed.Count;
         }
-        for (var i = 0; i < reads.Count; i++) OnReadState(node, reads[i]);
+        List<ReadState>? clientReads = null;
+        for (var i = 0; i < reads.Count; i++)
+        {
+            if (node.Clients is not null && reads[i].RequestId >= ClientReadIds) (clientReads ??= []).Add(reads[i]);
+            else OnReadState(node, reads[i]);
+        }
+        if (clientReads is not null) node.Clients!.OnReadStates(clientReads);
         ServeAwaitingReads(node);
+        ServeClientReads(node);
     }
 
     private void OnReadState(SimNode node, ReadState state)

@@ -105,6 +105,12 @@ internal sealed partial class SimCluster
             case ChaosEvent chaos:
                 OnChaosEvent(chaos);
                 return true;
+            case ClientDeliverEvent delivery:
+                OnClientDeliver(delivery);
+                return true;
+            case DispatchEvent dispatch:
+                OnDispatch(dispatch);
+                return true;
             case RestartEvent restart:
                 if (_chaosActive) Restart(restart.Node);
                 return true;
@@ -303,6 +309,7 @@ internal sealed partial class SimCluster
         Steps++;
         Stats.Crashes++;
         Trace.Add(Steps, Now, TraceKind.Crash, id);
+        DropClientsOf(node);
         node.Core = null;
         node.Loop = null;
         node.Taken = null;
@@ -339,6 +346,7 @@ internal sealed partial class SimCluster
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
             node.Loop = new ReadyLoop(node.Core);
+            StartClientRequests(node);
             var status = node.Core.Status;
             if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
                 status.SnapshotIndex != node.Disk.Log.SnapshotIndex)

@@ -153,11 +153,14 @@ internal sealed class SimInvariants
         if (commands.Length != _commandsUpTo[(int)at])
             throw Fail($"STATE MACHINE SAFETY: n{node.Id}'s snapshot at {at} holds {commands.Length} commands; the history has {_commandsUpTo[(int)at]}");
         var k = 0;
+        var seen = new HashSet<long>();
         for (var i = 0; i < at; i++)
         {
             var e = _committed[i];
             if (e.Kind != EntryKind.Command) continue;
-            if (SimStateMachine.DecodeCommand(e.Data) != commands[k])
+            var (id, fromClient) = SimStateMachine.DecodeAny(e.Data);
+            if (!seen.Add(id) && fromClient) continue; // a client command's later copy applies nothing
+            if (id != commands[k])
                 throw Fail($"STATE MACHINE SAFETY: n{node.Id}'s snapshot at {at} differs from the history at command {k} (index {e.Index})");
             k++;
         }
@@ -215,16 +218,20 @@ internal sealed class SimInvariants
         }
         if (entry.Index != _committed.Count + 1)
             throw Fail($"n{node.Id} commits {entry.Index} while the known committed history ends at {_committed.Count}");
+        var applies = 0;
         if (entry.Kind == EntryKind.Command)
         {
-            var command = SimStateMachine.DecodeCommand(entry.Data);
-            if (!_committedCommands.Add(command))
+            var (command, fromClient) = SimStateMachine.DecodeAny(entry.Data);
+            var first = _committedCommands.Add(command);
+            // A client's command may be committed more than once (re-sent copies); it applies only the first time.
+            if (!first && !fromClient)
                 throw Fail($"STATE MACHINE SAFETY: command {command} committed twice (again at {entry.Index}/{entry.Term})");
             if (_accepted.TryGetValue((entry.Index, entry.Term), out var proposed) && proposed != command)
                 throw Fail($"PROPOSAL: {entry.Index}/{entry.Term} was promised to command {proposed} but holds command {command}");
+            applies = first ? 1 : 0;
         }
         _committed.Add(entry);
-        _commandsUpTo.Add(_commandsUpTo[^1] + (entry.Kind == EntryKind.Command ? 1 : 0));
+        _commandsUpTo.Add(_commandsUpTo[^1] + applies);
         _committedSeenInTerm.Add(seenInTerm);
 
         var holders = 0;

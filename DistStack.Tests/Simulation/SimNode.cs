@@ -36,6 +36,15 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
 
     /// <summary>The Ready taken whose write is in flight (its first half already carried out).</summary>
     public ReadyTaken? Taken { get; set; }
+
+    /// <summary>The production client-request driver, with clients through it (SimSettings.ClientsThroughDriver).</summary>
+    public ClientRequests<SimClient>? Clients { get; set; }
+
+    /// <summary>Forwarded writes of this incarnation, by forward id.</summary>
+    public Dictionary<long, SimForward> Forwards { get; } = [];
+
+    /// <summary>Client reads confirmed by the leader, waiting to be applied up to their read index.</summary>
+    public List<SimClient> ClientReadsAwaitingApply { get; } = [];
     public bool IsUp => Core is not null;
     public int Incarnation { get; set; }
 

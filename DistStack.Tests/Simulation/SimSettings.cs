@@ -34,6 +34,9 @@ internal sealed record SimSettings
 
     /// <summary>How a failure tells the reader to replay this run.</summary>
     public string ReplayHint { get; init; } = "";
+
+    /// <summary>Clients go through the production ClientRequests and ForwardedCopies (SimCluster.Clients.cs).</summary>
+    public bool ClientsThroughDriver { get; init; }
 }
 
 /// <summary>Ways a shell can break the Ready contract, used only by the simulator's self-tests.</summary>
