@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Persistence;
 
 namespace DistStack.Actors.Hosting;
@@ -27,7 +27,7 @@ public sealed class DistStackNode(ActorSystem system, IActorRef raftNode, NodePe
 
     /// <summary>Starts the supervised RaftNode at /user/raft-node, the path its peers address.</summary>
     public static IActorRef Start(ActorSystem system, RaftNodeSettings settings) =>
-        system.ActorOf(Actors.RaftNode.SupervisedProps(settings), Actors.RaftNode.ActorName);
+        system.ActorOf(Node.RaftNode.SupervisedProps(settings), Node.RaftNode.ActorName);
 
     public static DistStackNode Create(
         RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null, Config? overrides = null)

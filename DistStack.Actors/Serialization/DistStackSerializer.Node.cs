@@ -1,4 +1,4 @@
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 
 namespace DistStack.Host.Gateway;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 
 namespace DistStack.Host.Gateway;
 

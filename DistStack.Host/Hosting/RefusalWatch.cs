@@ -1,5 +1,5 @@
 using Akka.Actor;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Host.CommandLine;
 
 namespace DistStack.Host.Hosting;

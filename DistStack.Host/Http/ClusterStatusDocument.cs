@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
 
 namespace DistStack.Host.Http;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
 using DistStack.Tests.Support;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Hosting;
 using DistStack.Actors.Stacks;
 using LinqToDB.Data;

@@ -1,4 +1,4 @@
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 
 namespace DistStack.Tests.NodeActors;
 

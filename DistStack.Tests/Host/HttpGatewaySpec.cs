@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Host.Gateway;
 
 namespace DistStack.Tests.Host;

@@ -74,9 +74,9 @@ public sealed class FiveNodeClusterSpec(ITestOutputHelper output)
             await nodes.Commit(new PushValue($"maj-{i}", "p", $"m{i}"), via: majority[i % majority.Length]);
 
         // The old leader cannot commit: its reply is a failure, never Completed.
-        var minorityReply = await nodes.Node(oldLeader).Ask<DistStack.Actors.Actors.NodeReply>(
-            new DistStack.Actors.Actors.ExecuteCommand(new PushValue("minority", "p", "lost")), TimeSpan.FromSeconds(15));
-        Assert.IsNotType<DistStack.Actors.Actors.Completed>(minorityReply);
+        var minorityReply = await nodes.Node(oldLeader).Ask<DistStack.Actors.Node.NodeReply>(
+            new DistStack.Actors.Node.ExecuteCommand(new PushValue("minority", "p", "lost")), TimeSpan.FromSeconds(15));
+        Assert.IsNotType<DistStack.Actors.Node.Completed>(minorityReply);
         var majorityState = await nodes.AwaitConverged(majority, atLeast: converged.Applied + 5);
         foreach (var id in minority)
             Assert.True((await nodes.TryStatus(id))!.CommitIndex < majorityState.Applied, $"minority node {id} committed majority entries while cut off");

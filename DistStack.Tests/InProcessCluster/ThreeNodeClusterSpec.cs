@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Stacks;
 using DistStack.Tests.Support;
 using Xunit.Abstractions;

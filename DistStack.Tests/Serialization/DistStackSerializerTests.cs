@@ -1,5 +1,5 @@
 using System.Runtime.Serialization;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;

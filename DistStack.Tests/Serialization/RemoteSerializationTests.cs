@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;
 using DistStack.Actors.Stacks;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;
@@ -37,7 +37,7 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
         // The node protocol: every public record declared in NodeProtocol.cs, and every NodeReply. (Local-only
         // protocols of the same namespace, in their own files, stay in-process and need no binding.)
         var protocol = DeclaredRecordNames("Actors", "NodeProtocol.cs");
-        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Actors" && t.IsPublic && IsRecord(t) && protocol.Contains(t.Name)));
+        types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Node" && t.IsPublic && IsRecord(t) && protocol.Contains(t.Name)));
         types.UnionWith(concrete.Where(t => t.IsSubclassOf(typeof(NodeReply))));
 
         // The stack types carried inside node protocol messages.

@@ -1,7 +1,7 @@
 using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
 using DistStack.Actors.Stacks;
-using DistStack.Actors.Actors;
+using DistStack.Actors.Node;
 
 namespace DistStack.Tests.Simulation;
 

@@ -5,7 +5,7 @@ using DistStack.Actors.Hosting;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // Recovery: rebuild what the journal holds (PersistedRaftState) from the latest DurableSnapshot plus the events
 // after it, check that it is this node's and this cluster's, then start the core from it. An empty journal is

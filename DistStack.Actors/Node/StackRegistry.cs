@@ -4,7 +4,7 @@ using Akka.Event;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 /// <summary>
 /// The replicated state machine of one node: applies committed entries to the immutable <see cref="StackState"/>

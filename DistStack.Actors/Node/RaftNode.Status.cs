@@ -1,7 +1,7 @@
 using DistStack.Actors.Hosting;
 using DistStack.Actors.Raft;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // GetNodeStatus: the core's view plus the registry's applied index and digest, and each member's reachability
 // from Raft's own traffic: a member is reachable when this node heard a Raft message from it within two election

@@ -1,4 +1,4 @@
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // RaftNode's messages to itself and test-only probes. Local only, never on the wire.
 

@@ -7,7 +7,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 /// <summary>
 /// One per process, at /user/raft-node: runs this node's <see cref="RaftCore"/> over Akka.Remote and makes its

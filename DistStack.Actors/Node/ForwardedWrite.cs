@@ -2,7 +2,7 @@ using Akka.Actor;
 using DistStack.Actors.Shell;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 /// <summary>
 /// A follower's write on its way to the leader: carries out what <see cref="ForwardedCopies"/> decides (sends its

@@ -5,7 +5,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // Snapshots, two kinds, both saved as a DurableSnapshot (Raft snapshot + hard state + log tail after it, i.e.
 // everything the journal held up to the snapshot's sequence number):

@@ -4,7 +4,7 @@ using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // Clients: every decision about a client request (propose, forward, wait for a leader, read, hand over, answer,
 // expire) is made by Shell/ClientRequests, which has no actor, task or clock; this file only carries its effects

@@ -1,4 +1,4 @@
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 /// <summary>
 /// The leader's watch for followers that stopped answering while it keeps sending to them (every heartbeat).

@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Remote;
 using DistStack.Actors.Raft;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // Peers are the configured members, addressed by ActorSelection at <protocol>://<system>@host:port/user/raft-node.
 // A selection resolves on every send, so a peer that restarted (new incarnation, new UID) is reached again

@@ -2,7 +2,7 @@ using Akka.Actor;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // Messages between a RaftNode and its StackRegistry child. Local only: they never cross the wire, so they are
 // not bound to the serializer (and may carry IActorRefs and live references).

@@ -5,7 +5,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // The Ready loop: the only place the core's outputs become effects.
 //

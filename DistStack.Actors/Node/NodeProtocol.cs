@@ -1,7 +1,7 @@
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
-namespace DistStack.Actors.Actors;
+namespace DistStack.Actors.Node;
 
 // The protocol of the RaftNode actor family: what the HTTP gateway asks its local RaftNode, what a RaftNode
 // forwards to the leader's RaftNode, and the replies. Replies cross the wire (a forwarded command is answered
