@@ -36,7 +36,7 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
 
         // The node protocol: every public record declared in NodeProtocol.cs, and every NodeReply. (Local-only
         // protocols of the same namespace, in their own files, stay in-process and need no binding.)
-        var protocol = DeclaredRecordNames("Actors", "NodeProtocol.cs");
+        var protocol = DeclaredRecordNames("Node", "NodeProtocol.cs");
         types.UnionWith(concrete.Where(t => t.Namespace == "DistStack.Actors.Node" && t.IsPublic && IsRecord(t) && protocol.Contains(t.Name)));
         types.UnionWith(concrete.Where(t => t.IsSubclassOf(typeof(NodeReply))));
 
