@@ -1,5 +1,7 @@
 using DistStack.Actors.Persistence;
 
+using DistStack.Actors.Wire;
+
 namespace DistStack.Actors.Serialization;
 
 // What RaftNode persists. Kept forever: never change a layout in place; add a new manifest version instead and
@@ -27,7 +29,7 @@ public sealed partial class DistStackSerializer
         _ => null,
     };
 
-    private static bool TryWriteJournal(BinaryWireWriter w, object o)
+    private static bool TryWriteJournal(WireWriter w, object o)
     {
         switch (o)
         {
@@ -61,7 +63,7 @@ public sealed partial class DistStackSerializer
         }
     }
 
-    private static object? ReadJournal(ref BinaryWireReader r, string manifest)
+    private static object? ReadJournal(ref WireReader r, string manifest)
     {
         switch (manifest)
         {

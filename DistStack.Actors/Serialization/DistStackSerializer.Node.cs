@@ -2,6 +2,8 @@ using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
+using DistStack.Actors.Wire;
+
 namespace DistStack.Actors.Serialization;
 
 // The node protocol (gateway <-> RaftNode <-> leader) and the stack commands, queries and results inside it.
@@ -46,7 +48,7 @@ public sealed partial class DistStackSerializer
         _ => null,
     };
 
-    private static bool TryWriteNode(BinaryWireWriter w, object o)
+    private static bool TryWriteNode(WireWriter w, object o)
     {
         switch (o)
         {
@@ -101,7 +103,7 @@ public sealed partial class DistStackSerializer
         }
     }
 
-    private static object? ReadNode(ref BinaryWireReader r, string manifest) => manifest switch
+    private static object? ReadNode(ref WireReader r, string manifest) => manifest switch
     {
         NodeManifests.ExecuteCommand => new ExecuteCommand(ReadCommand(ref r)),
         NodeManifests.ExecuteQuery => new ExecuteQuery(ReadQuery(ref r)),
@@ -122,7 +124,7 @@ public sealed partial class DistStackSerializer
     };
 
     // A command travels in exactly the bytes it will have in the log (StackCommandCodec, itself versioned).
-    private static void WriteCommand(BinaryWireWriter w, StackCommand command)
+    private static void WriteCommand(WireWriter w, StackCommand command)
     {
         byte[] encoded;
         try { encoded = StackCommandCodec.Encode(command); }
@@ -130,7 +132,7 @@ public sealed partial class DistStackSerializer
         w.WriteBytes(encoded);
     }
 
-    private static StackCommand ReadCommand(ref BinaryWireReader r)
+    private static StackCommand ReadCommand(ref WireReader r)
     {
         var bytes = r.ReadByteSpan();
         try { return StackCommandCodec.Decode(bytes); }
@@ -141,7 +143,7 @@ public sealed partial class DistStackSerializer
     private const byte QueryTop = 2;
     private const byte QuerySize = 3;
 
-    private static void WriteQuery(BinaryWireWriter w, StackQuery query)
+    private static void WriteQuery(WireWriter w, StackQuery query)
     {
         w.WriteByte(query switch
         {
@@ -153,7 +155,7 @@ public sealed partial class DistStackSerializer
         w.WriteString(query.StackId);
     }
 
-    private static StackQuery ReadQuery(ref BinaryWireReader r)
+    private static StackQuery ReadQuery(ref WireReader r)
     {
         var kind = r.ReadByte();
         var stackId = r.ReadString();
@@ -166,17 +168,17 @@ public sealed partial class DistStackSerializer
         };
     }
 
-    private static void WriteResult(BinaryWireWriter w, StackResult result)
+    private static void WriteResult(WireWriter w, StackResult result)
     {
         w.WriteByte((byte)result.Outcome);
         w.WriteNullableString(result.Value);
         w.WriteVarInt(result.Size);
     }
 
-    private static StackResult ReadResult(ref BinaryWireReader r) =>
+    private static StackResult ReadResult(ref WireReader r) =>
         new(r.ReadEnum<StackOutcome>((byte)StackOutcome.Ok, (byte)StackOutcome.RequestKeysFull), r.ReadNullableString(), r.ReadVarInt());
 
-    private static void WriteNodeStatus(BinaryWireWriter w, NodeStatus s)
+    private static void WriteNodeStatus(WireWriter w, NodeStatus s)
     {
         w.WriteVarInt(s.NodeId);
         w.WriteString(s.ClusterId);
@@ -192,7 +194,7 @@ public sealed partial class DistStackSerializer
         for (var i = 0; i < s.Members.Count; i++) WriteMemberStatus(w, s.Members[i]);
     }
 
-    private static NodeStatus ReadNodeStatus(ref BinaryWireReader r)
+    private static NodeStatus ReadNodeStatus(ref WireReader r)
     {
         var nodeId = r.ReadInt32();
         var clusterId = r.ReadString();
@@ -210,7 +212,7 @@ public sealed partial class DistStackSerializer
             snapshotIndex, digest, members);
     }
 
-    private static void WriteMemberStatus(BinaryWireWriter w, MemberStatus m)
+    private static void WriteMemberStatus(WireWriter w, MemberStatus m)
     {
         w.WriteVarInt(m.Id);
         w.WriteString(m.Address);
@@ -219,6 +221,6 @@ public sealed partial class DistStackSerializer
         w.WriteNullableVarInt(m.LastHeardMs);
     }
 
-    private static MemberStatus ReadMemberStatus(ref BinaryWireReader r) =>
+    private static MemberStatus ReadMemberStatus(ref WireReader r) =>
         new(r.ReadInt32(), r.ReadString(), r.ReadBool(), r.ReadNullableVarInt(), r.ReadNullableVarInt());
 }

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using DistStack.Actors.Raft;
 
+using DistStack.Actors.Wire;
+
 namespace DistStack.Actors.Serialization;
 
 // Raft peer messages (Akka.Remote) and the Raft data types they and the journal carry.
@@ -47,7 +49,7 @@ public sealed partial class DistStackSerializer
         _ => null,
     };
 
-    private static bool TryWriteRaft(BinaryWireWriter w, object o)
+    private static bool TryWriteRaft(WireWriter w, object o)
     {
         switch (o)
         {
@@ -132,7 +134,7 @@ public sealed partial class DistStackSerializer
         }
     }
 
-    private static object? ReadRaft(ref BinaryWireReader r, string manifest)
+    private static object? ReadRaft(ref WireReader r, string manifest)
     {
         switch (manifest)
         {
@@ -219,7 +221,7 @@ public sealed partial class DistStackSerializer
 
     private const byte NoRejection = 0;
 
-    private static void WriteHeader(BinaryWireWriter w, RaftMessage m)
+    private static void WriteHeader(WireWriter w, RaftMessage m)
     {
         w.WriteUInt64Fixed(m.ClusterId);
         w.WriteVarInt(m.From);
@@ -227,12 +229,12 @@ public sealed partial class DistStackSerializer
         w.WriteVarInt(m.Term);
     }
 
-    private static (ulong ClusterId, int From, int To, long Term) ReadHeader(ref BinaryWireReader r) =>
+    private static (ulong ClusterId, int From, int To, long Term) ReadHeader(ref WireReader r) =>
         (r.ReadUInt64Fixed(), r.ReadInt32(), r.ReadInt32(), r.ReadVarInt());
 
     // Entries of a batch are consecutive and their terms rarely change, so indices and terms are written as
     // deltas from the previous entry: an entry's overhead is about 4 bytes plus its data.
-    internal static void WriteEntries(BinaryWireWriter w, IReadOnlyList<LogEntry> entries)
+    internal static void WriteEntries(WireWriter w, IReadOnlyList<LogEntry> entries)
     {
         w.WriteCount(entries.Count);
         long previousIndex = 0, previousTerm = 0;
@@ -245,7 +247,7 @@ public sealed partial class DistStackSerializer
         }
     }
 
-    internal static LogEntry[] ReadEntries(ref BinaryWireReader r)
+    internal static LogEntry[] ReadEntries(ref WireReader r)
     {
         var entries = new LogEntry[r.ReadCount(minimumItemSize: 4)];
         long previousIndex = 0, previousTerm = 0;
@@ -259,7 +261,7 @@ public sealed partial class DistStackSerializer
         return entries;
     }
 
-    private static void WriteEntry(BinaryWireWriter w, LogEntry entry, long previousIndex, long previousTerm)
+    private static void WriteEntry(WireWriter w, LogEntry entry, long previousIndex, long previousTerm)
     {
         w.WriteVarInt(entry.Index - previousIndex);
         w.WriteVarInt(entry.Term - previousTerm);
@@ -267,7 +269,7 @@ public sealed partial class DistStackSerializer
         w.WriteBytes(entry.Data);
     }
 
-    private static LogEntry ReadEntry(ref BinaryWireReader r, long previousIndex, long previousTerm)
+    private static LogEntry ReadEntry(ref WireReader r, long previousIndex, long previousTerm)
     {
         var index = previousIndex + r.ReadVarInt();
         var term = previousTerm + r.ReadVarInt();
@@ -275,14 +277,14 @@ public sealed partial class DistStackSerializer
         return new LogEntry(index, term, kind, r.ReadBytes());
     }
 
-    internal static void WriteConfiguration(BinaryWireWriter w, ClusterConfiguration configuration)
+    internal static void WriteConfiguration(WireWriter w, ClusterConfiguration configuration)
     {
         var voters = configuration.Voters;
         w.WriteCount(voters.Length);
         foreach (var voter in voters) w.WriteVarInt(voter);
     }
 
-    internal static ClusterConfiguration ReadConfiguration(ref BinaryWireReader r)
+    internal static ClusterConfiguration ReadConfiguration(ref WireReader r)
     {
         var count = r.ReadCount();
         var voters = ImmutableArray.CreateBuilder<int>(count);
@@ -290,29 +292,29 @@ public sealed partial class DistStackSerializer
         return new ClusterConfiguration(voters.MoveToImmutable());
     }
 
-    internal static void WriteHardState(BinaryWireWriter w, HardState state)
+    internal static void WriteHardState(WireWriter w, HardState state)
     {
         w.WriteVarInt(state.Term);
         w.WriteVarInt(state.VotedFor);
     }
 
-    internal static HardState ReadHardState(ref BinaryWireReader r) => new(r.ReadVarInt(), r.ReadInt32());
+    internal static HardState ReadHardState(ref WireReader r) => new(r.ReadVarInt(), r.ReadInt32());
 
-    internal static void WriteSnapshotMetadata(BinaryWireWriter w, SnapshotMetadata metadata)
+    internal static void WriteSnapshotMetadata(WireWriter w, SnapshotMetadata metadata)
     {
         w.WriteVarInt(metadata.LastIncludedIndex);
         w.WriteVarInt(metadata.LastIncludedTerm);
         WriteConfiguration(w, metadata.Configuration);
     }
 
-    internal static SnapshotMetadata ReadSnapshotMetadata(ref BinaryWireReader r) =>
+    internal static SnapshotMetadata ReadSnapshotMetadata(ref WireReader r) =>
         new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r));
 
-    internal static void WriteSnapshotData(BinaryWireWriter w, SnapshotData snapshot)
+    internal static void WriteSnapshotData(WireWriter w, SnapshotData snapshot)
     {
         WriteSnapshotMetadata(w, snapshot.Metadata);
         w.WriteBytes(snapshot.Data);
     }
 
-    internal static SnapshotData ReadSnapshotData(ref BinaryWireReader r) => new(ReadSnapshotMetadata(ref r), r.ReadBytes());
+    internal static SnapshotData ReadSnapshotData(ref WireReader r) => new(ReadSnapshotMetadata(ref r), r.ReadBytes());
 }

@@ -4,6 +4,8 @@ using Akka.Serialization;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 
+using DistStack.Actors.Wire;
+
 namespace DistStack.Actors.Serialization;
 
 /// <summary>
@@ -31,7 +33,7 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj)
     {
-        using var writer = new BinaryWireWriter(SizeHint(obj));
+        using var writer = new WireWriter(SizeHint(obj), WireErrors.Serialization);
         if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteJournal(writer, obj)))
             throw Unsupported(obj);
         return writer.ToArray();
@@ -40,7 +42,7 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var reader = new BinaryWireReader(bytes, manifest);
+        var reader = new WireReader(bytes, "DistStack message", WireErrors.Serialization, manifest);
         var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
                      ?? throw new SerializationException(
                          $"Unknown DistStack manifest '{manifest}' (serializer {SerializerIdentifier}): written by a newer " +

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DistStack.Actors.Wire;
 
 namespace DistStack.Actors.Stacks;
 
@@ -32,7 +33,7 @@ public static class StackCommandCodec
         var problem = Validate(command);
         if (problem is not null) throw new ArgumentException(problem, nameof(command));
         ArgumentOutOfRangeException.ThrowIfNegative(stampedAtMs);
-        var writer = new StackWireWriter(24 + command.RequestKey.Length + command.StackId.Length +
+        using var writer = new WireWriter(24 + command.RequestKey.Length + command.StackId.Length +
                                          (command is PushValue p ? p.Value.Length : 0));
         writer.WriteByte(CurrentVersion);
         writer.WriteByte(command switch
@@ -56,7 +57,7 @@ public static class StackCommandCodec
     /// <summary>Decodes a command and the time its leader stamped on it (0: none).</summary>
     public static StackCommand Decode(ReadOnlySpan<byte> bytes, out long stampedAtMs)
     {
-        var reader = new StackWireReader(bytes, "stack command");
+        var reader = new WireReader(bytes, "stack command");
         var version = reader.ReadByte();
         if (version is not (CurrentVersion or WithoutStamp))
             throw new FormatException(
@@ -142,7 +143,7 @@ public static class StackSnapshotCodec
     {
         ArgumentNullException.ThrowIfNull(state);
         var ids = state.StackIds();
-        var writer = new StackWireWriter(4096);
+        using var writer = new WireWriter(4096);
         writer.WriteByte(CurrentVersion);
         writer.WriteInt64(state.AppliedIndex);
         writer.WriteInt64(state.ClockMs);
@@ -171,17 +172,17 @@ public static class StackSnapshotCodec
             writer.WriteByte(recorded.FromClient ? (byte)1 : (byte)0);
             writer.WriteInt64(recorded.RecordedAtMs);
             WriteResult(writer, recorded.Result);
-            writer.WriteUInt64(recorded.Fingerprint);
+            writer.WriteUInt64Fixed(recorded.Fingerprint);
         }
 
-        writer.WriteUInt64(state.Digest);
+        writer.WriteUInt64Fixed(state.Digest);
         return writer.ToArray();
     }
 
     public static StackState Read(ReadOnlySpan<byte> bytes, StackStateOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var reader = new StackWireReader(bytes, "stack snapshot");
+        var reader = new WireReader(bytes, "stack snapshot");
         var version = reader.ReadByte();
         if (version is not (CurrentVersion or WithoutClock or WithoutFingerprints))
             throw new FormatException(
@@ -201,7 +202,7 @@ public static class StackSnapshotCodec
             var top = StackNode.Bottom;
             for (var v = 0; v < count; v++)
             {
-                var utf8 = reader.ReadBytes();
+                var utf8 = reader.ReadByteSpan();
                 // Hash the bytes we already hold rather than re-encoding the decoded string.
                 top = top.Push(reader.Decode(utf8), StackHashing.Hash(utf8));
             }
@@ -232,11 +233,11 @@ public static class StackSnapshotCodec
                     throw reader.Malformed($"request key '{key}' recorded at {recordedAtMs}, outside the log clock 0..{clockMs}");
             }
             var result = ReadResult(ref reader);
-            var fingerprint = version == WithoutFingerprints ? 0UL : reader.ReadUInt64();
+            var fingerprint = version == WithoutFingerprints ? 0UL : reader.ReadUInt64Fixed();
             entries[k] = new RecordedKey(key, index, recordedAtMs, fromClient, result, fingerprint);
         }
 
-        var expectedDigest = reader.ReadUInt64();
+        var expectedDigest = reader.ReadUInt64Fixed();
         reader.EnsureEnd();
 
         var state = StackState.Restore(options, stacks.ToImmutable(), RequestKeyTable.FromIndexOrder(entries), appliedIndex, clockMs);
@@ -246,7 +247,7 @@ public static class StackSnapshotCodec
         return state;
     }
 
-    internal static void WriteResult(StackWireWriter writer, StackResult result)
+    internal static void WriteResult(WireWriter writer, StackResult result)
     {
         writer.WriteByte((byte)result.Outcome);
         writer.WriteByte(result.Value is null ? (byte)0 : (byte)1);
@@ -254,7 +255,7 @@ public static class StackSnapshotCodec
         writer.WriteVarInt(result.Size);
     }
 
-    internal static StackResult ReadResult(ref StackWireReader reader)
+    internal static StackResult ReadResult(ref WireReader reader)
     {
         var outcome = reader.ReadByte();
         if (outcome > (byte)StackOutcome.RequestKeysFull) throw reader.Malformed($"unknown outcome {outcome}");

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace DistStack.Actors.Wire;
+
+/// <summary>
+/// The one little-endian writer of every DistStack byte format (wire messages, journal events, log entries,
+/// snapshots): varints for counts, indices and terms (small numbers are one byte), zigzag varints for signed
+/// values, fixed 8-byte integers, strict UTF-8 strings with a varint length, length-prefixed byte blocks. It writes
+/// into a pooled scratch buffer and allocates only the final array, so a 64 KiB AppendEntries costs one allocation
+/// of its own size. Dispose it to return the buffer.
+/// </summary>
+internal sealed class WireWriter : IDisposable
+{
+    /// <summary>Throws on a lone surrogate instead of silently writing U+FFFD (which would change the value).</summary>
+    internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly WireErrors _errors;
+    private byte[] _buffer;
+    private int _length;
+
+    public WireWriter(int capacityHint, WireErrors errors = WireErrors.Format)
+    {
+        _errors = errors;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Clamp(capacityHint, 64, Array.MaxLength));
+    }
+
+    public int Length => _length;
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_length++] = value;
+    }
+
+    public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    public void WriteInt64(long value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    public void WriteUInt64Fixed(ulong value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64LittleEndian(_buffer.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    public void WriteVarUInt(ulong value)
+    {
+        Ensure(10);
+        var buffer = _buffer;
+        var at = _length;
+        while (value >= 0x80)
+        {
+            buffer[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        buffer[at++] = (byte)value;
+        _length = at;
+    }
+
+    /// <summary>Zigzag varint: small magnitudes of either sign take few bytes.</summary>
+    public void WriteVarInt(long value) => WriteVarUInt((ulong)((value << 1) ^ (value >> 63)));
+
+    public void WriteNullableVarInt(long? value)
+    {
+        WriteBool(value.HasValue);
+        if (value.HasValue) WriteVarInt(value.Value);
+    }
+
+    public void WriteCount(int count) => WriteVarUInt((ulong)count);
+
+    /// <summary>A varint byte length, then the UTF-8 bytes.</summary>
+    public void WriteString(string value)
+    {
+        if (value is null) throw _errors.Unwritable("A string field is null; it cannot be written.");
+        // Short strings: one pass with a worst-case reservation and a tentative 2-byte length prefix (fixed up
+        // below: a varint of 1 or 2 bytes, the same bytes the general path writes); long ones: exact count first.
+        if (value.Length <= 1024)
+        {
+            Ensure(5 + value.Length * 3);
+            var start = _length;
+            int written;
+            try { written = StrictUtf8.GetBytes(value, _buffer.AsSpan(start + 2)); }
+            catch (EncoderFallbackException e) { throw InvalidText(e); }
+            if (written < 0x80)
+            {
+                _buffer[start] = (byte)written;
+                Buffer.BlockCopy(_buffer, start + 2, _buffer, start + 1, written);
+                _length = start + 1 + written;
+                return;
+            }
+            if (written < 0x4000)
+            {
+                _buffer[start] = (byte)(written | 0x80);
+                _buffer[start + 1] = (byte)(written >> 7);
+                _length = start + 2 + written;
+                return;
+            }
+        }
+        int count;
+        try { count = StrictUtf8.GetByteCount(value); }
+        catch (EncoderFallbackException e) { throw InvalidText(e); }
+        WriteCount(count);
+        Ensure(count);
+        _length += StrictUtf8.GetBytes(value, _buffer.AsSpan(_length));
+    }
+
+    public void WriteNullableString(string? value)
+    {
+        WriteBool(value is not null);
+        if (value is not null) WriteString(value);
+    }
+
+    /// <summary>A varint length, then the bytes (already UTF-8, or any opaque payload).</summary>
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteCount(bytes.Length);
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private Exception InvalidText(EncoderFallbackException e) =>
+        _errors.Unwritable("A stack id, request key, value or other string is not well-formed UTF-16 (lone surrogate); it cannot be stored.", e);
+
+    private void Ensure(int extra)
+    {
+        if (_buffer.Length - _length >= extra) return;
+        var needed = (long)_length + extra;
+        if (needed > Array.MaxLength) throw _errors.Unwritable("The encoded data exceeds the maximum array size.");
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+}
