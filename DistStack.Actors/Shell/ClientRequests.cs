@@ -21,7 +21,14 @@ namespace DistStack.Actors.Shell;
 /// </summary>
 public sealed class ClientRequests<TClient> where TClient : class
 {
-    private sealed record PendingProposal(long Term, TClient Client, long DeadlineTick);
+    /// <summary>A proposal waiting for its index to commit; <paramref name="Older"/>: one proposed earlier at the same index.</summary>
+    private sealed record PendingProposal(long Term, TClient Client, long DeadlineTick, PendingProposal? Older)
+    {
+        public IEnumerable<PendingProposal> AllAtIndex()
+        {
+            for (var proposal = this; proposal is not null; proposal = proposal.Older) yield return proposal;
+        }
+    }
 
     private sealed record PendingRead(StackQuery Query, TClient Client, long DeadlineTick);
 
@@ -38,11 +45,12 @@ public sealed class ClientRequests<TClient> where TClient : class
     private readonly IClientEffects<TClient> _effects;
     private readonly Func<long> _wallClockMs;
     /// <summary>
-    /// Pending proposals by log index. More than one can wait at an index: a leader whose entry there was truncated
-    /// (it lost leadership before the entry committed) can lead again and propose anew at the same index, while the
-    /// old entry may still be committed by another leader that holds it. Only the entry committed there decides.
+    /// Pending proposals by log index, the latest first. More than one can wait at an index: a leader whose entry
+    /// there was truncated (it lost leadership before the entry committed) can lead again and propose anew at the
+    /// same index, while the old entry may still be committed by another leader that holds it. Only the entry
+    /// committed there decides. (A chain, not a list per index: the common case allocates nothing more.)
     /// </summary>
-    private readonly Dictionary<long, List<PendingProposal>> _proposals = new();
+    private readonly Dictionary<long, PendingProposal> _proposals = new();
     private int _proposalCount;
     private readonly Dictionary<long, PendingRead> _reads = new();
     private readonly List<AwaitingLeader> _awaitingLeader = [];
@@ -193,10 +201,10 @@ public sealed class ClientRequests<TClient> where TClient : class
         Dictionary<long, TClient>? waiters = null;
         foreach (var entry in committed)
         {
-            if (!_proposals.Remove(entry.Index, out var atIndex)) continue;
-            _proposalCount -= atIndex.Count;
-            foreach (var proposal in atIndex)
+            if (!_proposals.Remove(entry.Index, out var latest)) continue;
+            for (var proposal = latest; proposal is not null; proposal = proposal.Older)
             {
+                _proposalCount--;
                 if (proposal.Term == entry.Term) (waiters ??= new())[entry.Index] = proposal.Client;
                 else _effects.Answer(proposal.Client, new NotStarted(
                     "leadership was lost before the command committed; another entry took its place, so it was not applied"));
@@ -225,16 +233,19 @@ public sealed class ClientRequests<TClient> where TClient : class
     {
         foreach (var index in _proposals.Keys.Where(index => index <= lastIncludedIndex).ToList())
         {
-            _proposals.Remove(index, out var atIndex);
-            _proposalCount -= atIndex!.Count;
-            foreach (var stale in atIndex) _effects.Answer(stale.Client, new OutcomeUnknown("superseded by the leader's snapshot"));
+            _proposals.Remove(index, out var latest);
+            foreach (var stale in latest!.AllAtIndex())
+            {
+                _proposalCount--;
+                _effects.Answer(stale.Client, new OutcomeUnknown("superseded by the leader's snapshot"));
+            }
         }
     }
 
     /// <summary>Nobody waits forever: on a failed write or a stop, every waiting request gets its answer now.</summary>
     public void FailAll(string reason)
     {
-        foreach (var proposal in _proposals.Values.SelectMany(atIndex => atIndex)) _effects.Answer(proposal.Client, new OutcomeUnknown(reason));
+        foreach (var proposal in _proposals.Values.SelectMany(latest => latest.AllAtIndex())) _effects.Answer(proposal.Client, new OutcomeUnknown(reason));
         _proposals.Clear();
         _proposalCount = 0;
         foreach (var read in _reads.Values) _effects.Answer(read.Client, new NotStarted(reason));
@@ -267,9 +278,8 @@ public sealed class ClientRequests<TClient> where TClient : class
         switch (_core.Propose(encoded))
         {
             case ProposeResult.Accepted accepted:
-                var pending = new PendingProposal(accepted.Term, client, answerByTick);
-                if (_proposals.TryGetValue(accepted.Index, out var atIndex)) atIndex.Add(pending);
-                else _proposals[accepted.Index] = [pending];
+                _proposals[accepted.Index] = new PendingProposal(accepted.Term, client, answerByTick,
+                    _proposals.GetValueOrDefault(accepted.Index));
                 _proposalCount++;
                 _effects.ReadyMayFollow();
                 break;
@@ -337,20 +347,28 @@ public sealed class ClientRequests<TClient> where TClient : class
     {
         if (_proposalCount > 0)
         {
-            List<long>? emptied = null;
-            foreach (var (index, atIndex) in _proposals)
-            {
-                for (var i = atIndex.Count - 1; i >= 0; i--)
+            List<long>? withExpired = null;
+            foreach (var (index, latest) in _proposals)
+                if (latest.AllAtIndex().Any(p => p.DeadlineTick <= Now)) (withExpired ??= []).Add(index);
+            if (withExpired is not null)
+                foreach (var index in withExpired)
                 {
-                    if (atIndex[i].DeadlineTick > Now) continue;
-                    var expired = atIndex[i];
-                    atIndex.RemoveAt(i);
-                    _proposalCount--;
-                    _effects.Answer(expired.Client, new OutcomeUnknown("not committed in time; it may still be applied"));
+                    // Rare (a proposal that missed its deadline): rebuild the chain without the expired ones.
+                    var all = _proposals[index].AllAtIndex().ToList();
+                    PendingProposal? kept = null;
+                    for (var i = all.Count - 1; i >= 0; i--)
+                    {
+                        if (all[i].DeadlineTick > Now)
+                        {
+                            kept = all[i] with { Older = kept };
+                            continue;
+                        }
+                        _proposalCount--;
+                        _effects.Answer(all[i].Client, new OutcomeUnknown("not committed in time; it may still be applied"));
+                    }
+                    if (kept is null) _proposals.Remove(index);
+                    else _proposals[index] = kept;
                 }
-                if (atIndex.Count == 0) (emptied ??= []).Add(index);
-            }
-            if (emptied is not null) foreach (var index in emptied) _proposals.Remove(index);
         }
         if (_reads.Count > 0)
         {
