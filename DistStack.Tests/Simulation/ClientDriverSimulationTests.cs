@@ -21,7 +21,7 @@ public sealed class ClientDriverSimulationTests(ITestOutputHelper output)
     [Fact]
     public void Every_seed_answers_every_client_once_and_truthfully()
     {
-        var seeds = SimSeeds.Resolve(defaultCount: 300);
+        var seeds = SimSeeds.Resolve();
         var failures = new ConcurrentBag<(int Seed, string Message)>();
         long writes = 0, reads = 0, completed = 0, notStarted = 0, unknown = 0, dropped = 0, forwardsResent = 0;
         var clock = Stopwatch.StartNew();
