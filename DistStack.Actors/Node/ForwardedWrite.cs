@@ -44,11 +44,8 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         Receive<DeadlinePassed>(_ => Answer(_copies.OnDeadline()));
     }
 
-    protected override void PreStart()
-    {
-        Timers.StartSingleTimer(DeadlineTimer, DeadlinePassed.Instance, _within);
-        Timers.StartPeriodicTimer(ResendTimer, ResendDue.Instance, _resendEvery);
-    }
+    // The re-send timer starts with the first copy (SendCopy): before it there is no leader to send to.
+    protected override void PreStart() => Timers.StartSingleTimer(DeadlineTimer, DeadlinePassed.Instance, _within);
 
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -75,19 +75,19 @@ public sealed partial class RaftNode
 
     private void NotePeerMessage(RaftMessage message)
     {
-        _lastHeardTick[message.From] = _ticks;
+        _lastHeardTick[message.From] = Ticks;
         if (_silentPeers is null || !_watchingAsLeader) return;
         // Replication answers prove both directions work; a vote request or a forwarded read proves only the
         // follower's direction to us does (a follower that asks for votes hears no leader).
         if (message is AppendEntriesResponse or HeartbeatResponse or InstallSnapshotResponse)
-            _silentPeers.Heard(message.From, _ticks);
+            _silentPeers.Heard(message.From, Ticks);
         else if (message is RequestVote or ReadIndexRequest)
-            _silentPeers.HeardOther(message.From, _ticks);
+            _silentPeers.HeardOther(message.From, Ticks);
     }
 
     /// <summary>Milliseconds since this node last heard a Raft message from <paramref name="peer"/>; null = never.</summary>
     private long? MillisecondsSinceHeard(int peer) =>
-        _lastHeardTick.TryGetValue(peer, out var tick) ? TicksToMilliseconds(_ticks - tick) : null;
+        _lastHeardTick.TryGetValue(peer, out var tick) ? TicksToMilliseconds(Ticks - tick) : null;
 
     /// <summary>
     /// On every tick: a leader resets the transport to followers silent for <see cref="SilentPeerTicks"/> (or for
@@ -110,12 +110,12 @@ public sealed partial class RaftNode
         if (!_watchingAsLeader)
         {
             _watchingAsLeader = true;
-            _silentPeers.Restart(_peerAddresses.Keys, _ticks);
+            _silentPeers.Restart(_peerAddresses.Keys, Ticks);
             return;
         }
-        foreach (var peer in _silentPeers.Due(_ticks))
+        foreach (var peer in _silentPeers.Due(Ticks))
         {
-            var (silentTicks, talksToUs) = _silentPeers.Silence(peer, _ticks);
+            var (silentTicks, talksToUs) = _silentPeers.Silence(peer, Ticks);
             _log.Warning(
                 "Node {0} (leader in term {1}) heard no replication answer from node {2} for {3} ms while sending to it{4}; " +
                 "resetting this side's Akka.Remote association (gated, not quarantined)",
@@ -123,8 +123,8 @@ public sealed partial class RaftNode
                 talksToUs ? ", although it sends us vote requests or reads (it does not hear us)" : "");
             ResetTransportTo(peer);
         }
-        if (_ticks % Math.Max(1, _settings.HeartbeatTicks) != 0) return;
-        foreach (var (peer, silentTicks) in _silentPeers.Silent(_ticks))
+        if (Ticks % Math.Max(1, _settings.HeartbeatTicks) != 0) return;
+        foreach (var (peer, silentTicks) in _silentPeers.Silent(Ticks))
             if (_peers.TryGetValue(peer, out var follower))
                 follower.Tell(new PeerSilenceNotice(_settings.ClusterId, _settings.NodeId, peer, TicksToMilliseconds(silentTicks)), Self);
     }
@@ -137,10 +137,10 @@ public sealed partial class RaftNode
     private void OnPeerSilenceNotice(PeerSilenceNotice notice)
     {
         if (_core is null || notice.ClusterId != _settings.ClusterId || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
-        _lastHeardTick[notice.From] = _ticks;
+        _lastHeardTick[notice.From] = Ticks;
         // Once per window: the fresh connection needs the 1 s gate plus a round trip to prove itself.
-        if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && _ticks - last < 2 * SilenceNoticeTicks) return;
-        _lastSelfResetTick[notice.From] = _ticks;
+        if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && Ticks - last < 2 * SilenceNoticeTicks) return;
+        _lastSelfResetTick[notice.From] = Ticks;
         _log.Warning(
             "Node {0}: node {1} has heard none of our answers for {2} ms while we hear it; resetting our side of the " +
             "Akka.Remote association with it (gated, not quarantined) so our answers travel on a fresh connection",

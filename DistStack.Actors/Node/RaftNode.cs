@@ -146,15 +146,17 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     private void OnTick()
     {
         if (_core is null) return;
-        _ticks++;
         Core.Tick();
         WatchSilentPeers();
         _clients!.Tick();
         ScheduleFlush();
     }
 
-    /// <summary>Raft's clock for this actor: deadlines are counted in ticks, like the core's timeouts.</summary>
-    private long _ticks;
+    /// <summary>
+    /// Raft's clock for this actor: deadlines are counted in ticks, like the core's timeouts. One clock, kept by
+    /// ClientRequests (which counts a tick at the end of OnTick); read only while the core runs.
+    /// </summary>
+    private long Ticks => _clients!.Now;
 
     private long TicksFor(TimeSpan span) =>
         Math.Max(1, (long)Math.Ceiling(span.TotalMilliseconds / _settings.TickInterval.TotalMilliseconds));

@@ -347,9 +347,15 @@ public sealed class ClientRequests<TClient> where TClient : class
     {
         if (_proposalCount > 0)
         {
+            // Every tick, over every pending proposal: a plain walk, no iterator or closure per index.
             List<long>? withExpired = null;
             foreach (var (index, latest) in _proposals)
-                if (latest.AllAtIndex().Any(p => p.DeadlineTick <= Now)) (withExpired ??= []).Add(index);
+                for (var proposal = latest; proposal is not null; proposal = proposal.Older)
+                    if (proposal.DeadlineTick <= Now)
+                    {
+                        (withExpired ??= []).Add(index);
+                        break;
+                    }
             if (withExpired is not null)
                 foreach (var index in withExpired)
                 {

@@ -98,8 +98,9 @@ internal sealed class RequestKeyTable
     }
 
     /// <summary>
-    /// Forgets every generated key recorded at an index i with i + window &lt; <paramref name="appliedIndex"/>, and
-    /// every client key that is also older than <paramref name="clientWindowMs"/> by the log clock.
+    /// Forgets every key recorded at an index i with i + <see cref="StackStateOptions.DedupWindowEntries"/> &lt;
+    /// <paramref name="appliedIndex"/>, a client key only once it is also older than
+    /// <see cref="StackStateOptions.ClientKeyWindowMs"/> by the log clock <paramref name="clockMs"/>.
     /// </summary>
     public RequestKeyTable Expire(long appliedIndex, long clockMs, StackStateOptions options)
     {

@@ -86,7 +86,6 @@ public static partial class NodeCommandLine
         }
         var hocon = HostConfigFiles.WithDefaults(userConfig);
 
-
         var errors = new List<string>();
         foreach (var (old, moved) in MovedSettings)
             if (!userConfig.IsEmpty && userConfig.HasPath(old))
