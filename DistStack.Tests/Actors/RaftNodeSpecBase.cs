@@ -65,13 +65,24 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
     /// </summary>
     protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartFollowerOfProbeLeader()
     {
-        var leader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
-        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
-        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+        var (node, leader) = await StartBesideProbeLeader();
+        AnnounceProbeLeader(node);
         await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
         return (node, leader);
     }
+
+    /// <summary>Node 1 of three, bootstrapped, with probes as nodes 2 and 3; no leader known yet.</summary>
+    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartBesideProbeLeader()
+    {
+        var leader = CreateTestProbe();
+        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
+        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+        return (node, leader);
+    }
+
+    /// <summary>The probe node 2 makes itself known to <paramref name="node"/> as the leader of term 5.</summary>
+    protected void AnnounceProbeLeader(IActorRef node) =>
+        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
 
     protected Task<NodeStatus> AwaitLeader(IActorRef node) =>
         AwaitStatus(node, s => s.Role == DistStack.Actors.Raft.RaftRole.Leader && s.AppliedIndex >= s.CommitIndex, "leadership");

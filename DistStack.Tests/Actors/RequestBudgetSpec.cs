@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
 using DistStack.Actors.Node;
-using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 using Xunit.Abstractions;
 
@@ -28,15 +27,13 @@ public sealed class RequestBudgetSpec : RaftNodeSpecBase
     [Fact]
     public async Task A_command_that_waited_for_a_leader_and_was_forwarded_is_answered_within_one_budget_of_its_arrival()
     {
-        var leader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
-        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+        var (node, leader) = await StartBesideProbeLeader();
 
         var arrived = Stopwatch.StartNew();
         var answer = node.Ask<NodeReply>(new ExecuteCommand(new PushValue("k", "s", "v")), TimeSpan.FromSeconds(20));
         // Part of the scenario, not synchronisation: the command waits this long with no leader known.
         await Task.Delay(NoLeaderFor);
-        node.Tell(new AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+        AnnounceProbeLeader(node);
         leader.FishForMessage(m => m is ForwardedCommand, TimeSpan.FromSeconds(5)); // forwarded; the leader stays silent
 
         var reply = await answer;

@@ -29,13 +29,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
         var postgres = PostgresServer.Start();
         try
         {
-            Directory.CreateDirectory(root);
-            var configs = Enumerable.Range(1, nodes).ToDictionary(id => id, id =>
-            {
-                var path = Path.Combine(root, $"node-{id}.conf");
-                File.WriteAllText(path, PostgresPersistenceConfig.Hocon(postgres.CreateDatabase($"node{id}")));
-                return path;
-            });
+            var configs = postgres.WriteNodeConfigs(nodes, root);
             log($"storage: {postgres}");
             var cluster = ProcessCluster.Start(nodes, new ProcessClusterOptions
             {

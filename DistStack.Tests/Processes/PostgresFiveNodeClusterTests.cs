@@ -33,12 +33,7 @@ public sealed class PostgresFiveNodeClusterTests(ITestOutputHelper output) : IAs
         _postgres = PostgresServer.Start();
         Log($"started {_postgres}");
         _configDirectory = NodeSpecContextTempDirectory();
-        var configFiles = Enumerable.Range(1, 5).ToDictionary(id => id, id =>
-        {
-            var path = Path.Combine(_configDirectory, $"node-{id}.conf");
-            File.WriteAllText(path, PostgresPersistenceConfig.Hocon(_postgres.CreateDatabase($"node{id}")));
-            return path;
-        });
+        var configFiles = _postgres.WriteNodeConfigs(5, _configDirectory);
         _cluster = ProcessCluster.Start(5, new ProcessClusterOptions
         {
             Log = Log,

@@ -23,7 +23,7 @@ public sealed class ClientDriverSimulationTests(ITestOutputHelper output)
     {
         var seeds = SimSeeds.Resolve();
         var failures = new ConcurrentBag<(int Seed, string Message)>();
-        long writes = 0, reads = 0, completed = 0, notStarted = 0, unknown = 0, dropped = 0, forwardsResent = 0;
+        long writes = 0, reads = 0, completed = 0, notStarted = 0, unknown = 0, dropped = 0;
         var clock = Stopwatch.StartNew();
 
         Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = SimSeeds.Threads }, seed =>
@@ -51,12 +51,7 @@ public sealed class ClientDriverSimulationTests(ITestOutputHelper output)
             $"{seeds.Count} seeds x {SimSeeds.Steps} steps in {clock.Elapsed.TotalSeconds:F1}s: {writes} client writes, {reads} client reads; " +
             $"answered {completed} completed, {notStarted} not started, {unknown} outcome unknown; {dropped} dropped with a crashed node; " +
             $"{failures.Count} failing seeds");
-        if (!failures.IsEmpty)
-        {
-            var ordered = failures.OrderBy(f => f.Seed).ToList();
-            Assert.Fail($"{ordered.Count} of {seeds.Count} seeds failed: {string.Join(", ", ordered.Select(f => f.Seed))}\n\n" +
-                        string.Join("\n\n", ordered.Take(3).Select(f => f.Message)));
-        }
+        SimSeeds.AssertNoneFailed(failures, seeds.Count);
         // The paths that matter were taken: the three answers, through leaders and through followers.
         Assert.True(completed > 0 && notStarted > 0 && unknown > 0, $"completed {completed}, not started {notStarted}, unknown {unknown}");
     }

@@ -60,13 +60,7 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             $"{totalCompactions} compactions, {totalChunks} snapshot chunks sent, {totalSnapshots} snapshots installed, " +
             $"{totalTransfers} leadership transfers (TimeoutNow); {failures.Count} failing seeds");
 
-        if (!failures.IsEmpty)
-        {
-            var ordered = failures.OrderBy(f => f.Seed).ToList();
-            Assert.Fail(
-                $"{ordered.Count} of {seeds.Count} seeds failed: {string.Join(", ", ordered.Select(f => f.Seed))}\n\n" +
-                string.Join("\n\n", ordered.Take(3).Select(f => f.Message)));
-        }
+        SimSeeds.AssertNoneFailed(failures, seeds.Count);
     }
 
     [Theory]

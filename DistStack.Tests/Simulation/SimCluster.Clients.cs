@@ -94,7 +94,8 @@ internal sealed partial class SimCluster
     public SimClient SubmitRead(int node)
     {
         var target = Node(node);
-        var client = new SimClient(-_clients.Count - 1, node, SimClientKind.Read, Steps) { Read = _invariants.NewRead(-_clients.Count - 1) };
+        var readId = -_clients.Count - 1; // negative: never a command id
+        var client = new SimClient(readId, node, SimClientKind.Read, Steps) { Read = _invariants.NewRead(readId) };
         _clients.Add(client);
         Stats.ReadsRequested++;
         OnStep(target, TraceKind.ReadIndex, client, (_, _) =>

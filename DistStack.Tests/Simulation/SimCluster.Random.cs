@@ -251,7 +251,7 @@ internal sealed partial class SimCluster
         while (Now < deadline && _clients.Any(c => c.Answer is null && !c.Dropped)) RunFor(Settings.TickInterval);
         // Copies still in flight may apply a write answered "unknown": let them land before comparing the nodes.
         var backlog = Now + 20L * Settings.Raft.ElectionTicks * Settings.TickInterval;
-        while (Now < backlog && _nodes.Any(n => n.Machine.AppliedIndex < _nodes.Max(m => m.Core!.Status.CommitIndex))) RunFor(Settings.TickInterval);
+        while (Now < backlog && _nodes.Min(n => n.Machine.AppliedIndex) < _nodes.Max(n => n.Core!.Status.CommitIndex)) RunFor(Settings.TickInterval);
         CheckClientOutcomes();
     }
 

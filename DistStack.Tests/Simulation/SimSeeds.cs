@@ -24,6 +24,15 @@ internal static class SimSeeds
     public static int Threads =>
         int.TryParse(Environment.GetEnvironmentVariable("DISTSTACK_SIM_THREADS"), out var threads) && threads > 0 ? threads : Environment.ProcessorCount;
 
+    /// <summary>Fails naming every failing seed, in order, with the first three failures in full.</summary>
+    public static void AssertNoneFailed(IEnumerable<(int Seed, string Message)> failures, int seedCount)
+    {
+        var ordered = failures.OrderBy(f => f.Seed).ToList();
+        if (ordered.Count == 0) return;
+        Assert.Fail($"{ordered.Count} of {seedCount} seeds failed: {string.Join(", ", ordered.Select(f => f.Seed))}\n\n" +
+                    string.Join("\n\n", ordered.Take(3).Select(f => f.Message)));
+    }
+
     public static string ReplayHint(int seed, string testName) =>
         $"DISTSTACK_SIM_SEED={seed} dotnet test --filter \"FullyQualifiedName~Simulation.{testName}\"";
 }

@@ -83,6 +83,21 @@ public sealed class PostgresServer : IDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>
+    /// A --config file per node in <paramref name="directory"/> (node-1.conf ...), each pointing that node's journal
+    /// and snapshots at a new database of its own (node1 ...), as an operator would; by node id.
+    /// </summary>
+    public IReadOnlyDictionary<int, string> WriteNodeConfigs(int nodes, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        return Enumerable.Range(1, nodes).ToDictionary(id => id, id =>
+        {
+            var path = Path.Combine(directory, $"node-{id}.conf");
+            File.WriteAllText(path, PostgresPersistenceConfig.Hocon(CreateDatabase($"node{id}")));
+            return path;
+        });
+    }
+
     /// <summary>A fresh database name: lower case (PostgreSQL folds unquoted names), unique within the server.</summary>
     public static string NewDatabaseName(string prefix) => $"{prefix}_{Guid.NewGuid():n}"[..Math.Min(prefix.Length + 13, 63)].ToLowerInvariant();
 
