@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Event;
 using Akka.Actor;
 using Akka.Persistence;
@@ -48,7 +49,11 @@ public sealed partial class RaftNode
         while (_core is not null && !_durableWriteInFlight && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
             var ready = taken.Ready;
-            if (ready.SoftState is { } soft) _clients!.OnSoftState(soft);
+            if (ready.SoftState is { } soft)
+            {
+                _clients!.OnSoftState(soft);
+                ObserveSelf();
+            }
             Send(taken.SendNow);
             HandOverCommittedAndReads(taken.ApplyNow, taken.ReadsNow);
 
@@ -68,12 +73,14 @@ public sealed partial class RaftNode
             _durableWriteInFlight = true;
             _journalWrites++;
             var remaining = events.Count;
+            var writeStarted = Stopwatch.GetTimestamp();
             PersistAll(events, e =>
             {
                 _eventsWritten++;
                 _persisted.Apply(e);
                 if (--remaining > 0) return;
                 // The whole batch is durable now (this is the handler of its last event).
+                ObserveJournalWrite(writeStarted, ready.Entries.Count);
                 _durableWriteInFlight = false;
                 CompleteReady(taken);
                 TryDeferredCompaction();

@@ -65,6 +65,7 @@ public sealed partial class RaftNode
     {
         _durableWriteInFlight = true;
         _journalWrites++;
+        ObserveSnapshotSaveStarted();
         Persist(new HardStateRecorded(hard.Term, hard.VotedFor), e =>
         {
             _eventsWritten++;
@@ -84,6 +85,7 @@ public sealed partial class RaftNode
         var save = _snapshotSave;
         _snapshotSave = null;
         _snapshotsSaved++;
+        ObserveSnapshotSaved(save);
         var sequenceNr = success.Metadata.SequenceNr;
         switch (save)
         {
