@@ -1,0 +1,78 @@
+using DistStack.Actors.Node;
+using DistStack.Actors.Observability;
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Observability;
+
+/// <summary>The timeline's events from successive status observations of one node (no actor, no clock).</summary>
+public sealed class NodeEventDetectorTests
+{
+    private readonly NodeEventDetector _detector = new();
+
+    private static NodeStatus Status(RaftRole role, long term, int? leader, long commit = 10, params MemberStatus[] members) =>
+        new(1, "c", role, term, leader, commit, commit, commit, 0, "d",
+            members.Length > 0 ? members : [Member(1, true, 0), Member(2, true, 50), Member(3, true, 50)]);
+
+    private static MemberStatus Member(int id, bool reachable, long? heardMsAgo) => new(id, $"h:{id}", reachable, null, heardMsAgo);
+
+    [Fact]
+    public void The_first_observation_is_the_start_and_a_known_leader_then_a_lost_one_says_when_it_was_last_heard()
+    {
+        var started = Assert.Single(_detector.Observe(Status(RaftRole.Follower, 3, 2), null, 1_000));
+        Assert.Equal(NodeEventKind.Started, started.Kind);
+
+        // Node 2 (the leader) last heard 700 ms before this node gave up on it and became a pre-candidate.
+        var events = _detector.Observe(Status(RaftRole.PreCandidate, 3, null, 10, Member(1, true, 0), Member(2, false, 700), Member(3, true, 40)), null, 5_000);
+        Assert.Equal([NodeEventKind.RoleChanged, NodeEventKind.LeaderLost], events.Select(e => e.Kind));
+        var lost = events[1];
+        Assert.Equal(2, lost.LeaderId);
+        Assert.Equal(4_300, lost.LastHeardAtMs);
+    }
+
+    [Fact]
+    public void An_election_is_a_role_change_and_a_leader_known_and_the_first_commit_of_the_term_follows_once()
+    {
+        _detector.Observe(Status(RaftRole.Candidate, 4, null, 10), 1, 0);
+        var elected = _detector.Observe(Status(RaftRole.Leader, 4, 1, 10), 1, 100);
+        Assert.Equal([NodeEventKind.RoleChanged, NodeEventKind.LeaderKnown], elected.Select(e => e.Kind));
+        Assert.Equal(1, elected[1].LeaderId);
+
+        Assert.Empty(_detector.Observe(Status(RaftRole.Leader, 4, 1, 10), 1, 150));
+        var commit = Assert.Single(_detector.Observe(Status(RaftRole.Leader, 4, 1, 11), 1, 200));
+        Assert.Equal(NodeEventKind.FirstCommitInTerm, commit.Kind);
+        Assert.Equal(11, commit.Index);
+        Assert.Empty(_detector.Observe(Status(RaftRole.Leader, 4, 1, 12), 1, 250));
+    }
+
+    [Fact]
+    public void A_vote_for_another_node_is_recorded_once_per_term()
+    {
+        _detector.Observe(Status(RaftRole.Follower, 4, null), null, 0);
+        var voted = Assert.Single(_detector.Observe(Status(RaftRole.Follower, 5, null), 3, 10));
+        Assert.Equal((NodeEventKind.Voted, 3, 5L), (voted.Kind, voted.PeerId, voted.Term));
+        Assert.Empty(_detector.Observe(Status(RaftRole.Follower, 5, null), 3, 20));
+    }
+
+    [Fact]
+    public void A_leader_reports_a_follower_lost_and_regained_but_not_first_hearing_its_followers()
+    {
+        _detector.Observe(Status(RaftRole.Leader, 2, 1, 10, Member(1, true, 0), Member(2, false, null), Member(3, false, null)), 1, 0);
+        // A new leader hearing its followers for the first time is not news.
+        Assert.DoesNotContain(_detector.Observe(Status(RaftRole.Leader, 2, 1, 10, Member(1, true, 0), Member(2, true, 50), Member(3, true, 50)), 1, 100),
+            e => e.Kind is NodeEventKind.PeerLost or NodeEventKind.PeerRegained);
+        var lost = Assert.Single(_detector.Observe(Status(RaftRole.Leader, 2, 1, 10, Member(1, true, 0), Member(2, true, 50), Member(3, false, 1100)), 1, 1_200));
+        Assert.Equal((NodeEventKind.PeerLost, 3), (lost.Kind, lost.PeerId));
+        var regained = Assert.Single(_detector.Observe(Status(RaftRole.Leader, 2, 1, 10, Member(1, true, 0), Member(2, true, 50), Member(3, true, 50)), 1, 3_000));
+        Assert.Equal((NodeEventKind.PeerRegained, 3), (regained.Kind, regained.PeerId));
+    }
+
+    [Fact]
+    public void The_ring_keeps_the_newest_events_with_increasing_sequence_numbers()
+    {
+        var ring = new NodeEventRing(3);
+        for (var i = 0; i < 5; i++) ring.Add(new NodeEvent(0, i, 1, NodeEventKind.Voted, i));
+        var kept = ring.Snapshot();
+        Assert.Equal([2L, 3L, 4L], kept.Select(e => e.AtMs));
+        Assert.Equal([3L, 4L, 5L], kept.Select(e => e.Sequence));
+    }
+}

@@ -1,0 +1,56 @@
+using DistStack.Tests.Support;
+
+namespace DistStack.Tests.Observability;
+
+/// <summary>
+/// One five-process cluster shared by the metrics and dashboard tests (starting five processes costs more than
+/// either test). Each test leaves every node running again when it ends.
+/// </summary>
+public sealed class ObservedCluster : IAsyncLifetime
+{
+    // Five processes starting at once on two cores spend several seconds each in JIT before they elect.
+    public static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(90);
+
+    private readonly List<string> _log = [];
+
+    public ProcessCluster Cluster { get; private set; } = null!;
+
+    /// <summary>Where the current test's progress lines go (set by each test; the fixture outlives them).</summary>
+    public Action<string>? Output { get; set; }
+
+    public bool Failed { get; set; }
+
+    public async Task InitializeAsync()
+    {
+        Cluster = ProcessCluster.Start(5, new ProcessClusterOptions { Log = Log });
+        await Cluster.WaitForLeaderAsync(StartupDeadline);
+    }
+
+    private void Log(string line)
+    {
+        lock (_log) _log.Add(line);
+        try
+        {
+            Output?.Invoke(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // no test is running any more
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        Cluster.KeepData = Failed;
+        await Cluster.DisposeAsync();
+    }
+
+    /// <summary>The repository's artifacts/ folder (gitignored), or the temp dir outside a checkout.</summary>
+    public static string ArtifactsDirectory(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "DistStack.sln")))
+                return Directory.CreateDirectory(Path.Combine(dir.FullName, "artifacts", name)).FullName;
+        return Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "diststack-artifacts", name)).FullName;
+    }
+}
