@@ -16,8 +16,8 @@ public sealed partial class RaftNode
     private void ObserveSelf()
     {
         if (_core is null || _clients is null) return;
-        var vote = _persisted.HardState.VotedFor;
-        _observations.Observe(BuildStatus(), vote == HardState.NoVote ? null : vote, _clients.PendingProposals);
+        var durable = _persisted.HardState;
+        _observations.Observe(BuildStatus(), durable.Term, durable.VotedFor == HardState.NoVote ? null : durable.VotedFor, _clients.PendingProposals);
     }
 
     private void ObserveJournalWrite(long startedTimestamp, int entries) =>

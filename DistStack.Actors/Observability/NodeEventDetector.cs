@@ -19,8 +19,11 @@ public sealed class NodeEventDetector
     private readonly HashSet<int> _lost = [];
     private long? _commitAtElection;
 
-    /// <summary>The events between the previous observation and this one (the first observation yields Started).</summary>
-    public IReadOnlyList<NodeEvent> Observe(NodeStatus now, int? votedFor, long atMs)
+    /// <summary>
+    /// The events between the previous observation and this one (the first observation yields Started).
+    /// <paramref name="votedFor"/> in <paramref name="voteTerm"/>: the durable vote, which may lag the status' term.
+    /// </summary>
+    public IReadOnlyList<NodeEvent> Observe(NodeStatus now, long voteTerm, int? votedFor, long atMs)
     {
         var events = new List<NodeEvent>();
         var previous = _previous;
@@ -31,7 +34,7 @@ public sealed class NodeEventDetector
         {
             events.Add(Event(NodeEventKind.Started) with { Role = RoleName(now.Role), LeaderId = now.LeaderId });
             _previousVote = votedFor;
-            _previousVoteTerm = now.Term;
+            _previousVoteTerm = voteTerm;
             _watched = Watched(now);
             return events;
         }
@@ -49,10 +52,10 @@ public sealed class NodeEventDetector
         if (now.LeaderId is { } leader && (leader != previous.LeaderId || now.Term != previous.Term))
             events.Add(Event(NodeEventKind.LeaderKnown) with { LeaderId = leader });
 
-        if (votedFor is { } candidate && candidate != now.NodeId && (candidate != _previousVote || now.Term != _previousVoteTerm))
-            events.Add(Event(NodeEventKind.Voted) with { PeerId = candidate });
+        if (votedFor is { } candidate && candidate != now.NodeId && (candidate != _previousVote || voteTerm != _previousVoteTerm))
+            events.Add(Event(NodeEventKind.Voted) with { PeerId = candidate, Term = voteTerm });
         _previousVote = votedFor;
-        _previousVoteTerm = now.Term;
+        _previousVoteTerm = voteTerm;
 
         if (now.Role == RaftRole.Leader && (previous.Role != RaftRole.Leader || previous.Term != now.Term))
             _commitAtElection = now.CommitIndex;

@@ -51,7 +51,7 @@ public sealed class NodeObservations : IExtension, IDisposable
     public event Action<NodeEvent>? EventRecorded;
 
     /// <summary>The RaftNode actor, at every tick and whenever the core reports a new role or leader.</summary>
-    public void Observe(NodeStatus status, int? votedFor, int pendingProposals)
+    public void Observe(NodeStatus status, long voteTerm, int? votedFor, int pendingProposals)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         _latest = status;
@@ -64,7 +64,7 @@ public sealed class NodeObservations : IExtension, IDisposable
             Metrics.Committed(status.CommitIndex - _highestCommitSeen);
             _highestCommitSeen = status.CommitIndex;
         }
-        foreach (var e in _detector.Observe(status, votedFor, now))
+        foreach (var e in _detector.Observe(status, voteTerm, votedFor, now))
         {
             if (e.Kind == NodeEventKind.LeaderKnown) Metrics.LeaderChanged();
             Record(e);
