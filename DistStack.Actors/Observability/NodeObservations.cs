@@ -86,11 +86,11 @@ public sealed class NodeObservations : IExtension, IDisposable
     public void WriteAcknowledged()
     {
         Interlocked.Increment(ref _writesAcknowledged);
-        if (_latest is not { } status) return;
+        if (_latest is not { } status || status.Term <= Interlocked.Read(ref _lastAcknowledgedTerm)) return;
         lock (_lock)
         {
             if (status.Term <= _lastAcknowledgedTerm) return;
-            _lastAcknowledgedTerm = status.Term;
+            Interlocked.Exchange(ref _lastAcknowledgedTerm, status.Term);
         }
         Record(new NodeEvent(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), status.NodeId,
             NodeEventKind.FirstWriteAcknowledged, status.Term, LeaderId: status.LeaderId));

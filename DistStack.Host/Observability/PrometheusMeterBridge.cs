@@ -56,8 +56,8 @@ public sealed class PrometheusMeterBridge : IDisposable
     {
         var labelValues = new string[tags.Length];
         for (var i = 0; i < tags.Length; i++) labelValues[i] = tags[i].Value?.ToString() ?? "";
-        var collector = _collectors.GetOrAdd(instrument, static (i, state) => state.Bridge.Create(i, state.Names),
-            (Bridge: this, Names: LabelNames(tags)));
+        if (!_collectors.TryGetValue(instrument, out var collector))
+            collector = _collectors.GetOrAdd(instrument, Create(instrument, LabelNames(tags)));
         switch (collector)
         {
             case Counter counter when instrument.IsObservable:

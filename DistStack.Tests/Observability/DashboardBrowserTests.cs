@@ -7,8 +7,9 @@ namespace DistStack.Tests.Observability;
 /// <summary>
 /// The dashboard in a real browser (headless Chromium), served by a follower of a five-process cluster: it shows
 /// the leader; the leader is SIGKILLed; within a few seconds the same page, never reloaded, shows the new leader,
-/// the dead node, and the failover's times from the nodes' own event rings. Screenshots before and after go to
-/// artifacts/dashboard/ (the README's copies are in docs/images/).
+/// the dead node, and the failover's times from the nodes' own event rings; then, with every other node frozen,
+/// it says that the node it talks to is cut off. Screenshots go to artifacts/dashboard/ (the README's copies are
+/// in docs/images/).
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class DashboardBrowserTests : IClassFixture<ObservedCluster>
@@ -81,13 +82,15 @@ public sealed class DashboardBrowserTests : IClassFixture<ObservedCluster>
         var newLeaderShown = await ProcessCluster.EventuallyAsync(async () =>
         {
             page = await browser.EvaluateAsync<PageState>(ReadPage);
-            return page.Leader.Length > 0 && page.Leader != leader.Id.ToString() && long.Parse(page.Term) > termBefore;
+            return page is not null && page.Leader.Length > 0 && page.Leader != leader.Id.ToString() && long.Parse(page.Term) > termBefore;
         }, ShowsNewLeaderWithin);
         var shownAfter = clock.Elapsed;
         Assert.True(newLeaderShown, $"the dashboard did not show a new leader within {ShowsNewLeaderWithin} of the kill: {page}");
         Cluster.Log($"the page showed new leader {page!.Leader} (term {page.Term}) {shownAfter.TotalSeconds:0.00} s after the kill");
 
-        Assert.Equal(200, (await write)?.Status);
+        var written = await write;
+        Assert.Equal(200, written?.Status);
+        Cluster.Log($"the push through {viewer} (sent right after the kill) answered 200 after {written!.Elapsed.TotalSeconds:0.00} s");
         var failoverShown = await ProcessCluster.EventuallyAsync(async () =>
         {
             page = await browser.EvaluateAsync<PageState>(ReadPage);
@@ -103,10 +106,30 @@ public sealed class DashboardBrowserTests : IClassFixture<ObservedCluster>
         Assert.InRange(firstWriteAfter, electedAfter, (long)Deadline.TotalMilliseconds);
         Assert.Contains($"leader {leader.Id} lost at", page.FailoverText);
         await File.WriteAllBytesAsync(Path.Combine(artifacts, "after-failover.png"), await browser.ScreenshotAsync());
+
+        // Now cut the viewer itself off (every other node frozen with SIGSTOP): the page must say so, not show stale data as live.
+        var others = Cluster.Serving.Where(n => n != viewer).ToList();
+        foreach (var node in others) node.Pause();
+        try
+        {
+            var cutOffShown = await ProcessCluster.EventuallyAsync(async () =>
+            {
+                page = await browser.EvaluateAsync<PageState>(ReadPage);
+                return page is { Banner: "cut-off", Answered: 1 };
+            }, Deadline);
+            Assert.True(cutOffShown, $"the dashboard did not say that node {viewer.Id} is cut off: {page}");
+            await File.WriteAllBytesAsync(Path.Combine(artifacts, "cut-off.png"), await browser.ScreenshotAsync());
+        }
+        finally
+        {
+            foreach (var node in others) node.Resume();
+        }
         Cluster.Log($"screenshots in {artifacts}");
 
         leader.Start();
         await Cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
+        Assert.True(await ProcessCluster.EventuallyAsync(async () =>
+            await browser.EvaluateAsync<PageState>(ReadPage) is { Banner: "ok", Answered: 5 }, Deadline), "the dashboard did not recover");
         _fixture.Failed = false;
     }
 }

@@ -3,8 +3,8 @@ using DistStack.Tests.Support;
 namespace DistStack.Tests.Observability;
 
 /// <summary>
-/// One five-process cluster shared by the metrics and dashboard tests (starting five processes costs more than
-/// either test). Each test leaves every node running again when it ends.
+/// A five-process cluster for a test class (a class fixture: each observability test class gets its own, and a
+/// test leaves every node running again when it ends), with its progress lines sent to the running test's output.
 /// </summary>
 public sealed class ObservedCluster : IAsyncLifetime
 {
