@@ -109,7 +109,11 @@ public sealed partial class RaftNode
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
     private void HandOverCommittedAndReads(IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
-        if (committed.Count > 0) HandOverCommitted(committed);
+        if (committed.Count > 0)
+        {
+            HandOverCommitted(committed);
+            _observations.Committed(committed[0].Index, committed[^1].Index);
+        }
         if (reads.Count > 0) _clients!.OnReadStates(reads);
     }
 

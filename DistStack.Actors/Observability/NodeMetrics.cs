@@ -48,7 +48,7 @@ public sealed class NodeMetrics : IDisposable
         _leaderChanges = _meter.CreateCounter<long>("diststack_server_leader_changes_seen_total",
             description: "Leaders this node has learned of (a new leader, or a new term of the same one).");
         _proposalsCommitted = _meter.CreateCounter<long>("diststack_server_proposals_committed_total",
-            description: "Log entries this node has seen committed since the process started.");
+            description: "Committed log entries this node handed to its state machine since the process started (each index once).");
         _journalWriteSeconds = _meter.CreateHistogram<double>("diststack_disk_journal_write_duration_seconds",
             description: "One durable journal write (one transaction and fsync per Raft Ready).");
         _journalWriteEntries = _meter.CreateHistogram<long>("diststack_disk_journal_write_entries",

@@ -15,7 +15,7 @@ public sealed class NodeObservations : IExtension, IDisposable
 {
     private readonly object _lock = new();
     private readonly NodeEventDetector _detector = new();
-    private long _highestCommitSeen = -1;
+    private long _highestCommitted = -1;
     private long _lastAcknowledgedTerm = -1;
     private long _writesAcknowledged;
     private long _readsServed;
@@ -57,18 +57,24 @@ public sealed class NodeObservations : IExtension, IDisposable
         _latest = status;
         Interlocked.Exchange(ref _latestAtMs, now);
         PendingProposals = pendingProposals;
-        // Counts what is newly committed since the process started; a restarted actor re-learning old commits adds nothing.
-        if (_highestCommitSeen < 0) _highestCommitSeen = status.CommitIndex;
-        else if (status.CommitIndex > _highestCommitSeen)
-        {
-            Metrics.Committed(status.CommitIndex - _highestCommitSeen);
-            _highestCommitSeen = status.CommitIndex;
-        }
         foreach (var e in _detector.Observe(status, voteTerm, votedFor, now))
         {
             if (e.Kind == NodeEventKind.LeaderKnown) Metrics.LeaderChanged();
             Record(e);
         }
+    }
+
+    /// <summary>
+    /// The RaftNode actor handed committed entries <paramref name="firstIndex"/>..<paramref name="lastIndex"/> to the state machine: before
+    /// any of them is answered, so the counter never lags an acknowledged write. Entries re-applied by a restarted
+    /// Raft actor (recovery replays from its snapshot) are not counted again.
+    /// </summary>
+    public void Committed(long firstIndex, long lastIndex)
+    {
+        if (_highestCommitted < 0) _highestCommitted = firstIndex - 1;
+        if (lastIndex <= _highestCommitted) return;
+        Metrics.Committed(lastIndex - _highestCommitted);
+        _highestCommitted = lastIndex;
     }
 
     public void JournalWritten(TimeSpan took, int entries) => Metrics.JournalWritten(took, entries);

@@ -100,6 +100,27 @@ public sealed class MetricsEndpointTests : IClassFixture<ObservedCluster>
         _fixture.Failed = false;
     }
 
+    [Fact]
+    public async Task A_node_started_with_log_format_json_writes_one_json_object_per_line_with_raft_events_as_fields()
+    {
+        var node = Cluster.Node(ObservedCluster.JsonLoggingNode);
+        var leader = await Cluster.WaitForLeaderAsync(Deadline);
+        var term = (await Cluster.StatusAsync(node))?.Term;
+        System.Text.Json.Nodes.JsonNode? known = null;
+        var logged = await ProcessCluster.EventuallyAsync(() =>
+        {
+            // The harness writes its own "=====" lines into the file; everything the node wrote must be JSON.
+            var lines = node.ReadLog().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("=====", StringComparison.Ordinal));
+            var entries = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+            known = entries.LastOrDefault(e => (string?)e["Category"] == "DistStack.RaftEvents" && (string?)e["State"]?["RaftEvent"] == "LeaderKnown");
+            return Task.FromResult(known is not null && (long?)known["State"]!["Term"] == term);
+        }, Deadline);
+        Assert.True(logged, $"no LeaderKnown Raft event for term {term} in {node.LogPath}; last: {known?.ToJsonString()}");
+        Assert.Equal(leader.Id, (int)known!["State"]!["LeaderId"]!);
+        Assert.Equal(node.Id, (int)known["State"]!["NodeId"]!);
+        Assert.Equal("Information", (string?)known["LogLevel"]);
+    }
+
     private static (long Term, long Commit, long Applied, long Last, long Snapshot) Indexes(ClusterStatusDocument s) =>
         (s.Term, s.CommitIndex, s.AppliedIndex, s.LastLogIndex, s.SnapshotIndex);
 }

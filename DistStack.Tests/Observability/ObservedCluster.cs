@@ -13,6 +13,8 @@ public sealed class ObservedCluster : IAsyncLifetime
 
     private readonly List<string> _log = [];
 
+    public const int JsonLoggingNode = 2;
+
     public ProcessCluster Cluster { get; private set; } = null!;
 
     /// <summary>Where the current test's progress lines go (set by each test; the fixture outlives them).</summary>
@@ -22,7 +24,12 @@ public sealed class ObservedCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = ProcessCluster.Start(5, new ProcessClusterOptions { Log = Log });
+        // Node 2 logs JSON (--log-format json), the others text: both formats run side by side in one cluster.
+        Cluster = ProcessCluster.Start(5, new ProcessClusterOptions
+        {
+            Log = Log,
+            ExtraArguments = id => id == JsonLoggingNode ? ["--log-format", "json"] : [],
+        });
         await Cluster.WaitForLeaderAsync(StartupDeadline);
     }
 
