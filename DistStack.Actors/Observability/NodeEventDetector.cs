@@ -33,6 +33,8 @@ public sealed class NodeEventDetector
         if (previous is null)
         {
             events.Add(Event(NodeEventKind.Started) with { Role = RoleName(now.Role), LeaderId = now.LeaderId });
+            // A node that learned its leader before it first observed itself has still learned of a leader.
+            if (now.LeaderId is { } known) events.Add(Event(NodeEventKind.LeaderKnown) with { LeaderId = known });
             _previousVote = votedFor;
             _previousVoteTerm = voteTerm;
             _watched = Watched(now);

@@ -58,6 +58,10 @@ public sealed class NodeMetrics : IDisposable
         _snapshotBytes = _meter.CreateHistogram<long>("diststack_snapshot_size_bytes",
             description: "The state machine part of a saved snapshot, by kind (compaction, install).");
 
+        // Counters exist from the start at 0 (Prometheus' increase() and rate() need the first sample).
+        _leaderChanges.Add(0);
+        _proposalsCommitted.Add(0);
+
         IEnumerable<Measurement<long>> FollowerLag()
         {
             if (node.Latest is not { Role: RaftRole.Leader } status) yield break;

@@ -33,7 +33,11 @@ public sealed class GatewayMetrics : IDisposable
             description: "A linearizable read from the gateway handing it over to its answer (ReadIndex round, then the apply wait).");
         _proposalsFailed = _meter.CreateCounter<long>("diststack_server_proposals_failed_total",
             description: "Writes not acknowledged, by reason: not_started (503, nothing applied), outcome_unknown (504), request_keys_full (503).");
+        // Every reason exists from the start at 0, so rate() sees the first failure.
+        foreach (var reason in FailureReasons) _proposalsFailed.Add(0, new KeyValuePair<string, object?>("reason", reason));
     }
+
+    private static readonly string[] FailureReasons = ["not_started", "outcome_unknown", "request_keys_full"];
 
     public long Start() => Stopwatch.GetTimestamp();
 

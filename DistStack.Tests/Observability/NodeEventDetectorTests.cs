@@ -21,8 +21,10 @@ public sealed class NodeEventDetectorTests
     [Fact]
     public void The_first_observation_is_the_start_and_a_known_leader_then_a_lost_one_says_when_it_was_last_heard()
     {
-        var started = Assert.Single(Observe(Status(RaftRole.Follower, 3, 2), null, 1_000));
+        var started = Assert.Single(Observe(Status(RaftRole.Follower, 3, null), null, 900));
         Assert.Equal(NodeEventKind.Started, started.Kind);
+        var known = Assert.Single(Observe(Status(RaftRole.Follower, 3, 2), null, 1_000));
+        Assert.Equal((NodeEventKind.LeaderKnown, 2), (known.Kind, known.LeaderId));
 
         // Node 2 (the leader) last heard 700 ms before this node gave up on it and became a pre-candidate.
         var events = Observe(Status(RaftRole.PreCandidate, 3, null, 10, Member(1, true, 0), Member(2, false, 700), Member(3, true, 40)), null, 5_000);
@@ -30,6 +32,14 @@ public sealed class NodeEventDetectorTests
         var lost = events[1];
         Assert.Equal(2, lost.LeaderId);
         Assert.Equal(4_300, lost.LastHeardAtMs);
+    }
+
+    [Fact]
+    public void A_node_that_knows_its_leader_at_its_first_observation_has_learned_of_a_leader()
+    {
+        var events = Observe(Status(RaftRole.Follower, 1, 3), 3, 0);
+        Assert.Equal([NodeEventKind.Started, NodeEventKind.LeaderKnown], events.Select(e => e.Kind));
+        Assert.Equal(3, events[1].LeaderId);
     }
 
     [Fact]
