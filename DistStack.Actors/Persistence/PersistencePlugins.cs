@@ -33,7 +33,9 @@ public static class PersistencePlugins
                   connection-string = {{Quote(settings.JournalConnectionString)}}
                   provider-name = {{Quote(settings.ProviderName)}}
                   auto-initialize = on
-                  parallelism = {{settings.JournalParallelism}}
+                  # One writer, always: writes become durable in the order RaftNode queued them, which Raft's
+                  # asynchronous writes rely on (Ready.cs). SQLite has a single writer anyway.
+                  parallelism = 1
                   # Group commit: PersistAll of one Raft Ready is one atomic write; let the plugin batch more.
                   max-batch-size = 1000
                   # The default (on) clones the linq2db connection, and with it a new MappingSchema, for every write:
