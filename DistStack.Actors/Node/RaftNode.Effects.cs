@@ -34,11 +34,8 @@ public sealed partial class RaftNode
     /// <summary>A snapshot save is starting or installing the leader's snapshot: no Ready is taken until it is done.</summary>
     private bool _holdReadies;
 
-    /// <summary>The hard state of the last write queued (durable or not): what a new write must not go back from.</summary>
-    private HardState _queuedHardState = HardState.Empty;
-
-    /// <summary>The last log index a queued write leaves in the journal (durable or not).</summary>
-    private long _queuedLastIndex;
+    /// <summary>What each write puts in the journal, judged against what is queued there (set once recovered).</summary>
+    private JournalWrites _writes = null!;
 
     private long _journalWrites;
     private long _eventsWritten;
@@ -48,13 +45,6 @@ public sealed partial class RaftNode
         if (_flushScheduled || _core is null) return;
         _flushScheduled = true;
         Self.Tell(FlushReady.Instance);
-    }
-
-    /// <summary>After recovery: what the journal holds is what was queued.</summary>
-    private void StartWritingAfter(PersistedRaftState recovered)
-    {
-        _queuedHardState = recovered.HardState;
-        _queuedLastIndex = recovered.LastIndex;
     }
 
     private void ProcessReady()
@@ -73,7 +63,7 @@ public sealed partial class RaftNode
                 return;
             }
 
-            var events = JournalEventsFor(ready);
+            var events = _writes.For(ready);
             if (events.Count == 0)
             {
                 Complete(_readyLoop.Durable(taken));
@@ -93,26 +83,6 @@ public sealed partial class RaftNode
                 ProcessReady();
             });
         }
-    }
-
-    private List<object> JournalEventsFor(Ready ready)
-    {
-        var events = new List<object>(3);
-        if (ready.HardState is { } hard && hard != _queuedHardState)
-        {
-            events.Add(new HardStateRecorded(hard.Term, hard.VotedFor));
-            _queuedHardState = hard;
-        }
-        if (ready.Entries.Count > 0)
-        {
-            // The journal is append-only: overwriting indexes already written, or queued to be (a conflict with the
-            // leader, §5.3), is recorded as a truncation first, and replayed as one on recovery.
-            var first = ready.Entries[0].Index;
-            if (first <= _queuedLastIndex) events.Add(new LogTruncated(first));
-            events.Add(new EntriesAppended(ready.Entries));
-            _queuedLastIndex = ready.Entries[^1].Index;
-        }
-        return events;
     }
 
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>

@@ -129,7 +129,7 @@ public sealed partial class RaftNode
     {
         _core = new RaftCore(_settings.ToRaftOptions(), new SeededRandomSource(Random.Shared.Next()), _persisted.ToDurableState());
         _readyLoop = new Shell.ReadyLoop(_core, _settings.MaxWritesInFlight);
-        StartWritingAfter(_persisted);
+        _writes = new JournalWrites(_persisted);
         _clients = StartClientRequests(_core);
         if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
         _peers = ResolvePeers();
