@@ -133,6 +133,7 @@ public sealed partial class RaftNode
         _clients = StartClientRequests(_core);
         if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
         _peers = ResolvePeers();
+        _links = new Shell.PeerLinkRepair(_settings.ElectionTicks, _settings.HeartbeatTicks);
         Timers.StartPeriodicTimer(TickTimerKey, RaftTick.Instance, _settings.TickInterval);
         ScheduleFlush();
     }
