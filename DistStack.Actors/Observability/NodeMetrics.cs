@@ -50,7 +50,7 @@ public sealed class NodeMetrics : IDisposable
         _proposalsCommitted = _meter.CreateCounter<long>("diststack_server_proposals_committed_total",
             description: "Committed log entries this node handed to its state machine since the process started (each index once).");
         _journalWriteSeconds = _meter.CreateHistogram<double>("diststack_disk_journal_write_duration_seconds",
-            description: "One durable journal write (one transaction and fsync per Raft Ready).");
+            description: "One Raft Ready's journal write, from queueing it to its durability (writes overlap; the journal groups queued ones into one transaction and fsync).");
         _journalWriteEntries = _meter.CreateHistogram<long>("diststack_disk_journal_write_entries",
             description: "Log entries carried by one journal write (group commit).");
         _snapshotSaveSeconds = _meter.CreateHistogram<double>("diststack_snapshot_save_duration_seconds",
