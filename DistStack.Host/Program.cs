@@ -3,6 +3,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
+using DistStack.Host.Observability;
 
 switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
 {
@@ -40,8 +41,11 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         builder.AddDistStackNode(options, settings);
 
         var app = builder.Build();
+        app.UseMetricsCollection();
         app.MapStackEndpoints();
         app.MapStatusEndpoints();
+        app.MapOverviewEndpoints();
+        app.MapDashboard();
         app.MapUnknownPaths();
         app.LogStartupAndShutdown(options, settings);
         try

@@ -149,6 +149,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Core.Tick();
         WatchSilentPeers();
         _clients!.Tick();
+        ObserveSelf();
         ScheduleFlush();
     }
 

@@ -27,6 +27,8 @@ public static partial class NodeCommandLine
         "every request is answered within this time, e.g. 5s or 500ms (diststack.clients.request-timeout, default 5s)");
     private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT", "",
         "on SIGTERM, how long a leader may take to hand leadership over (diststack.clients.hand-over-timeout, default 3s)");
+    private static readonly Setting LogFormatSetting = new("log-format", "DISTSTACK_LOG_FORMAT", "diststack.host.log-format",
+        "console log format: text (default) or json (one object per line; Raft events as structured fields)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
         "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
 
@@ -39,7 +41,7 @@ public static partial class NodeCommandLine
 
     private const string RemovedJournalParallelism = "diststack.persistence.parallelism";
 
-    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
+    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, LogFormatSetting, ConfigFile];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
 
@@ -106,13 +108,14 @@ public static partial class NodeCommandLine
         var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
         var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
         var dataDir = Lookup(DataDir, hocon);
+        var logFormat = ParseLogFormat(Lookup(LogFormatSetting, hocon), errors);
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
 
         var options = new NodeOptions(
             id!.Value, cluster!, port!.Value,
             dataDir ?? Path.Combine(".", "data", $"node-{id}"),
-            requestTimeout, handOverTimeout, configFile, userConfig);
+            requestTimeout, handOverTimeout, configFile, userConfig, logFormat);
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
             return Usage($"--port {options.HttpPort} is also this node's Raft port in --cluster ({options.RaftUrl}); pick another");
@@ -235,6 +238,20 @@ public static partial class NodeCommandLine
             "m" or "min" => TimeSpan.FromMinutes(n),
             _ => TimeSpan.FromSeconds(n),
         };
+    }
+
+    private static LogFormat ParseLogFormat(string? text, List<string> errors)
+    {
+        switch (text)
+        {
+            case null or "text":
+                return LogFormat.Text;
+            case "json":
+                return LogFormat.Json;
+            default:
+                errors.Add($"--{LogFormatSetting.Flag}: '{text}' is not a log format; use text or json");
+                return LogFormat.Text;
+        }
     }
 
     private static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)
