@@ -59,6 +59,8 @@ public static class NodeConfig
                   maximum-frame-size = {{frame}}b
                   send-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
                   receive-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
+                  # With diststack.peer-tls the certificate and the cluster-CA check come in through DotNettySslSetup.
+                  enable-ssl = {{(settings.PeerTls is null ? "off" : "on")}}
                 }
               }
               cluster {
@@ -86,6 +88,7 @@ public static class NodeConfig
         return node
             .WithFallback(PersistencePlugins.Hocon(settings))
             .WithFallback(SerializationHocon())
+            .WithFallback(Security.PeerGuardConfig.Config)
             .WithFallback(ConfigurationFactory.ParseString(
                 "diststack.node-id = " + settings.NodeId))
             .WithFallback(DistStackDefaults.Config);
@@ -103,6 +106,7 @@ public static class NodeConfig
         if (overrides is not null) config = overrides.WithFallback(config);
         var persistence = PersistencePlugins.Setup(settings, journalInterceptors);
         var setup = BootstrapSetup.Create().WithConfig(config).And(persistence.DataOptionsSetup);
+        if (settings.PeerTls is { } tls) setup = setup.And(tls.CreateSetup());
         return (setup, persistence);
     }
 

@@ -136,7 +136,8 @@ public sealed partial class RaftNode
     /// </summary>
     private void OnPeerSilenceNotice(PeerSilenceNotice notice)
     {
-        if (_core is null || notice.ClusterId != _settings.ClusterId || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
+        if (_core is null || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
+        if (!AcceptFromPeer(nameof(PeerSilenceNotice), notice.ClusterId, notice.From)) return;
         _lastHeardTick[notice.From] = Ticks;
         // Once per window: the fresh connection needs the 1 s gate plus a round trip to prove itself.
         if (_lastSelfResetTick.TryGetValue(notice.From, out var last) && Ticks - last < 2 * SilenceNoticeTicks) return;

@@ -53,6 +53,7 @@ public static class NodeHosting
             if (!options.UserConfig.IsEmpty)
                 akka.AddHocon(options.UserConfig, HoconAddMode.Prepend);
             akka.AddSetup(RaftNodeHosting.PersistenceSetup(settings));
+            if (settings.PeerTls is { } peerTls) akka.AddSetup(peerTls.CreateSetup());
 
             akka.ConfigureLoggers(loggers =>
             {
