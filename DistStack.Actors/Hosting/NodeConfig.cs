@@ -23,7 +23,7 @@ public static class NodeConfig
     {
         settings.Validate();
         var adapters = transportAdapters ?? [];
-        var protocol = ProtocolFor(adapters);
+        var protocol = ProtocolFor(adapters, tls: settings.PeerTls is not null);
         var self = settings.Self;
         var seeds = string.Join(", ", settings.Members.Select(m => Quote($"{protocol}://{ActorSystemName}@{m.Host}:{m.Port}")));
         var frame = settings.MaxFrameSize;
@@ -110,8 +110,9 @@ public static class NodeConfig
         return (setup, persistence);
     }
 
-    public static string ProtocolFor(IReadOnlyList<string> transportAdapters) =>
-        transportAdapters.Count == 0 ? "akka.tcp" : "akka." + string.Join(".", transportAdapters) + ".tcp";
+    /// <summary>The address scheme: DotNetty's is "ssl.tcp" over TLS, "tcp" otherwise, after any adapters.</summary>
+    public static string ProtocolFor(IReadOnlyList<string> transportAdapters, bool tls = false) =>
+        string.Join(".", ["akka", .. transportAdapters, .. (tls ? new[] { "ssl" } : []), "tcp"]);
 
     /// <summary>Binds every wire message and journal event to DistStack's serializer.</summary>
     private static Config SerializationHocon() => Serialization.SerializationConfig.Config;

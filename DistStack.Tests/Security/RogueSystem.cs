@@ -34,7 +34,9 @@ public sealed class RogueSystem : IAsyncDisposable
         return new RogueSystem(ActorSystem.Create("diststack", setup));
     }
 
-    public ActorSelection RaftNodeAt(int port) => System.ActorSelection($"akka.tcp://diststack@127.0.0.1:{port}/user/raft-node");
+    /// <summary>Node's RaftNode at <paramref name="port"/>, in this system's own scheme (akka.tcp, or akka.ssl.tcp over TLS).</summary>
+    public ActorSelection RaftNodeAt(int port) =>
+        System.ActorSelection($"{((ExtendedActorSystem)System).Provider.DefaultAddress.Protocol}://diststack@127.0.0.1:{port}/user/raft-node");
 
     /// <summary>
     /// Identify through the same association as every earlier send, so once it is answered every frame sent before it
