@@ -10,11 +10,13 @@ namespace DistStack.Actors.Security;
 /// peer's frame decodes to. Registered in place of Akka's by <see cref="PeerGuardConfig"/>; local behaviour is
 /// unchanged (the rules only act while a peer's frame is decoded).
 /// </summary>
-public abstract class PeerGuardedSerializer(ExtendedActorSystem system, Serializer inner) : Serializer(system)
+public abstract class PeerGuardedSerializer(ExtendedActorSystem system, Serializer inner, int identifier) : Serializer(system)
 {
     protected Serializer Inner { get; } = inner;
 
-    public override int Identifier => Inner.Identifier;
+    // Akka's identifiers are part of its wire format, fixed forever. Not read from the inner serializer: it looks its
+    // identifier up in Akka.Remote's config, which a node started with the local provider (tests) does not load.
+    public override int Identifier => identifier;
     public override bool IncludeManifest => Inner.IncludeManifest;
     public override byte[] ToBinary(object obj) => Inner.ToBinary(obj);
 
@@ -33,10 +35,10 @@ public abstract class PeerGuardedSerializer(ExtendedActorSystem system, Serializ
 /// <summary>JSON can build any loadable type: nothing a peer sends may be decoded by it.</summary>
 public sealed class PeerGuardedJsonSerializer : PeerGuardedSerializer
 {
-    public PeerGuardedJsonSerializer(ExtendedActorSystem system) : base(system, new NewtonSoftJsonSerializer(system)) { }
+    public PeerGuardedJsonSerializer(ExtendedActorSystem system) : base(system, new NewtonSoftJsonSerializer(system), AkkaSerializerIds.Json) { }
 
     // Akka passes akka.actor.serialization-settings.json when it exists (it does): the inner serializer keeps its settings.
-    public PeerGuardedJsonSerializer(ExtendedActorSystem system, Config config) : base(system, new NewtonSoftJsonSerializer(system, config)) { }
+    public PeerGuardedJsonSerializer(ExtendedActorSystem system, Config config) : base(system, new NewtonSoftJsonSerializer(system, config), AkkaSerializerIds.Json) { }
 
     protected override void BeforeDecoding(Type type) =>
         PeerFrameRules.RefuseFromPeer($"a JSON-serialized {type?.FullName ?? "message"} (DistStack peers never send JSON)");
@@ -44,13 +46,13 @@ public sealed class PeerGuardedJsonSerializer : PeerGuardedSerializer
 
 /// <summary>Remote deployment: DistStack never deploys actors on another node.</summary>
 public sealed class PeerGuardedDaemonCreateSerializer(ExtendedActorSystem system)
-    : PeerGuardedSerializer(system, new DaemonMsgCreateSerializer(system))
+    : PeerGuardedSerializer(system, new DaemonMsgCreateSerializer(system), AkkaSerializerIds.DaemonCreate)
 {
     protected override void BeforeDecoding(Type type) => PeerFrameRules.RefuseFromPeer("remote deployment of an actor");
 }
 
 public sealed class PeerGuardedSystemMessageSerializer(ExtendedActorSystem system)
-    : PeerGuardedSerializer(system, new SystemMessageSerializer(system))
+    : PeerGuardedSerializer(system, new SystemMessageSerializer(system), AkkaSerializerIds.SystemMessage)
 {
     protected override void AfterDecoding(object message) => PeerFrameRules.CheckSystemMessage(message);
 }
@@ -60,7 +62,7 @@ public sealed class PeerGuardedMiscSerializer(ExtendedActorSystem system) : Seri
 {
     private readonly MiscMessageSerializer _inner = new(system);
 
-    public override int Identifier => _inner.Identifier;
+    public override int Identifier => AkkaSerializerIds.Misc;
     public override string Manifest(object o) => _inner.Manifest(o);
     public override byte[] ToBinary(object obj) => _inner.ToBinary(obj);
 
@@ -70,4 +72,13 @@ public sealed class PeerGuardedMiscSerializer(ExtendedActorSystem system) : Seri
         PeerFrameRules.CheckMisc(message);
         return message;
     }
+}
+
+/// <summary>The identifiers Akka gives the serializers guarded here (Akka's reference.conf files).</summary>
+public static class AkkaSerializerIds
+{
+    public const int Json = 1;
+    public const int DaemonCreate = 3;
+    public const int Misc = 16;
+    public const int SystemMessage = 22;
 }

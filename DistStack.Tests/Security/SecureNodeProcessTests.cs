@@ -95,16 +95,18 @@ public sealed class SecureNodeProcessTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<(int Status, string Body, string Challenge)> Send(HttpClient client, string path, string body, string? token)
+    private async Task<(int Status, string Body, string Challenge)> Send(HttpClient client, string path, string body, string? token)
     {
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} POST {path} {body} ({(token is null ? "no token" : token[..token.IndexOf('-')] + " token")})");
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.WwwAuthenticate.ToString());
     }
 
-    private static async Task<(int Status, string Body)> Get(HttpClient client, string path, string? token)
+    private async Task<(int Status, string Body)> Get(HttpClient client, string path, string? token)
     {
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} GET {path} ({(token is null ? "no token" : token[..token.IndexOf('-')] + " token")})");
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
