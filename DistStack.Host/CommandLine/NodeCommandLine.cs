@@ -18,7 +18,7 @@ public static partial class NodeCommandLine
     private static readonly Setting Cluster = new("cluster", "DISTSTACK_CLUSTER", "diststack.host.cluster",
         "comma-separated Raft URLs of all nodes, node 1 first; node i's host:port is its Akka.Remote endpoint (required)");
     private static readonly Setting Port = new("port", "DISTSTACK_PORT", "diststack.host.port",
-        "HTTP port, bound on all interfaces (required)");
+        "HTTP port, on all interfaces unless --bind says otherwise (required)");
     private static readonly Setting DataDir = new("data-dir", "DISTSTACK_DATA_DIR", "diststack.host.data-dir",
         "directory of this node's Raft log and snapshots (default ./data/node-<id>)");
     // These two override diststack.clients.* when given; the file and the defaults are bound in one place,
