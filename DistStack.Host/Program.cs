@@ -3,6 +3,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
+using DistStack.Host.Observability;
 using DistStack.Host.Security;
 
 switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
@@ -52,9 +53,13 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         builder.AddDistStackNode(options, settings, security);
 
         var app = builder.Build();
+        app.UseMetricsCollection();
+        // After the metrics, so refused requests are counted too.
         app.UseTokenAuthentication(security.Tokens, security.Rules);
         app.MapStackEndpoints();
         app.MapStatusEndpoints();
+        app.MapOverviewEndpoints();
+        app.MapDashboard();
         app.MapUnknownPaths();
         app.LogStartupAndShutdown(options, settings);
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Event;
 using Akka.Actor;
 using Akka.Persistence;
@@ -34,11 +35,8 @@ public sealed partial class RaftNode
     /// <summary>A snapshot save is starting or installing the leader's snapshot: no Ready is taken until it is done.</summary>
     private bool _holdReadies;
 
-    /// <summary>The hard state of the last write queued (durable or not): what a new write must not go back from.</summary>
-    private HardState _queuedHardState = HardState.Empty;
-
-    /// <summary>The last log index a queued write leaves in the journal (durable or not).</summary>
-    private long _queuedLastIndex;
+    /// <summary>What each write puts in the journal, judged against what is queued there (set once recovered).</summary>
+    private JournalWrites _writes = null!;
 
     private long _journalWrites;
     private long _eventsWritten;
@@ -50,20 +48,17 @@ public sealed partial class RaftNode
         Self.Tell(FlushReady.Instance);
     }
 
-    /// <summary>After recovery: what the journal holds is what was queued.</summary>
-    private void StartWritingAfter(PersistedRaftState recovered)
-    {
-        _queuedHardState = recovered.HardState;
-        _queuedLastIndex = recovered.LastIndex;
-    }
-
     private void ProcessReady()
     {
         // One snapshot save at a time: a leader's snapshot to install waits for the compaction save in flight.
         while (_core is not null && !_holdReadies && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
             var ready = taken.Ready;
-            if (ready.SoftState is { } soft) _clients!.OnSoftState(soft);
+            if (ready.SoftState is { } soft)
+            {
+                _clients!.OnSoftState(soft);
+                ObserveSelf();
+            }
             Send(taken.SendNow);
             HandOverCommittedAndReads(taken.ApplyNow, taken.ReadsNow);
 
@@ -73,7 +68,7 @@ public sealed partial class RaftNode
                 return;
             }
 
-            var events = JournalEventsFor(ready);
+            var events = _writes.For(ready);
             if (events.Count == 0)
             {
                 Complete(_readyLoop.Durable(taken));
@@ -82,12 +77,14 @@ public sealed partial class RaftNode
 
             _journalWrites++;
             var remaining = events.Count;
+            var writeStarted = Stopwatch.GetTimestamp();
             PersistAllAsync(events, e =>
             {
                 _eventsWritten++;
                 _persisted.Apply(e);
                 if (--remaining > 0) return;
                 // This write is durable now (this is the handler of its last event), and so is every earlier one.
+                ObserveJournalWrite(writeStarted, ready.Entries.Count);
                 Complete(_readyLoop.Durable(taken));
                 TryDeferredCompaction();
                 ProcessReady();
@@ -95,30 +92,14 @@ public sealed partial class RaftNode
         }
     }
 
-    private List<object> JournalEventsFor(Ready ready)
-    {
-        var events = new List<object>(3);
-        if (ready.HardState is { } hard && hard != _queuedHardState)
-        {
-            events.Add(new HardStateRecorded(hard.Term, hard.VotedFor));
-            _queuedHardState = hard;
-        }
-        if (ready.Entries.Count > 0)
-        {
-            // The journal is append-only: overwriting indexes already written, or queued to be (a conflict with the
-            // leader, §5.3), is recorded as a truncation first, and replayed as one on recovery.
-            var first = ready.Entries[0].Index;
-            if (first <= _queuedLastIndex) events.Add(new LogTruncated(first));
-            events.Add(new EntriesAppended(ready.Entries));
-            _queuedLastIndex = ready.Entries[^1].Index;
-        }
-        return events;
-    }
-
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
     private void HandOverCommittedAndReads(IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
-        if (committed.Count > 0) HandOverCommitted(committed);
+        if (committed.Count > 0)
+        {
+            HandOverCommitted(committed);
+            _observations.Committed(committed[0].Index, committed[^1].Index);
+        }
         if (reads.Count > 0) _clients!.OnReadStates(reads);
     }
 

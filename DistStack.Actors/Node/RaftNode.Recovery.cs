@@ -129,10 +129,11 @@ public sealed partial class RaftNode
     {
         _core = new RaftCore(_settings.ToRaftOptions(), new SeededRandomSource(Random.Shared.Next()), _persisted.ToDurableState());
         _readyLoop = new Shell.ReadyLoop(_core, _settings.MaxWritesInFlight);
-        StartWritingAfter(_persisted);
+        _writes = new JournalWrites(_persisted);
         _clients = StartClientRequests(_core);
         if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
         _peers = ResolvePeers();
+        _links = new Shell.PeerLinkRepair(_settings.ElectionTicks, _settings.HeartbeatTicks);
         Timers.StartPeriodicTimer(TickTimerKey, RaftTick.Instance, _settings.TickInterval);
         ScheduleFlush();
     }

@@ -40,11 +40,12 @@ public sealed partial class RaftNode
     {
         var ready = taken.Ready;
         var snapshot = ready.Snapshot!;
-        var hard = ready.HardState ?? _queuedHardState;
+        var start = _writes.ForSnapshotSave(installing: ready.HardState);
+        var hard = new HardState(start.Term, start.VotedFor);
         var tail = ready.Entries.Where(e => e.Index > snapshot.Metadata.LastIncludedIndex).ToList();
         _log.Info("Installing the leader's snapshot at index {0} (term {1})",
             snapshot.Metadata.LastIncludedIndex, snapshot.Metadata.LastIncludedTerm);
-        SaveDurableSnapshot(hard, () =>
+        SaveDurableSnapshot(start, () =>
             new InstallSave(taken, new DurableSnapshot(_settings.ClusterId, _settings.NodeId, hard, snapshot, tail)));
     }
 
@@ -62,15 +63,15 @@ public sealed partial class RaftNode
             return;
         }
         var data = new SnapshotData(new Raft.SnapshotMetadata(index, term, _persisted.ConfigurationAt(index)), taken.Data);
-        SaveDurableSnapshot(_queuedHardState, () => new CompactionSave(data, _persisted.ToDurableSnapshot(data)));
+        SaveDurableSnapshot(_writes.ForSnapshotSave(), () => new CompactionSave(data, _persisted.ToDurableSnapshot(data)));
     }
 
-    private void SaveDurableSnapshot(HardState hard, Func<SnapshotSave> save)
+    private void SaveDurableSnapshot(HardStateRecorded start, Func<SnapshotSave> save)
     {
         _holdReadies = true;
         _journalWrites++;
-        _queuedHardState = hard;
-        PersistAsync(new HardStateRecorded(hard.Term, hard.VotedFor), e =>
+        ObserveSnapshotSaveStarted();
+        PersistAsync(start, e =>
         {
             // Every write queued before this one is durable and applied to _persisted, and none was queued after it.
             _eventsWritten++;
@@ -90,12 +91,13 @@ public sealed partial class RaftNode
         var save = _snapshotSave;
         _snapshotSave = null;
         _snapshotsSaved++;
+        ObserveSnapshotSaved(save);
         var sequenceNr = success.Metadata.SequenceNr;
         switch (save)
         {
             case InstallSave install:
                 _persisted.Restore(install.Durable);
-                _queuedLastIndex = _persisted.LastIndex;
+                _writes.Installed(_persisted);
                 _clients!.SnapshotInstalled(install.Durable.Snapshot.Metadata.LastIncludedIndex);
                 _holdReadies = false;
                 Complete(_readyLoop!.Durable(install.Taken)); // restores the registry from it, then applies what follows it

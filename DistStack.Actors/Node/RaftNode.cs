@@ -153,6 +153,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Core.Tick();
         WatchSilentPeers();
         _clients!.Tick();
+        ObserveSelf();
         ScheduleFlush();
     }
 

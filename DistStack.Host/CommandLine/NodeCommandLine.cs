@@ -48,6 +48,8 @@ public static partial class NodeCommandLine
         "require bearer tokens: a file of '<scope> <token>' lines, scopes read, read-write, admin (default: no authentication)");
     private static readonly Setting AuthOpen = new("auth-open", "DISTSTACK_AUTH_OPEN", "diststack.host.auth-open",
         "with --auth-tokens, comma-separated paths answered without a token, e.g. /metrics,/ (/health* is always open)");
+    private static readonly Setting LogFormatSetting = new("log-format", "DISTSTACK_LOG_FORMAT", "diststack.host.log-format",
+        "console log format: text (default) or json (one object per line; Raft events as structured fields)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
         "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
 
@@ -63,7 +65,7 @@ public static partial class NodeCommandLine
     private static readonly Setting[] ValueSettings =
     [
         Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, Bind, TlsCert, TlsKey, TlsPassword, TlsCa,
-        PeerCert, PeerKey, PeerCa, AuthTokens, AuthOpen, ConfigFile,
+        PeerCert, PeerKey, PeerCa, AuthTokens, AuthOpen, LogFormatSetting, ConfigFile,
     ];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
@@ -146,13 +148,14 @@ public static partial class NodeCommandLine
         var authOpen = (Lookup(AuthOpen, hocon) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var path in authOpen.Where(p => !p.StartsWith('/')))
             errors.Add($"--{AuthOpen.Flag}: '{path}' is not a path (it must start with /)");
+        var logFormat = ParseLogFormat(Lookup(LogFormatSetting, hocon), errors);
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
 
         var options = new NodeOptions(
             id!.Value, cluster!, port!.Value,
             dataDir ?? Path.Combine(".", "data", $"node-{id}"),
-            requestTimeout, handOverTimeout, configFile, userConfig)
+            requestTimeout, handOverTimeout, configFile, userConfig, logFormat)
         {
             HttpBind = bind,
             TlsCertificate = tlsCert,
@@ -286,6 +289,20 @@ public static partial class NodeCommandLine
             "m" or "min" => TimeSpan.FromMinutes(n),
             _ => TimeSpan.FromSeconds(n),
         };
+    }
+
+    private static LogFormat ParseLogFormat(string? text, List<string> errors)
+    {
+        switch (text)
+        {
+            case null or "text":
+                return LogFormat.Text;
+            case "json":
+                return LogFormat.Json;
+            default:
+                errors.Add($"--{LogFormatSetting.Flag}: '{text}' is not a log format; use text or json");
+                return LogFormat.Text;
+        }
     }
 
     private static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)

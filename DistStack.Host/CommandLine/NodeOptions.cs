@@ -18,7 +18,8 @@ public sealed record NodeOptions(
     TimeSpan? RequestTimeout,
     TimeSpan? HandOverTimeout,
     string? ConfigFile,
-    Config UserConfig)
+    Config UserConfig,
+    LogFormat LogFormat = LogFormat.Text)
 {
     /// <summary>Address the HTTP port listens on (an IP or "localhost"); null = all interfaces.</summary>
     public string? HttpBind { get; init; }
@@ -47,4 +48,13 @@ public sealed record NodeOptions(
     /// <summary>Peer id (1-based) → Raft URL, this node included.</summary>
     public IReadOnlyDictionary<int, Uri> Members =>
         Cluster.Select((url, index) => (Id: index + 1, url)).ToDictionary(m => m.Id, m => m.url);
+}
+
+/// <summary>How the node writes its console log (--log-format).</summary>
+public enum LogFormat
+{
+    /// <summary>One readable line per event.</summary>
+    Text,
+    /// <summary>One JSON object per line (the built-in JSON console formatter); Raft events carry their fields.</summary>
+    Json,
 }

@@ -2,7 +2,9 @@ using Akka.Configuration;
 using Akka.Hosting;
 using DistStack.Actors.Hosting;
 using DistStack.Host.CommandLine;
+using DistStack.Actors.Observability;
 using DistStack.Host.Gateway;
+using DistStack.Host.Observability;
 using DistStack.Host.Security;
 
 namespace DistStack.Host.Hosting;
@@ -40,11 +42,18 @@ public static class NodeHosting
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownBudget);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        if (options.LogFormat == LogFormat.Json)
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        else
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+            });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
@@ -54,7 +63,9 @@ public static class NodeHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gatewaySettings);
+        builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayClient>();
+        builder.Services.AddSingleton<ClusterOverviewCollector>();
         builder.Services.AddHostedService<LeadershipHandOverService>();
         builder.Services.AddHostedService<ParentProcessWatch>();
 
@@ -78,6 +89,7 @@ public static class NodeHosting
             {
                 // Subscribed before RaftNode starts, so a refusal during its recovery is never missed.
                 system.ActorOf(RefusalWatch.Props(services.GetRequiredService<IHostApplicationLifetime>()), "refusal-watch");
+                RaftEventLog.Attach(NodeObservations.For(system), services.GetRequiredService<ILoggerFactory>());
                 var raftNode = RaftNodeHosting.Start(system, settings);
                 registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
             });

@@ -59,7 +59,7 @@ public static class StatusEndpoints
         return app;
     }
 
-    private static void MapGet(IEndpointRouteBuilder app, string path, RequestDelegate handler) =>
+    internal static void MapGet(IEndpointRouteBuilder app, string path, RequestDelegate handler) =>
         app.Map(path, context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
             ? handler(context)
             : TextAnswers.MethodNotAllowedAsync(context, "GET, HEAD"));

@@ -38,6 +38,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
             var pids = cluster.Nodes.ToDictionary(n => n.Id, n => n.Pid);
 
             var statuses = new Dictionary<int, int>();
+            var kestrelRefusals = 0;
             for (var i = 0; i < Requests; i++)
             {
                 var node = cluster.Nodes[random.Next(cluster.Nodes.Count)];
@@ -46,10 +47,18 @@ public sealed class HttpFuzzTests(ITestOutputHelper output)
                 Assert.True(answer is not null, $"request {i} ({description}) to node {node.Id}: no answer\n{cluster.DescribeLogs()}");
                 statuses[answer.Status] = statuses.GetValueOrDefault(answer.Status) + 1;
                 Assert.True(answer.Status is >= 400 and < 500 or 503 or 504, $"request {i} ({description}): {answer}");
-                Assert.False(string.IsNullOrWhiteSpace(answer.Text), $"request {i} ({description}): {answer.Status} without a body");
+                if (string.IsNullOrWhiteSpace(answer.Text))
+                {
+                    // Kestrel refuses some requests itself before any of our code runs (e.g. a NUL, %00, in the path):
+                    // a bare 400 with no Content-Type. Every answer of the application has a text body.
+                    Assert.True(answer.Status is 400 or 431 && answer.Header("Content-Type") is null,
+                        $"request {i} ({description}): {answer.Status} without a body");
+                    kestrelRefusals++;
+                }
                 if (answer.Status == 503) Assert.NotNull(answer.Header("Retry-After"));
             }
-            output.WriteLine("answers: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
+            output.WriteLine("answers: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")) +
+                             $"; {kestrelRefusals} refused by Kestrel itself (bare 400/431)");
 
             for (var i = 0; i < RawRequests; i++)
             {
