@@ -4,6 +4,7 @@ using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
 using DistStack.Host.Observability;
+using DistStack.Host.Security;
 
 switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
 {
@@ -14,7 +15,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         Console.Error.WriteLine(refuse.Message);
         return refuse.ExitCode;
     case CommandLineResult.Probe probe:
-        return await HealthProbe.RunAsync(probe.Url, Console.Out);
+        return await HealthProbe.RunAsync(probe.Url, Console.Out, probe.CaPath);
     case CommandLineResult.RunNode { Options: var options }:
         RaftNodeSettings settings;
         try
@@ -36,12 +37,25 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
             return ExitCodes.Failed;
         }
 
+        HostSecurity security;
+        try
+        {
+            security = HostSecurity.Load(options, settings);
+        }
+        catch (HostSecurityException e)
+        {
+            Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDistStackNode(options, settings);
+        builder.AddDistStackNode(options, settings, security);
 
         var app = builder.Build();
         app.UseMetricsCollection();
+        // After the metrics, so refused requests are counted too.
+        app.UseTokenAuthentication(security.Tokens, security.Rules);
         app.MapStackEndpoints();
         app.MapStatusEndpoints();
         app.MapOverviewEndpoints();

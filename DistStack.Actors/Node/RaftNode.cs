@@ -112,7 +112,10 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
             ScheduleFlush();
         });
         Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
-        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true));
+        Command<ForwardedCommand>(c =>
+        {
+            if (AcceptFromPeer(nameof(ForwardedCommand), _settings.ClusterId, c.OriginNodeId)) OnCommand(c.Command, Sender, forwarded: true);
+        });
         Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
         Command<HandOverLeadership>(_ => OnHandOver(Sender));
@@ -138,6 +141,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
                 message.GetType().Name, message.From, message.To);
             return;
         }
+        if (!AcceptFromPeer(message.GetType().Name, message.ClusterId, message.From)) return;
         NotePeerMessage(message);
         Core.Step(message);
         ScheduleFlush();

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
+using DistStack.Actors.Security;
 
 using DistStack.Actors.Wire;
 
@@ -42,6 +43,7 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
+        PeerFrameRules.CheckDistStackManifest(manifest);
         var reader = new WireReader(bytes, "DistStack message", WireErrors.Serialization, manifest);
         var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadOverview(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
                      ?? throw new SerializationException(

@@ -21,6 +21,27 @@ public sealed record NodeOptions(
     Config UserConfig,
     LogFormat LogFormat = LogFormat.Text)
 {
+    /// <summary>Address the HTTP port listens on (an IP or "localhost"); null = all interfaces.</summary>
+    public string? HttpBind { get; init; }
+
+    /// <summary>HTTPS certificate (PEM or PKCS#12), its PEM key and password; null certificate = plain HTTP.</summary>
+    public string? TlsCertificate { get; init; }
+    public string? TlsKey { get; init; }
+    public string? TlsPassword { get; init; }
+
+    /// <summary>Peer TLS files given by flag or variable; they override diststack.peer-tls.* (null: the config decides).</summary>
+    public string? PeerCertificate { get; init; }
+    public string? PeerKey { get; init; }
+    public string? PeerCa { get; init; }
+
+    /// <summary>--auth-tokens FILE; null = no authentication.</summary>
+    public string? AuthTokensFile { get; init; }
+
+    /// <summary>Paths answered without a token when authentication is on (besides /health, always open).</summary>
+    public IReadOnlyList<string> AuthOpenPaths { get; init; } = [];
+
+    public bool UsesHttps => TlsCertificate is not null;
+
     /// <summary>This node's own Raft URL.</summary>
     public Uri RaftUrl => Cluster[NodeId - 1];
 

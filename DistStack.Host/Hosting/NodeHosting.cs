@@ -5,6 +5,7 @@ using DistStack.Host.CommandLine;
 using DistStack.Actors.Observability;
 using DistStack.Host.Gateway;
 using DistStack.Host.Observability;
+using DistStack.Host.Security;
 
 namespace DistStack.Host.Hosting;
 
@@ -24,9 +25,20 @@ public static class NodeHosting
         akka.log-dead-letters-during-shutdown = off
         """);
 
-    public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)
+    public static WebApplicationBuilder AddDistStackNode(
+        this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings, HostSecurity? security = null)
     {
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(options.HttpPort));
+        security ??= HostSecurity.None;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+            {
+                if (security.HttpsCertificate is { } certificate) listen.UseHttps(certificate);
+            }
+            if (options.HttpBind is null) kestrel.ListenAnyIP(options.HttpPort, Listen);
+            else if (options.HttpBind == "localhost") kestrel.ListenLocalhost(options.HttpPort, Listen);
+            else kestrel.Listen(System.Net.IPAddress.Parse(options.HttpBind), options.HttpPort, Listen);
+        });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownBudget);
 
         builder.Logging.ClearProviders();
@@ -64,6 +76,7 @@ public static class NodeHosting
             if (!options.UserConfig.IsEmpty)
                 akka.AddHocon(options.UserConfig, HoconAddMode.Prepend);
             akka.AddSetup(RaftNodeHosting.PersistenceSetup(settings));
+            if (security.PeerTls is { } peerTls) akka.AddSetup(peerTls);
 
             akka.ConfigureLoggers(loggers =>
             {
