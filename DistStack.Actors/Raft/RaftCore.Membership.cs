@@ -79,6 +79,22 @@ public sealed partial class RaftCore
     private bool HeardRecently(FollowerProgress progress) =>
         progress.LastHeardAt is { } heard && _now - heard < _options.ElectionTicks;
 
+    /// <summary>
+    /// Not a voter of our latest configuration, but it is not committed and we are a voter of the one before: we may
+    /// still be needed to elect a leader that commits it (dissertation §4.2.2). Without this, a leader that removed
+    /// itself and lost leadership before the removal committed could leave a cluster where the only nodes holding the
+    /// removal cannot campaign and the others cannot win without them. Votes still count only the voters of the
+    /// candidate's latest configuration, so it can win only with a quorum of it.
+    /// </summary>
+    private bool MayStillBeNeededAsVoter()
+    {
+        if (UncommittedConfigurationIndex() is not { } latest) return false;
+        for (var index = latest - 1; index > _log.SnapshotIndex; index--)
+            if (_log.Entry(index).Kind == EntryKind.Configuration)
+                return ClusterConfiguration.Decode(_log.Entry(index).Data).Contains(_id);
+        return _snapshotConfiguration.Contains(_id);
+    }
+
     /// <summary>The index of the latest configuration entry that is not committed yet, if any.</summary>
     private long? UncommittedConfigurationIndex()
     {

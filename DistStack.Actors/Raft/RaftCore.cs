@@ -213,7 +213,7 @@ public sealed partial class RaftCore
 
     private int? LeaderHint => _leaderId == None ? null : _leaderId;
 
-    private bool IsPromotable => _configuration.Contains(_id);
+    private bool IsPromotable => _configuration.Contains(_id) || MayStillBeNeededAsVoter();
 
     private int Quorum => _configuration.QuorumSize;
 

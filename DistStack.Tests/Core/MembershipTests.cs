@@ -276,6 +276,49 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_leader_that_lost_leadership_before_its_removal_committed_still_campaigns_to_commit_it()
+    {
+        // Two voters: only 1 holds its own removal, so 2 (config {1, 2}) cannot win without 1's vote, which 1 refuses
+        // to a shorter log. Unless 1, no voter of its latest configuration {2}, still campaigns (dissertation §4.2.2).
+        var cluster = new TestCluster(2);
+        cluster.Elect(1);
+        cluster.Drop = m => m.To == 2;
+        var removal = Change(cluster, 1, ConfigurationChange.Remove(1));
+        // Check-quorum: 2 answered during the first round, not during the second.
+        cluster.TickAll(25);
+        Assert.NotEqual(RaftRole.Leader, cluster[1].Status.Role);
+        Assert.Equal(ClusterConfiguration.Of(2), cluster[1].Status.Configuration);
+
+        cluster.Drop = _ => false;
+        cluster.TickAll(60);
+        Assert.Equal(RaftRole.Leader, cluster[2].Status.Role);
+        Assert.Equal(ClusterConfiguration.Of(2), cluster[2].Status.Configuration);
+        Assert.True(cluster[2].Status.CommitIndex >= removal.Index);
+        Assert.Equal((RaftRole.Follower, Membership.NotAMember), (cluster[1].Status.Role, cluster[1].Status.Membership));
+        // Once the removal is committed, 1 no longer campaigns.
+        var sent = cluster.Sent.Count;
+        cluster.TickAll(40);
+        Assert.DoesNotContain(cluster.Sent.Skip(sent), m => m is RequestVote { From: 1 });
+    }
+
+    [Fact]
+    public void A_non_voter_candidate_wins_only_with_a_quorum_of_its_latest_configuration()
+    {
+        // 1's log says {2, 3} (its removal, uncommitted); its own vote does not count toward that quorum.
+        var removal = ClusterConfiguration.Of(2, 3);
+        var entries = Solo.Log(3, [1]);
+        entries.Add(new LogEntry(3, 1, EntryKind.Configuration, removal.Encode()));
+        var core = new RaftCore(Solo.Options(1), new FixedRandom(), new RaftDurableState(new HardState(1, 0), null, entries));
+        core.Campaign();
+        var requests = Solo.Drain(core).Messages.OfType<RequestVote>().ToList();
+        Assert.Equal([2, 3], requests.Select(r => r.To).Order());
+        core.Step(new RequestVoteResponse(Solo.ClusterId, 2, 1, 2, false, true));
+        Assert.Equal(RaftRole.Candidate, core.Status.Role);
+        core.Step(new RequestVoteResponse(Solo.ClusterId, 3, 1, 2, false, true));
+        Assert.Equal(RaftRole.Leader, core.Status.Role);
+    }
+
+    [Fact]
     public void A_learner_added_after_compaction_catches_up_from_the_snapshot()
     {
         var cluster = new TestCluster(3);
