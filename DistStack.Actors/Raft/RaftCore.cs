@@ -203,8 +203,9 @@ public sealed partial class RaftCore
             var match = new Dictionary<int, long>();
             if (_role == RaftRole.Leader)
             {
-                foreach (var member in _configuration.Members)
-                    match[member] = member == _id ? _log.StableIndex : _progress.GetValueOrDefault(member)?.Match ?? 0;
+                // Voters only: the shell picks hand-over targets from these (a learner cannot be elected).
+                foreach (var voter in _configuration.Voters)
+                    match[voter] = voter == _id ? _log.StableIndex : _progress.GetValueOrDefault(voter)?.Match ?? 0;
             }
             return new RaftStatus(_id, _role, _term, LeaderHint, _log.Committed, _log.Applied, _log.LastIndex,
                 _log.SnapshotIndex, _configuration, match);
