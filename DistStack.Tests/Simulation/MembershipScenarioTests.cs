@@ -130,4 +130,42 @@ public sealed class MembershipScenarioTests
         Assert.Contains(4, members);
         Assert.Equal([.. commands, last], cluster.Applied(4).ToArray());
     }
+
+    /// <summary>
+    /// Why a node with a lost disk must be removed and added again rather than restarted as the same voter: with no
+    /// term, vote or log it grants its vote to a candidate that lacks a committed entry. (Storage ids, the next part of
+    /// this work, are meant to make the core refuse such a vote; until then the simulator must catch it.)
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_voter_restarted_with_a_wiped_disk_can_elect_a_leader_without_a_committed_entry(bool wiped)
+    {
+        var cluster = Cluster(3, 0);
+        var leader = cluster.ElectLeader();
+        var (x, y) = (cluster.Others(leader).First(), cluster.Others(leader).Last());
+        cluster.Isolate(y);
+        var committed = cluster.ProposeOnLeader();
+        cluster.WaitApplied(committed, on: [leader, x]);
+
+        cluster.Crash(x);
+        if (wiped) cluster.WipeDisk(x);
+        cluster.Restart(x);
+        cluster.Crash(leader);
+        cluster.Heal();
+
+        void CampaignY()
+        {
+            cluster.Campaign(y);
+            cluster.Stabilize();
+        }
+        if (!wiped)
+        {
+            CampaignY();
+            Assert.NotEqual(RaftRole.Leader, cluster.Status(y).Role); // x refuses: y lacks the committed entry
+            return;
+        }
+        var violation = Assert.Throws<SimulationViolation>(CampaignY);
+        Assert.Contains("LEADER COMPLETENESS", violation.Message);
+    }
 }

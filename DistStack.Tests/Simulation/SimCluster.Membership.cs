@@ -109,6 +109,19 @@ internal sealed partial class SimCluster
             if (!configuration.IsMember(node.Id)) Retire(node.Id);
     }
 
+    /// <summary>A crashed node's storage is lost: it comes back with no term, no vote, no log and no snapshot.</summary>
+    public void WipeDisk(int id)
+    {
+        var node = Node(id);
+        if (node.IsUp) throw new InvalidOperationException($"n{id} is up: crash it first");
+        node.Disk.HardState = HardState.Empty;
+        node.Disk.Snapshot = null;
+        node.Disk.Log.Wipe();
+        node.MemLog = node.Disk.Log.Clone();
+        node.MemHardState = HardState.Empty;
+        Trace.Add(Steps, Now, TraceKind.Note, id, "disk wiped");
+    }
+
     /// <summary>The configuration in force at <paramref name="index"/> of the node's durable log: what a snapshot there records.</summary>
     private ClusterConfiguration ConfigurationAt(SimNode node, long index)
     {
