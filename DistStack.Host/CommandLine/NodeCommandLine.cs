@@ -27,6 +27,9 @@ public static partial class NodeCommandLine
         "every request is answered within this time, e.g. 5s or 500ms (diststack.clients.request-timeout, default 5s)");
     private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT", "",
         "on SIGTERM, how long a leader may take to hand leadership over (diststack.clients.hand-over-timeout, default 3s)");
+    // Bound by RaftNodeSettings.FromConfig like the timeouts: a file sets diststack.cluster-token.
+    private static readonly Setting ClusterToken = new("cluster-token", "DISTSTACK_CLUSTER_TOKEN", "",
+        "mixed into the cluster id when the data directory is bootstrapped, so clusters on the same URLs never mix (diststack.cluster-token, default none)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
         "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
 
@@ -39,7 +42,7 @@ public static partial class NodeCommandLine
 
     private const string RemovedJournalParallelism = "diststack.persistence.parallelism";
 
-    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
+    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ClusterToken, ConfigFile];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
 
@@ -106,13 +109,16 @@ public static partial class NodeCommandLine
         var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
         var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
         var dataDir = Lookup(DataDir, hocon);
+        var clusterToken = Lookup(ClusterToken, hocon);
+        if (clusterToken is not null && !ClusterTokenPattern().IsMatch(clusterToken))
+            errors.Add($"--cluster-token: '{clusterToken}' must be 1-64 letters, digits, '.', '_' or '-'");
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
 
         var options = new NodeOptions(
             id!.Value, cluster!, port!.Value,
             dataDir ?? Path.Combine(".", "data", $"node-{id}"),
-            requestTimeout, handOverTimeout, configFile, userConfig);
+            requestTimeout, handOverTimeout, configFile, userConfig) { ClusterToken = clusterToken };
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
             return Usage($"--port {options.HttpPort} is also this node's Raft port in --cluster ({options.RaftUrl}); pick another");
@@ -274,4 +280,7 @@ public static partial class NodeCommandLine
 
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<unit>ms|s|m|min)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex ClusterTokenPattern();
 }

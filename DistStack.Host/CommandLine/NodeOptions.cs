@@ -20,6 +20,9 @@ public sealed record NodeOptions(
     string? ConfigFile,
     Config UserConfig)
 {
+    /// <summary>Set only when a flag or environment variable gives it: it then overrides diststack.cluster-token.</summary>
+    public string? ClusterToken { get; init; }
+
     /// <summary>This node's own Raft URL.</summary>
     public Uri RaftUrl => Cluster[NodeId - 1];
 

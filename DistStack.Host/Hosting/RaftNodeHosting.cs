@@ -26,6 +26,7 @@ public static class RaftNodeHosting
               data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
               {{(options.RequestTimeout is { } request ? $"clients.request-timeout = {Milliseconds(request)}" : "")}}
               {{(options.HandOverTimeout is { } handOver ? $"clients.hand-over-timeout = {Milliseconds(handOver)}" : "")}}
+              {{(options.ClusterToken is { } token ? $"cluster-token = {Quote(token)}" : "")}}
             }
             """);
         var config = options.UserConfig.IsEmpty ? fromOptions : fromOptions.WithFallback(options.UserConfig);
