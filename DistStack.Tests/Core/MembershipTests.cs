@@ -320,6 +320,19 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_removed_learner_learns_it_and_the_voters_are_unchanged()
+    {
+        var cluster = WithLearner4();
+        var removal = Change(cluster, 1, ConfigurationChange.Remove(4));
+        cluster.Stabilize();
+        cluster.TickAll(2);
+        Assert.True(cluster[1].Status.CommitIndex >= removal.Index);
+        Assert.Equal(ClusterConfiguration.Of(1, 2, 3), cluster[1].Status.Configuration);
+        Assert.Equal(Membership.NotAMember, cluster[4].Status.Membership);
+        Assert.IsType<ConfigurationChangeResult.Unchanged>(cluster[1].ProposeConfigurationChange(ConfigurationChange.Remove(4)));
+    }
+
+    [Fact]
     public void A_learner_added_after_compaction_catches_up_from_the_snapshot()
     {
         var cluster = new TestCluster(3);
