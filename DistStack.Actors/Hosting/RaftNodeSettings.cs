@@ -16,6 +16,9 @@ public sealed record RaftNodeSettings
     /// <summary>The founding members in order: member i has Raft id i (1-based).</summary>
     public required IReadOnlyList<PeerEndpoint> Members { get; init; }
 
+    /// <summary>Mixed into the cluster id (<see cref="ClusterIdentity"/>); empty = the id of earlier versions.</summary>
+    public required string ClusterToken { get; init; }
+
     /// <summary>Absolute path of this node's data directory.</summary>
     public required string DataDirectory { get; init; }
 
@@ -67,7 +70,7 @@ public sealed record RaftNodeSettings
     /// </summary>
     public Stacks.StackStateOptions StateMachine { get; init; } = new();
 
-    public ulong ClusterId => ClusterIdentity.FromMembers(Members);
+    public ulong ClusterId => ClusterIdentity.FromMembers(Members, ClusterToken);
     public PeerEndpoint Self => Members[NodeId - 1];
     public ClusterConfiguration InitialConfiguration => ClusterConfiguration.Of([.. Members.Select(m => m.NodeId)]);
 
@@ -109,6 +112,7 @@ public sealed record RaftNodeSettings
         {
             NodeId = nodeId,
             Members = members,
+            ClusterToken = root.GetString("cluster-token") ?? "",
             DataDirectory = dataDir,
             BindHostname = string.IsNullOrWhiteSpace(bind) ? null : bind,
             PeerTls = Security.PeerTlsSettings.FromConfig(root),

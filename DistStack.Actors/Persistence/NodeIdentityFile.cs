@@ -17,7 +17,9 @@ public static class NodeIdentityFile
     /// Set once the journal durably holds the node's bootstrap (term, vote, initial entries): from then on an empty
     /// journal means the journal was lost, not that the node is new. Null in files written before the flag existed.
     /// </param>
-    private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members, bool? Bootstrapped = null);
+    /// <param name="ClusterToken">Mixed into the cluster id; null in files written before tokens existed (no token).</param>
+    private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members, bool? Bootstrapped = null,
+        string? ClusterToken = null);
 
     /// <summary>
     /// Empty or missing directory: records the settings' identity and returns them. Otherwise the persisted
@@ -38,7 +40,8 @@ public static class NodeIdentityFile
         var document = ReadDocument(path)
             ?? throw new DataDirectoryMismatchException($"{path} is empty or unreadable.");
         var persistedMembers = document.Members.Select((m, i) => PeerEndpoint.Parse(i + 1, m)).ToList();
-        var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers);
+        var persistedToken = document.ClusterToken ?? "";
+        var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers, persistedToken);
 
         if (settings.NodeId != 0 && settings.NodeId != document.NodeId)
             throw new DataDirectoryMismatchException(
@@ -51,11 +54,17 @@ public static class NodeIdentityFile
                 $"[{string.Join(", ", document.Members)}], but the configured cluster is " +
                 $"[{string.Join(", ", settings.Members)}]. The persisted configuration wins on restart: start without " +
                 "a cluster list, with the same list, or with an empty data directory.");
+        if (settings.ClusterToken.Length > 0 && settings.ClusterToken != persistedToken)
+            throw new DataDirectoryMismatchException(
+                $"Data directory {settings.DataDirectory} belongs to cluster {document.ClusterId}, bootstrapped with " +
+                $"{(persistedToken.Length == 0 ? "no cluster token" : $"cluster token '{persistedToken}'")}, but this node " +
+                $"was started with cluster token '{settings.ClusterToken}'. The persisted identity wins on restart: start " +
+                "without a token, with the same one, or with an empty data directory.");
         if (ClusterIdentity.Format(persistedClusterId) != document.ClusterId)
             throw new DataDirectoryMismatchException(
-                $"{path} is inconsistent: cluster id {document.ClusterId} does not match its member list.");
+                $"{path} is inconsistent: cluster id {document.ClusterId} does not match its member list and token.");
 
-        var reconciled = settings with { NodeId = document.NodeId, Members = persistedMembers };
+        var reconciled = settings with { NodeId = document.NodeId, Members = persistedMembers, ClusterToken = persistedToken };
         reconciled.Validate();
         return reconciled;
     }
@@ -87,7 +96,8 @@ public static class NodeIdentityFile
         JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path));
 
     private static void Write(string path, RaftNodeSettings settings) => Write(path, new IdentityDocument(
-        ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())], Bootstrapped: false));
+        ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())], Bootstrapped: false,
+        ClusterToken: settings.ClusterToken.Length == 0 ? null : settings.ClusterToken));
 
     private static void Write(string path, IdentityDocument document)
     {

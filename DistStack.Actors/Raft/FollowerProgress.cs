@@ -40,6 +40,9 @@ internal sealed class FollowerProgress(long next, int maxInflight)
     /// <summary>Heard from since the last check-quorum round.</summary>
     public bool RecentActive { get; set; }
 
+    /// <summary>The leader's tick when it last heard from this follower; null if never in this term.</summary>
+    public long? LastHeardAt { get; set; }
+
     /// <summary>Highest ReadIndex round this follower confirmed by echoing its heartbeat (§6.4).</summary>
     public long ReadRoundAcked { get; set; }
 

@@ -109,15 +109,17 @@ public sealed partial class RaftCore
 
     private void RecordVote(int voter, bool granted)
     {
-        if (!_configuration.Contains(voter)) return;
+        // Our own vote is recorded even when we are not a voter of our latest configuration (RaftCore.Membership.cs):
+        // it marks our vote durable; only voters are counted.
+        if (!_configuration.Contains(voter) && voter != _id) return;
         _votes.TryAdd(voter, granted);
     }
 
-    /// <summary>Counts the votes and moves on once the outcome is certain.</summary>
+    /// <summary>Counts the votes of the configuration's voters and moves on once the outcome is certain.</summary>
     private void TallyVotes()
     {
-        var granted = _votes.Values.Count(v => v);
-        var rejected = _votes.Count - granted;
+        var granted = _votes.Count(v => v.Value && _configuration.Contains(v.Key));
+        var rejected = _votes.Count(v => !v.Value && _configuration.Contains(v.Key));
         if (granted >= Quorum)
         {
             if (_role == RaftRole.PreCandidate) BecomeCandidate(transfer: false);

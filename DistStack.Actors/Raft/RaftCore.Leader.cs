@@ -26,6 +26,7 @@ public sealed partial class RaftCore
         }
 
         if (_heartbeatElapsed >= _options.HeartbeatTicks) BroadcastHeartbeat();
+        ForgetDepartedWhoKnow();
     }
 
     private bool QuorumRecentlyActive()
@@ -36,6 +37,8 @@ public sealed partial class RaftCore
 
     private void StepLeader(RaftMessage message)
     {
+        // For strict reconfiguration and a learner's catch-up (RaftCore.Membership.cs): when we last heard from each.
+        if (_progress.TryGetValue(message.From, out var heard)) heard.LastHeardAt = _now;
         switch (message)
         {
             case AppendEntriesResponse response:
@@ -52,11 +55,15 @@ public sealed partial class RaftCore
 
     private void SyncProgressWithConfiguration()
     {
-        foreach (var peer in Peers)
-            if (!_progress.ContainsKey(peer))
+        // Learners are replicated to like voters; only the quorum counts tell them apart.
+        foreach (var peer in _configuration.Members)
+        {
+            _departing.Remove(peer);
+            if (peer != _id && !_progress.ContainsKey(peer))
                 _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _options.MaxInflightAppends);
-        foreach (var gone in _progress.Keys.Where(k => !_configuration.Contains(k)).ToList())
-            _progress.Remove(gone);
+        }
+        foreach (var gone in _progress.Keys.Where(k => !_configuration.IsMember(k)).ToList())
+            Depart(gone);
     }
 
     /// <summary>Leaving the leader role: pending reads can no longer be confirmed; say so rather than hang.</summary>
@@ -65,5 +72,6 @@ public sealed partial class RaftCore
         foreach (var (requestId, origin) in _reads.TakeAll())
             AnswerRead(requestId, origin, 0, ReadRejection.LostLeadership);
         _progress.Clear();
+        _departing.Clear();
     }
 }

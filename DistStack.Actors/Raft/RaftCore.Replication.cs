@@ -139,6 +139,8 @@ public sealed partial class RaftCore
         if (quorumIndex <= _log.Committed || _log.Term(quorumIndex) != _term) return false;
         _log.CommitTo(quorumIndex);
         OnOwnTermCommitted();
+        // Its followers were told and it stepped down: nothing more for the caller to broadcast.
+        if (StepDownIfRemovalCommitted()) return false;
         return true;
     }
 

@@ -15,7 +15,10 @@ public sealed partial class RaftCore
             AbortTransfer();
             return;
         }
-        if (!_progress.TryGetValue(target, out var progress) || _transferTarget == target) return;
+        // Only a voter can be elected: a learner has progress too, but would ignore TimeoutNow.
+        if (!_configuration.Contains(target) || !_progress.TryGetValue(target, out var progress) ||
+            _transferTarget == target)
+            return;
 
         // Proposals are refused from now on (Propose), so the target can catch up with a log that stops growing.
         _transferTarget = target;

@@ -203,6 +203,7 @@ public sealed partial class RaftCore
             var match = new Dictionary<int, long>();
             if (_role == RaftRole.Leader)
             {
+                // Voters only: the shell picks hand-over targets from these (a learner cannot be elected).
                 foreach (var voter in _configuration.Voters)
                     match[voter] = voter == _id ? _log.StableIndex : _progress.GetValueOrDefault(voter)?.Match ?? 0;
             }
@@ -213,7 +214,7 @@ public sealed partial class RaftCore
 
     private int? LeaderHint => _leaderId == None ? null : _leaderId;
 
-    private bool IsPromotable => _configuration.Contains(_id);
+    private bool IsPromotable => _configuration.Contains(_id) || MayStillBeNeededAsVoter();
 
     private int Quorum => _configuration.QuorumSize;
 

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace DistStack.Actors.Raft;
 
 /// <summary>What a log entry carries. A no-op is the entry a new leader appends to commit its term (§5.4.2, §6.4).</summary>
@@ -19,55 +17,6 @@ public sealed record LogEntry(long Index, long Term, EntryKind Kind, byte[] Data
 {
     /// <summary>Approximate wire size, used to bound batches in bytes (Akka.Remote drops frames over maximum-frame-size).</summary>
     public int ApproximateSize => Data.Length + 32;
-}
-
-/// <summary>
-/// The voters. Kept as data in the log (an entry of kind Configuration, and in snapshot metadata) so that
-/// single-server membership change (dissertation §4.1) can be added later without reshaping the core.
-/// </summary>
-public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
-{
-    public int QuorumSize => Voters.Length / 2 + 1;
-    public bool Contains(int nodeId) => Voters.Contains(nodeId);
-
-    public static ClusterConfiguration Of(params int[] voters) => new([.. voters.Order()]);
-
-    public byte[] Encode()
-    {
-        var bytes = new byte[4 + 4 * Voters.Length];
-        BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), Voters.Length);
-        for (var i = 0; i < Voters.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(4 + 4 * i, 4), Voters[i]);
-        return bytes;
-    }
-
-    public static ClusterConfiguration Decode(ReadOnlySpan<byte> bytes) =>
-        TryDecode(bytes, out var configuration)
-            ? configuration
-            : throw new FormatException($"{bytes.Length} bytes are not a cluster configuration");
-
-    /// <summary>
-    /// What <see cref="Encode"/> writes, and nothing else: a count of 1-1024 voters, then exactly that many distinct
-    /// positive ids in ascending order. A peer's junk configuration entry is refused at the edge with this.
-    /// </summary>
-    public static bool TryDecode(ReadOnlySpan<byte> bytes, out ClusterConfiguration configuration)
-    {
-        configuration = null!;
-        if (bytes.Length < 4) return false;
-        var count = BitConverter.ToInt32(bytes[..4]);
-        if (count is < 1 or > 1024 || bytes.Length != 4 + 4 * count) return false;
-        var voters = ImmutableArray.CreateBuilder<int>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var voter = BitConverter.ToInt32(bytes.Slice(4 + 4 * i, 4));
-            if (voter <= 0 || (i > 0 && voter <= voters[i - 1])) return false;
-            voters.Add(voter);
-        }
-        configuration = new ClusterConfiguration(voters.MoveToImmutable());
-        return true;
-    }
-
-    public bool Equals(ClusterConfiguration? other) => other is not null && Voters.SequenceEqual(other.Voters);
-    public override int GetHashCode() => Voters.Aggregate(17, (h, v) => h * 31 + v);
 }
 
 /// <summary>The state Raft requires on stable storage before answering any RPC (Figure 2): current term and vote.</summary>
@@ -149,4 +98,17 @@ public sealed record RaftStatus(
     long LastLogIndex,
     long SnapshotIndex,
     ClusterConfiguration Configuration,
-    IReadOnlyDictionary<int, long> MatchIndex);
+    IReadOnlyDictionary<int, long> MatchIndex)
+{
+    /// <summary>What this node is in the configuration in force: a removed (or not yet added) node is neither.</summary>
+    public Membership Membership =>
+        Configuration.Contains(NodeId) ? Membership.Voter :
+        Configuration.IsLearner(NodeId) ? Membership.Learner : Membership.NotAMember;
+}
+
+public enum Membership : byte
+{
+    NotAMember = 0,
+    Voter = 1,
+    Learner = 2,
+}

@@ -16,6 +16,9 @@ public sealed partial class DistStackSerializer
         public const string LogTruncated = "LT1";
         public const string NodeBootstrapped = "NB1";
         public const string DurableSnapshot = "DS1";
+
+        /// <summary>DS1 whose snapshot's configuration has learners (written as SD2 writes it).</summary>
+        public const string DurableSnapshotWithLearners = "DS2";
     }
 
     private static string? JournalManifest(object o) => o switch
@@ -25,6 +28,7 @@ public sealed partial class DistStackSerializer
         EntriesAppended => JournalManifests.EntriesAppended,
         LogTruncated => JournalManifests.LogTruncated,
         NodeBootstrapped => JournalManifests.NodeBootstrapped,
+        DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasLearners => JournalManifests.DurableSnapshotWithLearners,
         DurableSnapshot => JournalManifests.DurableSnapshot,
         _ => null,
     };
@@ -49,6 +53,9 @@ public sealed partial class DistStackSerializer
             case NodeBootstrapped m:
                 w.WriteUInt64Fixed(m.ClusterId);
                 w.WriteVarInt(m.NodeId);
+                // NB1 has no place for learners, and a founding configuration has none.
+                if (m.Configuration.HasLearners)
+                    throw new InvalidOperationException("A bootstrap configuration holds voters only.");
                 WriteConfiguration(w, m.Configuration);
                 return true;
             case DurableSnapshot m:
@@ -76,10 +83,11 @@ public sealed partial class DistStackSerializer
             case JournalManifests.LogTruncated:
                 return new LogTruncated(r.ReadVarInt());
             case JournalManifests.NodeBootstrapped:
-                return new NodeBootstrapped(r.ReadUInt64Fixed(), r.ReadInt32(), ReadConfiguration(ref r));
+                return new NodeBootstrapped(r.ReadUInt64Fixed(), r.ReadInt32(), ReadConfiguration(ref r, withLearners: false));
             case JournalManifests.DurableSnapshot:
+            case JournalManifests.DurableSnapshotWithLearners:
                 return new DurableSnapshot(r.ReadUInt64Fixed(), r.ReadInt32(), ReadHardState(ref r),
-                    ReadSnapshotData(ref r), ReadEntries(ref r));
+                    ReadSnapshotData(ref r, manifest == JournalManifests.DurableSnapshotWithLearners), ReadEntries(ref r));
             default:
                 return null;
         }

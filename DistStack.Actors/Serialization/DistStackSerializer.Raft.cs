@@ -26,6 +26,13 @@ public sealed partial class DistStackSerializer
         public const string HardState = "HS1";
         public const string SnapshotMetadata = "SM1";
         public const string SnapshotData = "SD1";
+
+        // The same layouts when the configuration has learners: the voters as in version 1, then the learners.
+        // A configuration without learners is still written in version 1, byte for byte.
+        public const string InstallSnapshotWithLearners = "IS2";
+        public const string ClusterConfigurationWithLearners = "CC2";
+        public const string SnapshotMetadataWithLearners = "SM2";
+        public const string SnapshotDataWithLearners = "SD2";
     }
 
     private static string? RaftManifest(object o) => o switch
@@ -36,15 +43,19 @@ public sealed partial class DistStackSerializer
         AppendEntriesResponse => RaftManifests.AppendEntriesResponse,
         Heartbeat => RaftManifests.Heartbeat,
         HeartbeatResponse => RaftManifests.HeartbeatResponse,
+        InstallSnapshot m when m.Metadata.Configuration.HasLearners => RaftManifests.InstallSnapshotWithLearners,
         InstallSnapshot => RaftManifests.InstallSnapshot,
         InstallSnapshotResponse => RaftManifests.InstallSnapshotResponse,
         TimeoutNow => RaftManifests.TimeoutNow,
         ReadIndexRequest => RaftManifests.ReadIndexRequest,
         ReadIndexResponse => RaftManifests.ReadIndexResponse,
         LogEntry => RaftManifests.LogEntry,
+        ClusterConfiguration m when m.HasLearners => RaftManifests.ClusterConfigurationWithLearners,
         ClusterConfiguration => RaftManifests.ClusterConfiguration,
         HardState => RaftManifests.HardState,
+        SnapshotMetadata m when m.Configuration.HasLearners => RaftManifests.SnapshotMetadataWithLearners,
         SnapshotMetadata => RaftManifests.SnapshotMetadata,
+        SnapshotData m when m.Metadata.Configuration.HasLearners => RaftManifests.SnapshotDataWithLearners,
         SnapshotData => RaftManifests.SnapshotData,
         _ => null,
     };
@@ -173,10 +184,12 @@ public sealed partial class DistStackSerializer
                 return new RequestVoteResponse(clusterId, from, to, term, r.ReadBool(), r.ReadBool());
             }
             case RaftManifests.InstallSnapshot:
+            case RaftManifests.InstallSnapshotWithLearners:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
+                var withLearners = manifest == RaftManifests.InstallSnapshotWithLearners;
                 return new InstallSnapshot(clusterId, from, to, term,
-                    ReadSnapshotMetadata(ref r), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
+                    ReadSnapshotMetadata(ref r, withLearners), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
             }
             case RaftManifests.InstallSnapshotResponse:
             {
@@ -207,13 +220,19 @@ public sealed partial class DistStackSerializer
             case RaftManifests.LogEntry:
                 return ReadEntry(ref r, previousIndex: 0, previousTerm: 0);
             case RaftManifests.ClusterConfiguration:
-                return ReadConfiguration(ref r);
+                return ReadConfiguration(ref r, withLearners: false);
+            case RaftManifests.ClusterConfigurationWithLearners:
+                return ReadConfiguration(ref r, withLearners: true);
             case RaftManifests.HardState:
                 return ReadHardState(ref r);
             case RaftManifests.SnapshotMetadata:
-                return ReadSnapshotMetadata(ref r);
+                return ReadSnapshotMetadata(ref r, withLearners: false);
+            case RaftManifests.SnapshotMetadataWithLearners:
+                return ReadSnapshotMetadata(ref r, withLearners: true);
             case RaftManifests.SnapshotData:
-                return ReadSnapshotData(ref r);
+                return ReadSnapshotData(ref r, withLearners: false);
+            case RaftManifests.SnapshotDataWithLearners:
+                return ReadSnapshotData(ref r, withLearners: true);
             default:
                 return null;
         }
@@ -277,19 +296,37 @@ public sealed partial class DistStackSerializer
         return new LogEntry(index, term, kind, r.ReadBytes());
     }
 
+    /// <summary>
+    /// The voters; then, only when there are learners (and so only under a "with learners" manifest), the learners.
+    /// </summary>
     internal static void WriteConfiguration(WireWriter w, ClusterConfiguration configuration)
     {
-        var voters = configuration.Voters;
-        w.WriteCount(voters.Length);
-        foreach (var voter in voters) w.WriteVarInt(voter);
+        WriteIds(w, configuration.Voters);
+        if (configuration.HasLearners) WriteIds(w, configuration.Learners);
     }
 
-    internal static ClusterConfiguration ReadConfiguration(ref WireReader r)
+    internal static ClusterConfiguration ReadConfiguration(ref WireReader r, bool withLearners)
+    {
+        var voters = ReadIds(ref r);
+        if (!withLearners) return new ClusterConfiguration(voters);
+        var learners = ReadIds(ref r);
+        if (learners.IsEmpty || learners.Any(voters.Contains))
+            throw r.Malformed("a configuration with learners needs learners that are not voters");
+        return new ClusterConfiguration(voters) { Learners = learners };
+    }
+
+    private static void WriteIds(WireWriter w, ImmutableArray<int> ids)
+    {
+        w.WriteCount(ids.Length);
+        foreach (var id in ids) w.WriteVarInt(id);
+    }
+
+    private static ImmutableArray<int> ReadIds(ref WireReader r)
     {
         var count = r.ReadCount();
-        var voters = ImmutableArray.CreateBuilder<int>(count);
-        for (var i = 0; i < count; i++) voters.Add(r.ReadInt32());
-        return new ClusterConfiguration(voters.MoveToImmutable());
+        var ids = ImmutableArray.CreateBuilder<int>(count);
+        for (var i = 0; i < count; i++) ids.Add(r.ReadInt32());
+        return ids.MoveToImmutable();
     }
 
     internal static void WriteHardState(WireWriter w, HardState state)
@@ -307,8 +344,8 @@ public sealed partial class DistStackSerializer
         WriteConfiguration(w, metadata.Configuration);
     }
 
-    internal static SnapshotMetadata ReadSnapshotMetadata(ref WireReader r) =>
-        new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r));
+    internal static SnapshotMetadata ReadSnapshotMetadata(ref WireReader r, bool withLearners) =>
+        new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r, withLearners));
 
     internal static void WriteSnapshotData(WireWriter w, SnapshotData snapshot)
     {
@@ -316,5 +353,6 @@ public sealed partial class DistStackSerializer
         w.WriteBytes(snapshot.Data);
     }
 
-    internal static SnapshotData ReadSnapshotData(ref WireReader r) => new(ReadSnapshotMetadata(ref r), r.ReadBytes());
+    internal static SnapshotData ReadSnapshotData(ref WireReader r, bool withLearners) =>
+        new(ReadSnapshotMetadata(ref r, withLearners), r.ReadBytes());
 }

@@ -50,6 +50,9 @@ public static partial class NodeCommandLine
         "with --auth-tokens, comma-separated paths answered without a token, e.g. /metrics,/ (/health* is always open)");
     private static readonly Setting LogFormatSetting = new("log-format", "DISTSTACK_LOG_FORMAT", "diststack.host.log-format",
         "console log format: text (default) or json (one object per line; Raft events as structured fields)");
+    // Bound by RaftNodeSettings.FromConfig like the timeouts: a file sets diststack.cluster-token.
+    private static readonly Setting ClusterToken = new("cluster-token", "DISTSTACK_CLUSTER_TOKEN", "",
+        "mixed into the cluster id when the data directory is bootstrapped, so clusters on the same URLs never mix (diststack.cluster-token, default none)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
         "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
 
@@ -65,7 +68,7 @@ public static partial class NodeCommandLine
     private static readonly Setting[] ValueSettings =
     [
         Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, Bind, TlsCert, TlsKey, TlsPassword, TlsCa,
-        PeerCert, PeerKey, PeerCa, AuthTokens, AuthOpen, LogFormatSetting, ConfigFile,
+        PeerCert, PeerKey, PeerCa, AuthTokens, AuthOpen, LogFormatSetting, ClusterToken, ConfigFile,
     ];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
@@ -149,6 +152,9 @@ public static partial class NodeCommandLine
         foreach (var path in authOpen.Where(p => !p.StartsWith('/')))
             errors.Add($"--{AuthOpen.Flag}: '{path}' is not a path (it must start with /)");
         var logFormat = ParseLogFormat(Lookup(LogFormatSetting, hocon), errors);
+        var clusterToken = Lookup(ClusterToken, hocon);
+        if (clusterToken is not null && !ClusterTokenPattern().IsMatch(clusterToken))
+            errors.Add($"--cluster-token: '{clusterToken}' must be 1-64 letters, digits, '.', '_' or '-'");
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
 
@@ -166,6 +172,7 @@ public static partial class NodeCommandLine
             PeerCa = peerCa,
             AuthTokensFile = Lookup(AuthTokens, hocon),
             AuthOpenPaths = authOpen,
+            ClusterToken = clusterToken,
         };
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
@@ -342,4 +349,7 @@ public static partial class NodeCommandLine
 
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<unit>ms|s|m|min)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex ClusterTokenPattern();
 }

@@ -42,6 +42,9 @@ public sealed record NodeOptions(
 
     public bool UsesHttps => TlsCertificate is not null;
 
+    /// <summary>Set only when a flag or environment variable gives it: it then overrides diststack.cluster-token.</summary>
+    public string? ClusterToken { get; init; }
+
     /// <summary>This node's own Raft URL.</summary>
     public Uri RaftUrl => Cluster[NodeId - 1];
 

@@ -29,6 +29,7 @@ public static class RaftNodeHosting
               {{(options.PeerCertificate is { } peerCert ? $"peer-tls.certificate = {Quote(Path.GetFullPath(peerCert))}" : "")}}
               {{(options.PeerKey is { } peerKey ? $"peer-tls.key = {Quote(Path.GetFullPath(peerKey))}" : "")}}
               {{(options.PeerCa is { } peerCa ? $"peer-tls.ca = {Quote(Path.GetFullPath(peerCa))}" : "")}}
+              {{(options.ClusterToken is { } token ? $"cluster-token = {Quote(token)}" : "")}}
             }
             """);
         var config = options.UserConfig.IsEmpty ? fromOptions : fromOptions.WithFallback(options.UserConfig);

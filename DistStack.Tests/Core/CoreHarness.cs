@@ -87,6 +87,16 @@ internal sealed class TestCluster
         }
     }
 
+    /// <summary>
+    /// Starts node <paramref name="id"/> with empty storage, as a node started to join does (or one whose disk was
+    /// wiped): no term, no vote, no log, no configuration. It takes part only once a leader adds it.
+    /// </summary>
+    public void StartBlank(int id)
+    {
+        Disks[id] = new Disk();
+        Nodes[id] = new RaftCore(Options(id), new FixedRandom(id - 1), Disks[id].ToDurableState());
+    }
+
     public Dictionary<int, RaftCore> Nodes { get; } = [];
     public Dictionary<int, Disk> Disks { get; } = [];
 

@@ -17,6 +17,9 @@ internal static class SerializationSamples
 
     private static readonly ClusterConfiguration Five = ClusterConfiguration.Of(1, 2, 3, 4, 5);
 
+    /// <summary>Written under the "with learners" manifests (CC2, SM2, SD2, IS2, DS2).</summary>
+    private static readonly ClusterConfiguration ThreeAndTwoLearners = ClusterConfiguration.Of(1, 2, 3).WithLearners(4, int.MaxValue);
+
     private static readonly LogEntry[] Entries =
     [
         new(41, 7, EntryKind.NoOp, []),
@@ -39,6 +42,7 @@ internal static class SerializationSamples
         yield return new HeartbeatResponse(ClusterId, 4, 1, 8, 1234567);
         yield return new InstallSnapshot(ClusterId, 1, 5, 8, new SnapshotMetadata(1000, 7, Five), 65536, [9, 8, 7, 0, 255], Done: false);
         yield return new InstallSnapshot(ClusterId, 1, 5, 8, new SnapshotMetadata(0, 0, new ClusterConfiguration([])), 0, [], Done: true);
+        yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndTwoLearners), 0, [1], Done: true);
         yield return new InstallSnapshotResponse(ClusterId, 5, 1, 8, 1000, 131072, Done: true);
         yield return new TimeoutNow(ClusterId, 1, 2, 8);
         yield return new ReadIndexRequest(ClusterId, 2, 1, 8, 77);
@@ -55,6 +59,10 @@ internal static class SerializationSamples
         yield return new HardState(12, 3);
         yield return new SnapshotMetadata(500, 6, Five);
         yield return new SnapshotData(new SnapshotMetadata(500, 6, Five), [1, 2, 3, 4]);
+        yield return ThreeAndTwoLearners;
+        yield return new LogEntry(44, 8, EntryKind.Configuration, ThreeAndTwoLearners.Encode());
+        yield return new SnapshotMetadata(500, 6, ThreeAndTwoLearners);
+        yield return new SnapshotData(new SnapshotMetadata(500, 6, ThreeAndTwoLearners), [1, 2, 3, 4]);
 
         // Node protocol and the stack types inside it.
         StackCommand[] commands =
@@ -125,6 +133,8 @@ internal static class SerializationSamples
             Entries);
         yield return new DurableSnapshot(ClusterId, 3, HardState.Empty,
             new SnapshotData(new SnapshotMetadata(0, 0, ClusterConfiguration.Of(3)), []), []);
+        yield return new DurableSnapshot(ClusterId, 4, new HardState(9, 0),
+            new SnapshotData(new SnapshotMetadata(40, 7, ThreeAndTwoLearners), [5]), Entries);
     }
 
     /// <summary>Asserts structural equality: records compared member by member, lists and arrays element-wise.</summary>

@@ -9,7 +9,7 @@ namespace DistStack.Tests.Simulation;
 internal sealed partial class SimCluster
 {
     private bool[,]? _blockedStorage;
-    private bool[,] _blocked => _blockedStorage ??= new bool[Settings.Nodes, Settings.Nodes];
+    private bool[,] _blocked => _blockedStorage ??= new bool[Settings.Slots, Settings.Slots];
 
     public double LossRate { get; set; } = -1;
     public double DuplicateRate { get; set; } = -1;
@@ -25,7 +25,7 @@ internal sealed partial class SimCluster
     private void Send(SimNode node, RaftMessage message, bool afterDurable)
     {
         if (message.From != node.Id) throw Fail($"n{node.Id} sent a message claiming to be from n{message.From}: {SimTrace.Describe(message)}");
-        if (message.To < 1 || message.To > Settings.Nodes || message.To == node.Id)
+        if (message.To < 1 || message.To > Settings.Slots || message.To == node.Id)
             throw Fail($"n{node.Id} sent a message to n{message.To}: {SimTrace.Describe(message)}");
         if (message.ClusterId != Settings.ClusterId) throw Fail($"n{node.Id} sent a message of cluster {message.ClusterId}");
 
@@ -78,12 +78,12 @@ internal sealed partial class SimCluster
     /// <summary>Cuts every link between the groups (both directions); nodes not named form a group of their own.</summary>
     public void Partition(params int[][] groups)
     {
-        var groupOf = new int[Settings.Nodes];
+        var groupOf = new int[Settings.Slots];
         Array.Fill(groupOf, -1);
         for (var g = 0; g < groups.Length; g++)
             foreach (var id in groups[g]) groupOf[id - 1] = g;
-        for (var a = 0; a < Settings.Nodes; a++)
-            for (var b = 0; b < Settings.Nodes; b++)
+        for (var a = 0; a < Settings.Slots; a++)
+            for (var b = 0; b < Settings.Slots; b++)
                 _blocked[a, b] = a != b && (groupOf[a] != groupOf[b] || groupOf[a] == -1);
         Stats.Partitions++;
         Trace.Add(Steps, Now, TraceKind.Note, 0, "partition " + string.Join(" | ", groups.Select(g => string.Join(",", g))));
@@ -92,7 +92,7 @@ internal sealed partial class SimCluster
     /// <summary>Cuts <paramref name="id"/> off from everyone, both ways.</summary>
     public void Isolate(int id)
     {
-        for (var other = 1; other <= Settings.Nodes; other++)
+        for (var other = 1; other <= Settings.Slots; other++)
         {
             if (other == id) continue;
             _blocked[id - 1, other - 1] = true;
@@ -114,7 +114,7 @@ internal sealed partial class SimCluster
     /// <summary>Drops everything sent to <paramref name="id"/> (it can still talk).</summary>
     public void DropTo(int id)
     {
-        for (var other = 1; other <= Settings.Nodes; other++)
+        for (var other = 1; other <= Settings.Slots; other++)
             if (other != id) _blocked[other - 1, id - 1] = true;
         Trace.Add(Steps, Now, TraceKind.Note, id, "everything to it is dropped");
     }

@@ -15,7 +15,8 @@ internal sealed partial class SimCluster
     private int _chaosMinTicks = 3, _chaosMaxTicks = 40;
 
     /// <summary>Builds a cluster whose size, faults and Raft knobs are all drawn from <paramref name="seed"/>.</summary>
-    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None, bool clientsThroughDriver = false)
+    public static SimCluster ForRandomRun(int seed, string replayHint, ShellFault fault = ShellFault.None, bool clientsThroughDriver = false,
+        bool membershipChanges = false)
     {
         var random = new Random(seed ^ 0x5EED);
         var raft = CoreKnobs.For(0, 0) with {
@@ -59,6 +60,7 @@ internal sealed partial class SimCluster
         }
         // Drawn last so that the draws above stay what they were for every seed.
         settings = settings with { MaxWritesInFlight = random.Next(3) switch { 0 => 1, 1 => random.Next(2, 5), _ => 16 } };
+        if (membershipChanges) settings = settings with { MembershipChanges = true, SpareNodes = random.Next(2, 5) };
         return new SimCluster(settings);
     }
 
@@ -66,6 +68,7 @@ internal sealed partial class SimCluster
         $"{Settings.Nodes} nodes, election {Settings.Raft.ElectionTicks} ticks, heartbeat {Settings.Raft.HeartbeatTicks}, " +
         $"batch {Settings.Raft.MaxEntriesPerAppend}/{Settings.Raft.MaxBytesPerAppend}B, inflight {Settings.Raft.MaxInflightAppends}, " +
         $"chunk {Settings.Raft.SnapshotChunkBytes}B, prevote {Settings.Raft.PreVote}, checkquorum {Settings.Raft.CheckQuorum}, " +
+        (Settings.MembershipChanges ? $"membership changes with {Settings.SpareNodes} spares, " : "") +
         $"delay 1..{Settings.MaxDelay}, loss {Settings.LossRate:F3}, dup {Settings.DuplicateRate:F3}, long delays {Settings.LongDelayRate:F3}, disk 1..{Settings.MaxDiskLatency}, writes in flight {Settings.MaxWritesInFlight}";
 
     /// <summary>Runs <paramref name="steps"/> steps of faults and client load, then heals everything and checks liveness.</summary>
@@ -115,9 +118,9 @@ internal sealed partial class SimCluster
         {
             RequestRead(node.Id);
         }
-        else if (roll < 0.455 && leaderHere && Settings.Nodes > 1)
+        else if (roll < 0.455 && leaderHere && Settings.Slots > 1)
         {
-            var target = _random.Next(1, Settings.Nodes);
+            var target = _random.Next(1, Settings.Slots);
             if (target >= node.Id) target++;
             TransferLeadership(node.Id, target);
         }
@@ -131,8 +134,9 @@ internal sealed partial class SimCluster
     {
         if (!_chaosActive) return;
         Schedule(chaos, ChaosInterval());
+        if (Settings.MembershipChanges && MembershipChaos()) return;
         var up = _nodes.Where(n => n.IsUp).Select(n => n.Id).ToArray();
-        var down = _nodes.Where(n => !n.IsUp).Select(n => n.Id).ToArray();
+        var down = _nodes.Where(n => !n.IsUp && n.InService).Select(n => n.Id).ToArray();
         var roll = _random.Next(100);
         if (down.Length > 0 && (roll < 30 || down.Length >= Quorum))
         {
@@ -153,18 +157,18 @@ internal sealed partial class SimCluster
         }
         else if (roll < 62)
         {
-            var shuffled = Enumerable.Range(1, Settings.Nodes).OrderBy(_ => _random.Next()).ToArray();
-            var cut = _random.Next(1, Settings.Nodes);
+            var shuffled = Enumerable.Range(1, Settings.Slots).OrderBy(_ => _random.Next()).ToArray();
+            var cut = _random.Next(1, Settings.Slots);
             Partition(shuffled[..cut], shuffled[cut..]);
         }
         else if (roll < 70)
         {
-            Isolate(_random.Next(1, Settings.Nodes + 1));
+            Isolate(_random.Next(1, Settings.Slots + 1));
         }
-        else if (roll < 78 && Settings.Nodes > 1)
+        else if (roll < 78 && Settings.Slots > 1)
         {
-            var from = _random.Next(1, Settings.Nodes + 1);
-            var to = _random.Next(1, Settings.Nodes);
+            var from = _random.Next(1, Settings.Slots + 1);
+            var to = _random.Next(1, Settings.Slots);
             if (to >= from) to++;
             Block(from, to);
         }
@@ -194,18 +198,19 @@ internal sealed partial class SimCluster
         LossRate = 0;
         DuplicateRate = 0;
         LongDelayRate = 0;
-        foreach (var node in _nodes) Restart(node.Id);
+        foreach (var node in _nodes) if (node.InService) Restart(node.Id);
         // Extreme knobs (one entry per append, one in flight, slow disks) replicate a backlog slowly but surely:
         // allow a few ticks per entry some node still has to catch up on, on top of the fixed budget.
-        var backlog = _nodes.Max(n => n.MemLog.LastIndex) - _nodes.Min(n => n.Machine.AppliedIndex);
+        var backlog = InService.Max(n => n.MemLog.LastIndex) - InService.Min(n => n.Machine.AppliedIndex);
         var deadline = Now + (maxTicks + 4L * backlog) * Settings.TickInterval;
         // A probe is proposed on the leader; another only when leadership moved since (the first may be lost).
         var probes = new List<long>();
         (int Leader, long Term)? proposedUnder = null;
         while (Now < deadline)
         {
-            if (probes.Any(p => _nodes.All(n => n.Machine.Commands.Contains(p))))
+            if (probes.Any(p => SettledMembers().All(n => n.Machine.Commands.Contains(p))))
             {
+                RetireNonMembers();
                 SettleReads(Now + 200L * Settings.TickInterval);
                 SettleClients(Now + 40L * Settings.Raft.ElectionTicks * Settings.TickInterval);
                 return;
@@ -218,7 +223,7 @@ internal sealed partial class SimCluster
             RunFor(Settings.TickInterval);
             OnSettleTick?.Invoke(this);
         }
-        var lagging = _nodes.Select(n => $"n{n.Id} applied {n.Machine.AppliedIndex}/log {n.MemLog.LastIndex}");
+        var lagging = InService.Select(n => $"n{n.Id} applied {n.Machine.AppliedIndex}/log {n.MemLog.LastIndex}");
         throw Fail($"LIVENESS: after healing everything no probe command was applied on every node within {maxTicks} + 4 x {backlog} ticks " +
                    $"(leader: {LeaderByStatus()?.ToString() ?? "none"}, terms {string.Join(",", _nodes.Select(n => n.Core?.Status.Term))}; {string.Join(", ", lagging)}; probes {string.Join(",", probes)})");
     }
@@ -232,17 +237,17 @@ internal sealed partial class SimCluster
         var fresh = new Dictionary<int, long>();
         while (Now < deadline)
         {
-            foreach (var node in _nodes)
+            foreach (var node in InService)
             {
                 var outcome = fresh.TryGetValue(node.Id, out var id) ? ReadOutcome(node.Id, id) : null;
                 if (!fresh.ContainsKey(node.Id) || outcome is { Rejected: not null }) fresh[node.Id] = RequestRead(node.Id);
             }
-            var allServed = _nodes.All(n => ReadOutcome(n.Id, fresh[n.Id]) is { Rejected: null });
-            var nothingPending = _nodes.All(n => n.RequestedReads.Count == 0 && n.ReadsAwaitingApply.Count == 0);
+            var allServed = InService.All(n => ReadOutcome(n.Id, fresh[n.Id]) is { Rejected: null });
+            var nothingPending = InService.All(n => n.RequestedReads.Count == 0 && n.ReadsAwaitingApply.Count == 0);
             if (allServed && nothingPending) return;
             RunFor(Settings.TickInterval);
         }
-        var hanging = _nodes.SelectMany(n => n.RequestedReads.Values.Concat(n.ReadsAwaitingApply).Select(r => $"n{n.Id} read {r.RequestId} (step {r.RequestedAtStep}, index {r.ReadIndex})"));
+        var hanging = InService.SelectMany(n => n.RequestedReads.Values.Concat(n.ReadsAwaitingApply).Select(r => $"n{n.Id} read {r.RequestId} (step {r.RequestedAtStep}, index {r.ReadIndex})"));
         throw Fail($"LIVENESS: reads not answered after healing: {string.Join("; ", hanging.Take(10))}");
     }
 
@@ -262,7 +267,8 @@ internal sealed partial class SimCluster
     private int? LeaderByStatus()
     {
         foreach (var node in _nodes)
-            if (node.IsUp && node.Core!.Status.Role == RaftRole.Leader && !node.Writing) return node.Id;
+            if (node.IsUp && node.Core!.Status.Role == RaftRole.Leader && !node.Writing && node.Core.Status.Membership == Membership.Voter)
+                return node.Id;
         return null;
     }
 }

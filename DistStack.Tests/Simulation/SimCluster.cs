@@ -32,15 +32,19 @@ internal sealed partial class SimCluster
         _random = new Random(settings.Seed);
         Configuration = ClusterConfiguration.Of([.. Enumerable.Range(1, settings.Nodes)]);
         var initial = RaftBootstrap.Initial(Configuration);
-        _nodes = new SimNode[settings.Nodes];
-        for (var i = 0; i < settings.Nodes; i++)
+        _nodes = new SimNode[settings.Slots];
+        for (var i = 0; i < settings.Slots; i++)
         {
             var options = settings.Raft with { NodeId = i + 1, ClusterId = settings.ClusterId };
-            var disk = new SimDisk(initial.HardState, null, new SimLog(0, 0, initial.Entries));
-            _nodes[i] = new SimNode(i + 1, options, disk);
+            // Spares start from empty storage when a membership change adds them (SimCluster.Membership.cs).
+            var founder = i < settings.Nodes;
+            var disk = founder
+                ? new SimDisk(initial.HardState, null, new SimLog(0, 0, initial.Entries))
+                : new SimDisk(HardState.Empty, null, new SimLog(0, 0, []));
+            _nodes[i] = new SimNode(i + 1, options, disk) { InService = founder };
         }
-        _invariants = new SimInvariants(this, initial.Entries[0]);
-        foreach (var node in _nodes) StartCore(node);
+        _invariants = new SimInvariants(this, initial.Entries[0], Configuration);
+        foreach (var node in _nodes) if (node.InService) StartCore(node);
     }
 
     public SimSettings Settings { get; }
@@ -291,7 +295,7 @@ internal sealed partial class SimCluster
         var index = node.Machine.AppliedIndex;
         if (index <= node.Disk.Log.SnapshotIndex || index > node.Disk.Log.LastIndex) return false;
         var term = node.Disk.Log.TermAt(index);
-        var snapshot = new SnapshotData(new SnapshotMetadata(index, term, Configuration), node.Machine.EncodeSnapshot());
+        var snapshot = new SnapshotData(new SnapshotMetadata(index, term, ConfigurationAt(node, index)), node.Machine.EncodeSnapshot());
         node.Disk.Snapshot = snapshot;
         node.Disk.Log.CompactTo(index, term);
         node.MemLog.CompactTo(index, term);

@@ -31,9 +31,10 @@ internal sealed class SimInvariants
     /// <summary>Every command in the committed history, to catch one applied twice.</summary>
     private readonly HashSet<long> _committedCommands = [];
 
-    public SimInvariants(SimCluster cluster, LogEntry bootstrapEntry)
+    public SimInvariants(SimCluster cluster, LogEntry bootstrapEntry, ClusterConfiguration founders)
     {
         _cluster = cluster;
+        CommittedConfiguration = founders;
         _entries[(bootstrapEntry.Index, bootstrapEntry.Term)] = (bootstrapEntry, 0);
         _committed.Add(bootstrapEntry);
         _commandsUpTo.Add(0);
@@ -41,6 +42,9 @@ internal sealed class SimInvariants
     }
 
     public long CommittedCount => _committed.Count;
+
+    /// <summary>The latest configuration in the committed history.</summary>
+    public ClusterConfiguration CommittedConfiguration { get; private set; }
     public long MaxAppliedIndex { get; private set; }
     public int LeadersElected => _leaderOfTerm.Count;
     public long HighestTerm => _leaderOfTerm.Count == 0 ? 0 : _leaderOfTerm.Keys.Max();
@@ -233,17 +237,22 @@ internal sealed class SimInvariants
         _committed.Add(entry);
         _commandsUpTo.Add(_commandsUpTo[^1] + applies);
         _committedSeenInTerm.Add(seenInTerm);
+        if (entry.Kind == EntryKind.Configuration) CommittedConfiguration = ClusterConfiguration.Decode(entry.Data);
 
-        var holders = 0;
-        foreach (var n in _cluster.Nodes)
-            if (n.Disk.Log.Holds(entry.Index, entry.Term)) holders++;
-        if (holders < _cluster.Quorum)
-            throw Fail($"NO COMMITTED ENTRY LOST: {entry.Index}/{entry.Term} is committed (seen by n{node.Id}) but durable on only {holders} of {_cluster.Nodes.Count} disks");
+        // Durable on a quorum of the voters that committed it: those of the committed history there, or (a later
+        // change may already be in force, single-server changes overlap) those of the node that saw it committed.
+        var holders = HoldersAmongVoters(entry, CommittedConfiguration);
+        if (holders < CommittedConfiguration.QuorumSize &&
+            !(node.Core?.Status.Configuration is { } seenIn && HoldersAmongVoters(entry, seenIn) >= seenIn.QuorumSize))
+            throw Fail($"NO COMMITTED ENTRY LOST: {entry.Index}/{entry.Term} is committed (seen by n{node.Id}) but durable on only {holders} of the {CommittedConfiguration.Voters.Length} voters' disks ({CommittedConfiguration})");
 
         foreach (var leader in _cluster.Nodes)
             if (leader.IsUp && leader.DurableLeaderTerm > seenInTerm && !leader.MemLog.Holds(entry.Index, entry.Term))
                 throw Fail($"LEADER COMPLETENESS: {entry.Index}/{entry.Term} committed in term <= {seenInTerm} is missing from leader n{leader.Id} of term {leader.DurableLeaderTerm}");
     }
+
+    private int HoldersAmongVoters(LogEntry entry, ClusterConfiguration configuration) =>
+        configuration.Voters.Count(v => v <= _cluster.Nodes.Count && _cluster.Node(v).Disk.Log.Holds(entry.Index, entry.Term));
 
     /// <summary>
     /// Nothing is applied that is not durable here: the loop applies a Ready's committed entries while its own write

@@ -86,5 +86,13 @@ internal sealed class SimLog
         SnapshotTerm = term;
     }
 
+    /// <summary>The disk is lost: nothing remains, not even the snapshot point.</summary>
+    public void Wipe()
+    {
+        _entries.Clear();
+        SnapshotIndex = 0;
+        SnapshotTerm = 0;
+    }
+
     public SimLog Clone() => new(SnapshotIndex, SnapshotTerm, _entries);
 }

@@ -56,6 +56,9 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     /// <summary>Client reads confirmed by the leader, waiting to be applied up to their read index.</summary>
     public List<SimClient> ClientReadsAwaitingApply { get; } = [];
     public bool IsUp => Core is not null;
+
+    /// <summary>A founder, or a spare a membership change added, and not retired since its removal committed.</summary>
+    public bool InService { get; set; }
     public int Incarnation { get; set; }
 
     public SimLog MemLog { get; set; } = disk.Log.Clone();

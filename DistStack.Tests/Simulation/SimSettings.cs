@@ -9,7 +9,20 @@ namespace DistStack.Tests.Simulation;
 /// </summary>
 internal sealed record SimSettings
 {
+    /// <summary>The founding voters, n1..nN.</summary>
     public int Nodes { get; init; } = 3;
+
+    /// <summary>
+    /// Node slots after the founders, started blank (empty storage) when a membership change adds them. A removed
+    /// node's id is never reused: a replacement joins under a new id, as etcd's members do.
+    /// </summary>
+    public int SpareNodes { get; init; }
+
+    /// <summary>Founders and spares: every node id that can ever exist in this run.</summary>
+    public int Slots => Nodes + SpareNodes;
+
+    /// <summary>The chaos also changes membership: adds learners, promotes them, removes members (the leader too).</summary>
+    public bool MembershipChanges { get; init; }
     public int Seed { get; init; } = 1;
     public ulong ClusterId { get; init; } = 0xD157_57AC_0000_0001;
     public int TickInterval { get; init; } = 10;

@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+
+namespace DistStack.Actors.Raft;
+
+/// <summary>
+/// The members: voters, who elect leaders and make up commit quorums, and learners, who receive the log but are
+/// never counted (etcd's learners). Kept as data in the log (an entry of kind Configuration, and in snapshot
+/// metadata): the configuration in force is the latest one in the log, committed or not (dissertation §4.1), and
+/// it changes one server at a time (docs/membership.md).
+/// </summary>
+public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
+{
+    /// <summary>Most voters, and most learners, a configuration may hold (what a decoder accepts).</summary>
+    public const int MaxMembers = 1024;
+
+    /// <summary>Replicated to, never counted toward a quorum, never a candidate. Ascending, disjoint from the voters.</summary>
+    public ImmutableArray<int> Learners { get; init; } = [];
+
+    public int QuorumSize => Voters.Length / 2 + 1;
+
+    /// <summary>Whether <paramref name="nodeId"/> is a voter (learners are not).</summary>
+    public bool Contains(int nodeId) => Voters.Contains(nodeId);
+
+    public bool IsLearner(int nodeId) => Learners.Contains(nodeId);
+
+    public bool IsMember(int nodeId) => Contains(nodeId) || IsLearner(nodeId);
+
+    public bool HasLearners => !Learners.IsDefaultOrEmpty;
+
+    /// <summary>Voters, then learners.</summary>
+    public IEnumerable<int> Members => Voters.Concat(Learners);
+
+    public static ClusterConfiguration Of(params int[] voters) => new([.. voters.Order()]);
+
+    public ClusterConfiguration WithLearners(params int[] learners) => this with { Learners = [.. learners.Order()] };
+
+    public ClusterConfiguration AddLearner(int nodeId) =>
+        this with { Learners = [.. Learners.Append(nodeId).Order()] };
+
+    public ClusterConfiguration Promote(int nodeId) =>
+        new([.. Voters.Append(nodeId).Order()]) { Learners = Learners.Remove(nodeId) };
+
+    public ClusterConfiguration Remove(int nodeId) => new(Voters.Remove(nodeId)) { Learners = Learners.Remove(nodeId) };
+
+    /// <summary>
+    /// Without learners, exactly the bytes every earlier version wrote (a voter count, then the voters, little-endian
+    /// int32s), so old logs and snapshots stay valid. With learners, a format marker that no earlier count can be
+    /// (<see cref="LearnersFormat"/>, negative), then the voters and the learners, each counted.
+    /// </summary>
+    public byte[] Encode()
+    {
+        if (!HasLearners)
+        {
+            var bytes = new byte[4 + 4 * Voters.Length];
+            WriteInts(bytes, 0, Voters.Length, Voters);
+            return bytes;
+        }
+        var withLearners = new byte[12 + 4 * (Voters.Length + Learners.Length)];
+        BinaryPrimitives.WriteInt32LittleEndian(withLearners, LearnersFormat);
+        WriteInts(withLearners, 4, Voters.Length, Voters);
+        WriteInts(withLearners, 8 + 4 * Voters.Length, Learners.Length, Learners);
+        return withLearners;
+    }
+
+    /// <summary>The first int32 of an encoding with learners: earlier decoders refuse it (counts start at 1).</summary>
+    private const int LearnersFormat = -2;
+
+    private static void WriteInts(byte[] bytes, int offset, int count, ImmutableArray<int> values)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset, 4), count);
+        for (var i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset + 4 + 4 * i, 4), values[i]);
+    }
+
+    public static ClusterConfiguration Decode(ReadOnlySpan<byte> bytes) =>
+        TryDecode(bytes, out var configuration)
+            ? configuration
+            : throw new FormatException($"{bytes.Length} bytes are not a cluster configuration");
+
+    /// <summary>
+    /// What <see cref="Encode"/> writes, and nothing else: 1-1024 voters, and in the second format 1-1024 learners,
+    /// each list of distinct positive ids in ascending order, no id in both. A peer's junk configuration entry is
+    /// refused at the edge with this.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> bytes, out ClusterConfiguration configuration)
+    {
+        configuration = null!;
+        if (bytes.Length < 4) return false;
+        if (BinaryPrimitives.ReadInt32LittleEndian(bytes) != LearnersFormat)
+        {
+            if (!TryReadIds(bytes, out var voters, out var used) || used != bytes.Length) return false;
+            configuration = new ClusterConfiguration(voters);
+            return true;
+        }
+        var rest = bytes[4..];
+        if (!TryReadIds(rest, out var voterIds, out var votersLength)) return false;
+        if (!TryReadIds(rest[votersLength..], out var learnerIds, out var learnersLength) ||
+            votersLength + learnersLength != rest.Length || learnerIds.Any(voterIds.Contains))
+            return false;
+        configuration = new ClusterConfiguration(voterIds) { Learners = learnerIds };
+        return true;
+    }
+
+    private static bool TryReadIds(ReadOnlySpan<byte> bytes, out ImmutableArray<int> ids, out int length)
+    {
+        ids = default;
+        length = 0;
+        if (bytes.Length < 4) return false;
+        var count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        if (count is < 1 or > MaxMembers || bytes.Length < 4 + 4 * count) return false;
+        var builder = ImmutableArray.CreateBuilder<int>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var id = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 + 4 * i, 4));
+            if (id <= 0 || (i > 0 && id <= builder[i - 1])) return false;
+            builder.Add(id);
+        }
+        ids = builder.MoveToImmutable();
+        length = 4 + 4 * count;
+        return true;
+    }
+
+    public bool Equals(ClusterConfiguration? other) =>
+        other is not null && Voters.SequenceEqual(other.Voters) && Learners.SequenceEqual(other.Learners);
+
+    public override int GetHashCode() =>
+        Learners.Aggregate(Voters.Aggregate(17, (h, v) => h * 31 + v), (h, l) => h * 37 + l);
+
+    public override string ToString() =>
+        HasLearners ? $"voters [{string.Join(",", Voters)}], learners [{string.Join(",", Learners)}]" : $"voters [{string.Join(",", Voters)}]";
+}

@@ -1,0 +1,133 @@
+using DistStack.Actors.Raft;
+
+namespace DistStack.Tests.Simulation;
+
+/// <summary>
+/// The membership nemesis (SimSettings.MembershipChanges): among the other faults, the leader is asked to add a
+/// spare node as a learner (it starts from empty storage, as a node started with --join, or a replacement for a lost
+/// disk under a new id), to promote a learner, or to remove any member, the leader included. A node whose removal is
+/// committed is retired (stopped for good, as an operator stops a removed process); ids are never reused.
+/// </summary>
+internal sealed partial class SimCluster
+{
+    /// <summary>Nodes whose removal a leader accepted: retired once the committed history says they are gone.</summary>
+    private readonly HashSet<int> _removalsAccepted = [];
+    private int _sparesUsed;
+
+    public IEnumerable<SimNode> InService => _nodes.Where(n => n.InService);
+
+    public long MembershipChangesAccepted { get; private set; }
+    public long MembershipChangesRefused { get; private set; }
+    public long NodesRetired { get; private set; }
+
+    /// <summary>Asks <paramref name="leader"/> for a change; a spare added as a learner is started from empty storage.</summary>
+    public ConfigurationChangeResult ProposeChange(int leader, ConfigurationChange change)
+    {
+        ConfigurationChangeResult? result = null;
+        OnStep(Node(leader), TraceKind.Note, $"membership: {change.Kind} n{change.NodeId}",
+            (core, _) => result = core.ProposeConfigurationChange(change));
+        Trace.Add(Steps, Now, TraceKind.Note, leader, $"membership: {change.Kind} n{change.NodeId}: {result}");
+        if (result is ConfigurationChangeResult.Accepted)
+        {
+            MembershipChangesAccepted++;
+            switch (change.Kind)
+            {
+                case ConfigurationChangeKind.AddLearner when !Node(change.NodeId).InService:
+                    Node(change.NodeId).InService = true;
+                    Restart(change.NodeId);
+                    break;
+                case ConfigurationChangeKind.Remove:
+                    _removalsAccepted.Add(change.NodeId);
+                    break;
+            }
+        }
+        else
+        {
+            MembershipChangesRefused++;
+        }
+        return result!;
+    }
+
+    /// <summary>One membership fault, sometimes; true when it took this chaos event's turn.</summary>
+    private bool MembershipChaos()
+    {
+        RetireRemoved();
+        if (_random.Next(3) != 0 || LeaderByStatus() is not { } leader) return false;
+        var configuration = Node(leader).Core!.Status.Configuration;
+        var roll = _random.Next(10);
+        if (roll < 3 && configuration.HasLearners)
+        {
+            ProposeChange(leader, ConfigurationChange.Promote(configuration.Learners[_random.Next(configuration.Learners.Length)]));
+        }
+        else if (roll < 6 && _sparesUsed < Settings.SpareNodes)
+        {
+            var spare = Settings.Nodes + _sparesUsed + 1;
+            if (ProposeChange(leader, ConfigurationChange.AddLearner(spare)) is ConfigurationChangeResult.Accepted) _sparesUsed++;
+        }
+        else
+        {
+            var members = configuration.Members.ToArray();
+            ProposeChange(leader, ConfigurationChange.Remove(members[_random.Next(members.Length)]));
+        }
+        return true;
+    }
+
+    /// <summary>A node whose removal is in the committed history stops for good.</summary>
+    private void RetireRemoved()
+    {
+        foreach (var id in _removalsAccepted.ToList())
+        {
+            if (_invariants.CommittedConfiguration.IsMember(id)) continue;
+            Retire(id);
+            _removalsAccepted.Remove(id);
+        }
+    }
+
+    private void Retire(int id)
+    {
+        Crash(id);
+        Node(id).InService = false;
+        NodesRetired++;
+        Trace.Add(Steps, Now, TraceKind.Note, id, "retired");
+    }
+
+    /// <summary>The nodes a settled cluster must bring up to date: those in service that the leader counts as members.</summary>
+    private IEnumerable<SimNode> SettledMembers() =>
+        LeaderByStatus() is { } leader
+            ? InService.Where(n => Node(leader).Core!.Status.Configuration.IsMember(n.Id))
+            : InService;
+
+    /// <summary>
+    /// Once settled: a spare whose addition was lost, or a node whose removal committed, is no member of the
+    /// leader's configuration: it is retired before the reads and clients are checked on every node in service.
+    /// </summary>
+    private void RetireNonMembers()
+    {
+        if (LeaderByStatus() is not { } leader) return;
+        var configuration = Node(leader).Core!.Status.Configuration;
+        foreach (var node in InService.ToList())
+            if (!configuration.IsMember(node.Id)) Retire(node.Id);
+    }
+
+    /// <summary>A crashed node's storage is lost: it comes back with no term, no vote, no log and no snapshot.</summary>
+    public void WipeDisk(int id)
+    {
+        var node = Node(id);
+        if (node.IsUp) throw new InvalidOperationException($"n{id} is up: crash it first");
+        node.Disk.HardState = HardState.Empty;
+        node.Disk.Snapshot = null;
+        node.Disk.Log.Wipe();
+        node.MemLog = node.Disk.Log.Clone();
+        node.MemHardState = HardState.Empty;
+        Trace.Add(Steps, Now, TraceKind.Note, id, "disk wiped");
+    }
+
+    /// <summary>The configuration in force at <paramref name="index"/> of the node's durable log: what a snapshot there records.</summary>
+    private ClusterConfiguration ConfigurationAt(SimNode node, long index)
+    {
+        var log = node.Disk.Log;
+        for (var i = index; i > log.SnapshotIndex; i--)
+            if (log.EntryAt(i) is { Kind: EntryKind.Configuration } entry) return ClusterConfiguration.Decode(entry.Data);
+        return node.Disk.Snapshot?.Metadata.Configuration ?? Configuration;
+    }
+}
