@@ -111,8 +111,9 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
             _clients?.DispatchWaiting();
             ScheduleFlush();
         });
-        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
-        Command<ForwardedCommand>(c => OnCommand(c.Command, Sender, forwarded: true));
+        Command<ExecuteCommand>(c => OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: false));
+        Command<ForwardedCommand>(c => OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: true));
+        Command<CommandFormatsSupported>(OnCommandFormatsSupported);
         Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
         Command<HandOverLeadership>(_ => OnHandOver(Sender));
@@ -148,6 +149,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         if (_core is null) return;
         Core.Tick();
         WatchSilentPeers();
+        AdvertiseCommandFormats();
         _clients!.Tick();
         ScheduleFlush();
     }
