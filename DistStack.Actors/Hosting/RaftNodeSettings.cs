@@ -50,7 +50,7 @@ public sealed record RaftNodeSettings
     public required string JournalConnectionString { get; init; }
     public required string SnapshotConnectionString { get; init; }
     public required IReadOnlyList<string> ConnectionPragmas { get; init; }
-    public required int JournalParallelism { get; init; }
+    public required int MaxWritesInFlight { get; init; }
 
     /// <summary>Empty = the SQL journal configured by <see cref="NodeConfig"/>.</summary>
     public required string JournalPluginId { get; init; }
@@ -128,7 +128,7 @@ public sealed record RaftNodeSettings
             JournalConnectionString = ExpandDataDir(persistence.GetString("journal-connection-string"), dataDir),
             SnapshotConnectionString = ExpandDataDir(persistence.GetString("snapshot-connection-string"), dataDir),
             ConnectionPragmas = [.. persistence.GetStringList("connection-pragmas") ?? []],
-            JournalParallelism = persistence.GetInt("parallelism"),
+            MaxWritesInFlight = persistence.GetInt("max-writes-in-flight"),
             JournalPluginId = persistence.GetString("journal-plugin-id") ?? "",
             SnapshotPluginId = persistence.GetString("snapshot-plugin-id") ?? "",
             LogLevel = root.GetString("loglevel"),

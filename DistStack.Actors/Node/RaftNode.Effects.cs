@@ -9,28 +9,33 @@ namespace DistStack.Actors.Node;
 
 // The Ready loop: the only place the core's outputs become effects.
 //
-// PERSISTENCE ORDER (Ready.cs is the contract; this is how the shell keeps it):
+// PERSISTENCE ORDER (Ready.cs is the contract; Shell/ReadyLoop decides the sequence; this is how the shell keeps it):
 //  1. Ready.Messages go out at once: they promise nothing about our disk.
-//  2. HardState, the log Entries (after a LogTruncated when they overwrite persisted indexes) and an installed
-//     Snapshot are written as ONE PersistAll (one transaction, one fsync) per Ready. While it is in flight,
-//     Akka.Persistence stashes every incoming command, and FlushReady makes sure that everything that arrived
-//     meanwhile is fed to the core before the next Ready is taken: the next write carries all of it (group commit).
-//  3. Only in the handler of the LAST event of that write (the whole batch is durable then) do we send
-//     Ready.MessagesAfterDurable: votes and append acknowledgements never leave before what they promise is on disk.
-//  4. Committed entries and read states go to the StackRegistry, in order, as soon as the Ready is taken, while
-//     its write is in flight: the core hands out only entries that were durable here BEFORE this Ready (Ready.cs),
-//     so applying them promises nothing about this write (etcd applies while it persists, too). Waiting for the
-//     write instead made every client under load wait one more fsync than its own entry needed.
-//     A Ready that installs a leader's snapshot is the exception: restore it (durable) first, then apply.
-//  5. Then core.Advance(ready), and only then the next Ready. At most one Ready is ever in flight.
-// The sequence itself (which half of a Ready goes when) is Shell/ReadyLoop, shared with the simulator; this file
-// only carries it out over Akka.Persistence.
+//  2. HardState, the log Entries (after a LogTruncated when they overwrite indexes already written) are written as
+//     ONE PersistAllAsync (one atomic write) per Ready. Up to max-writes-in-flight Readies are written at once
+//     (asynchronous storage writes): nothing is stashed meanwhile, so peers' acknowledgements and heartbeat answers
+//     reach the core during our own fsync, and the journal groups what is queued into one transaction. The journal
+//     has one writer, so the writes become durable in the order they were queued, and Akka.Persistence runs their
+//     handlers in that order.
+//  3. In the handler of a write's LAST event (the whole write is durable then), the loop gives the second halves now
+//     due: Ready.MessagesAfterDurable of this Ready and of any that wrote nothing and were queued behind it. Votes
+//     and append acknowledgements never leave before what they promise is on disk.
+//  4. Committed entries and read states go to the StackRegistry, in order, as soon as a Ready is taken: the core
+//     hands out only entries that were durable here BEFORE that Ready (Ready.cs), so applying them promises nothing
+//     about any write in flight (etcd applies while it persists, too). A Ready that installs a leader's snapshot is
+//     the exception, and goes alone: restore it (durable) first, then apply.
+//  5. The loop advances the core with each Ready whose second half it gave.
+// Snapshot saves (RaftNode.Snapshots.cs) hold the loop (_holdReadies) while they start, so that the sequence number a
+// snapshot covers is exactly the journal it copies.
 public sealed partial class RaftNode
 {
     private bool _flushScheduled;
 
-    /// <summary>A Ready (or a snapshot save) is being made durable; no new Ready until it completes.</summary>
-    private bool _durableWriteInFlight;
+    /// <summary>A snapshot save is starting or installing the leader's snapshot: no Ready is taken until it is done.</summary>
+    private bool _holdReadies;
+
+    /// <summary>What each write puts in the journal, judged against what is queued there (set once recovered).</summary>
+    private JournalWrites _writes = null!;
 
     private long _journalWrites;
     private long _eventsWritten;
@@ -45,7 +50,7 @@ public sealed partial class RaftNode
     private void ProcessReady()
     {
         // One snapshot save at a time: a leader's snapshot to install waits for the compaction save in flight.
-        while (_core is not null && !_durableWriteInFlight && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
+        while (_core is not null && !_holdReadies && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
             var ready = taken.Ready;
             if (ready.SoftState is { } soft) _clients!.OnSoftState(soft);
@@ -54,49 +59,30 @@ public sealed partial class RaftNode
 
             if (ready.Snapshot is not null)
             {
-                InstallSnapshot(taken);
+                InstallSnapshot(taken); // the core hands out nothing else until this one is advanced
                 return;
             }
 
-            var events = JournalEventsFor(ready);
+            var events = _writes.For(ready);
             if (events.Count == 0)
             {
-                CompleteReady(taken);
+                Complete(_readyLoop.Durable(taken));
                 continue;
             }
 
-            _durableWriteInFlight = true;
             _journalWrites++;
             var remaining = events.Count;
-            PersistAll(events, e =>
+            PersistAllAsync(events, e =>
             {
                 _eventsWritten++;
                 _persisted.Apply(e);
                 if (--remaining > 0) return;
-                // The whole batch is durable now (this is the handler of its last event).
-                _durableWriteInFlight = false;
-                CompleteReady(taken);
+                // This write is durable now (this is the handler of its last event), and so is every earlier one.
+                Complete(_readyLoop.Durable(taken));
                 TryDeferredCompaction();
                 ProcessReady();
             });
-            return;
         }
-    }
-
-    private List<object> JournalEventsFor(Ready ready)
-    {
-        var events = new List<object>(3);
-        if (ready.HardState is { } hard && hard != _persisted.HardState)
-            events.Add(new HardStateRecorded(hard.Term, hard.VotedFor));
-        if (ready.Entries.Count > 0)
-        {
-            // The journal is append-only: overwriting persisted indexes (a conflict with the leader, §5.3) is
-            // recorded as a truncation first, and replayed as one on recovery.
-            var first = ready.Entries[0].Index;
-            if (first <= _persisted.LastIndex) events.Add(new LogTruncated(first));
-            events.Add(new EntriesAppended(ready.Entries));
-        }
-        return events;
     }
 
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
@@ -106,18 +92,23 @@ public sealed partial class RaftNode
         if (reads.Count > 0) _clients!.OnReadStates(reads);
     }
 
-    /// <summary>Steps 3 to 5 of the persistence order; call only once the Ready's writes are durable.</summary>
-    private void CompleteReady(ReadyTaken taken)
+    /// <summary>Steps 3 and 5 of the persistence order for each second half now due (the loop advanced the core).</summary>
+    private void Complete(IReadOnlyList<ReadyDurable> due)
     {
-        var durable = _readyLoop!.Durable(taken);
-        Send(durable.SendNow);
-        if (durable.Restore is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
-        HandOverCommittedAndReads(durable.ApplyNow, durable.ReadsNow); // after the restore: these entries follow it
+        for (var i = 0; i < due.Count; i++)
+        {
+            var durable = due[i];
+            Send(durable.SendNow);
+            if (durable.Restore is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
+            HandOverCommittedAndReads(durable.ApplyNow, durable.ReadsNow); // after the restore: these entries follow it
+        }
     }
 
     /// <summary>
     /// A journal write failed: the promise behind every waiting request is void. Answer all of them (nobody waits
     /// forever); Akka then stops this actor and the backoff supervisor restarts it, recovering from the journal.
+    /// Writes queued after the failed one may still have reached the disk; their entries were never acknowledged
+    /// (nothing after a failed write is), and recovery drops what no longer follows the log (PersistedRaftState).
     /// </summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {

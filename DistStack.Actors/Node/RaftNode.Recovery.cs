@@ -24,10 +24,10 @@ public sealed partial class RaftNode
             else _log.Warning("Ignored a snapshot of unexpected type {0}", offer.Snapshot?.GetType().Name);
         });
         Recover<NodeBootstrapped>(e => _persisted.Apply(e));
-        Recover<HardStateRecorded>(e => _persisted.Apply(e));
-        Recover<LogTruncated>(e => _persisted.Apply(e));
-        Recover<EntryAppended>(e => _persisted.Apply(e));
-        Recover<EntriesAppended>(e => _persisted.Apply(e));
+        Recover<HardStateRecorded>(e => _persisted.ApplyRecovered(e));
+        Recover<LogTruncated>(e => _persisted.ApplyRecovered(e));
+        Recover<EntryAppended>(e => _persisted.ApplyRecovered(e));
+        Recover<EntriesAppended>(e => _persisted.ApplyRecovered(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
     }
 
@@ -59,6 +59,10 @@ public sealed partial class RaftNode
         // the bootstrap write) now says so.
         NodeIdentityFile.MarkBootstrapped(_settings.DataDirectory);
 
+        if (_persisted.DroppedAfterGap is { } dropped)
+            _log.Warning("Node {0}: the journal holds {1} entries from index {2} on that do not follow the log before them: " +
+                         "an earlier write failed and later ones reached the disk. They were never acknowledged; dropped",
+                _settings.NodeId, dropped.Count, dropped.FirstIndex);
         _log.Info("Node {0} recovered: term {1}, vote {2}, snapshot at {3}, log up to {4}",
             _settings.NodeId, _persisted.HardState.Term, _persisted.HardState.VotedFor,
             _persisted.SnapshotIndex, _persisted.LastIndex);
@@ -124,10 +128,12 @@ public sealed partial class RaftNode
     private void StartCore()
     {
         _core = new RaftCore(_settings.ToRaftOptions(), new SeededRandomSource(Random.Shared.Next()), _persisted.ToDurableState());
-        _readyLoop = new Shell.ReadyLoop(_core);
+        _readyLoop = new Shell.ReadyLoop(_core, _settings.MaxWritesInFlight);
+        _writes = new JournalWrites(_persisted);
         _clients = StartClientRequests(_core);
         if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
         _peers = ResolvePeers();
+        _links = new Shell.PeerLinkRepair(_settings.ElectionTicks, _settings.HeartbeatTicks);
         Timers.StartPeriodicTimer(TickTimerKey, RaftTick.Instance, _settings.TickInterval);
         ScheduleFlush();
     }

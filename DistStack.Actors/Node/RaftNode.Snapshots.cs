@@ -14,11 +14,15 @@ namespace DistStack.Actors.Node;
 //    events and older snapshots it covers;
 //  - installation: the leader sent a snapshot (Ready.Snapshot); it must be durable before the Ready's
 //    MessagesAfterDurable (the InstallSnapshot acknowledgement) leave, exactly like log entries.
-// Each save first persists the current hard state, so every snapshot gets a sequence number of its own.
-// While an INSTALLATION is saved no Ready is taken (_durableWriteInFlight): its acknowledgement waits for it.
-// A COMPACTION save does not hold the Ready loop: it covers exactly the journal up to its sequence number, events
-// written meanwhile get higher ones and are replayed after it on recovery, and compaction on success only drops
-// what it covers. (Holding the loop for a multi-megabyte write stalled every client for its duration: the p99.)
+// Each save first writes the latest hard state queued, so every snapshot gets a sequence number of its own. That
+// write is queued behind the Readies' writes in flight, and its handler runs once they are all durable: the state
+// the snapshot copies (PersistedRaftState) is then exactly the journal up to its sequence number. No Ready is taken
+// from the moment the save starts until that handler ran (_holdReadies), so nothing is queued between.
+// While an INSTALLATION is saved no Ready is taken at all: its acknowledgement waits for it, and the core hands out
+// the installing Ready only once no other is in flight.
+// A COMPACTION save holds the Ready loop only for that small write: it covers exactly the journal up to its sequence
+// number, events written meanwhile get higher ones and are replayed after it on recovery, and compaction on success
+// only drops what it covers. (Holding the loop for a multi-megabyte write stalled every client for its duration.)
 // Only a Ready that would install a leader's snapshot waits for a compaction save in flight (one save at a time).
 public sealed partial class RaftNode
 {
@@ -36,17 +40,18 @@ public sealed partial class RaftNode
     {
         var ready = taken.Ready;
         var snapshot = ready.Snapshot!;
-        var hard = ready.HardState ?? _persisted.HardState;
+        var start = _writes.ForSnapshotSave(installing: ready.HardState);
+        var hard = new HardState(start.Term, start.VotedFor);
         var tail = ready.Entries.Where(e => e.Index > snapshot.Metadata.LastIncludedIndex).ToList();
         _log.Info("Installing the leader's snapshot at index {0} (term {1})",
             snapshot.Metadata.LastIncludedIndex, snapshot.Metadata.LastIncludedTerm);
-        SaveDurableSnapshot(hard, () =>
+        SaveDurableSnapshot(start, () =>
             new InstallSave(taken, new DurableSnapshot(_settings.ClusterId, _settings.NodeId, hard, snapshot, tail)));
     }
 
     private void OnRegistrySnapshot(RegistrySnapshotTaken taken)
     {
-        if (_core is null || _durableWriteInFlight || _snapshotSave is not null)
+        if (_core is null || _holdReadies || _snapshotSave is not null)
         {
             _deferredCompaction = taken; // taken again once the write in flight completes (TryDeferredCompaction)
             return;
@@ -58,22 +63,23 @@ public sealed partial class RaftNode
             return;
         }
         var data = new SnapshotData(new Raft.SnapshotMetadata(index, term, _persisted.ConfigurationAt(index)), taken.Data);
-        SaveDurableSnapshot(_persisted.HardState, () => new CompactionSave(data, _persisted.ToDurableSnapshot(data)));
+        SaveDurableSnapshot(_writes.ForSnapshotSave(), () => new CompactionSave(data, _persisted.ToDurableSnapshot(data)));
     }
 
-    private void SaveDurableSnapshot(HardState hard, Func<SnapshotSave> save)
+    private void SaveDurableSnapshot(HardStateRecorded start, Func<SnapshotSave> save)
     {
-        _durableWriteInFlight = true;
+        _holdReadies = true;
         _journalWrites++;
-        Persist(new HardStateRecorded(hard.Term, hard.VotedFor), e =>
+        PersistAsync(start, e =>
         {
+            // Every write queued before this one is durable and applied to _persisted, and none was queued after it.
             _eventsWritten++;
             _persisted.Apply(e);
             _snapshotSave = save();
-            SaveSnapshot(_snapshotSave.Durable);
+            SaveSnapshot(_snapshotSave.Durable); // at LastSequenceNr: this event's
             if (_snapshotSave is CompactionSave)
             {
-                _durableWriteInFlight = false;
+                _holdReadies = false;
                 ProcessReady();
             }
         });
@@ -89,9 +95,10 @@ public sealed partial class RaftNode
         {
             case InstallSave install:
                 _persisted.Restore(install.Durable);
+                _writes.Installed(_persisted);
                 _clients!.SnapshotInstalled(install.Durable.Snapshot.Metadata.LastIncludedIndex);
-                _durableWriteInFlight = false;
-                CompleteReady(install.Taken); // restores the registry from it, then applies what follows it
+                _holdReadies = false;
+                Complete(_readyLoop!.Durable(install.Taken)); // restores the registry from it, then applies what follows it
                 break;
             case CompactionSave compaction:
                 _persisted.CompactTo(compaction.Durable);
@@ -135,7 +142,7 @@ public sealed partial class RaftNode
 
     private void TryDeferredCompaction()
     {
-        if (_deferredCompaction is null || _durableWriteInFlight || _snapshotSave is not null) return;
+        if (_deferredCompaction is null || _holdReadies || _snapshotSave is not null) return;
         var taken = _deferredCompaction;
         _deferredCompaction = null;
         OnRegistrySnapshot(taken);

@@ -10,7 +10,7 @@ internal sealed record RaftTick
 
 /// <summary>
 /// Sent to self after inputs reach the core, so that every input already in the mailbox is fed in before the
-/// next Ready is taken: one Ready (one PersistAll, one fsync) then carries all of them (group commit).
+/// next Ready is taken: one Ready (one atomic journal write) then carries all of them (group commit).
 /// </summary>
 internal sealed record FlushReady
 {
@@ -29,7 +29,7 @@ public sealed record GetJournalStats
     public static readonly GetJournalStats Instance = new();
 }
 
-/// <summary>Journal writes (PersistAll calls) and events written since this incarnation started.</summary>
+/// <summary>Journal writes (one per Ready that writes, and per snapshot save) and events written since this incarnation started.</summary>
 public sealed record JournalStats(long Writes, long Events, long SnapshotsSaved);
 
 /// <summary>

@@ -24,6 +24,31 @@ public sealed class PersistedRaftState
     /// <summary>Nothing was ever written: the node must bootstrap before it takes part.</summary>
     public bool IsEmpty => Identity is null && Snapshot is null && _entries.Count == 0;
 
+    /// <summary>
+    /// Entries recovery dropped because they did not follow the log before them (first index, count), or null.
+    /// With several writes in flight, a failed write stops the node, but writes queued after it may already have
+    /// reached the disk: their entries leave a gap. None of them was acknowledged (an acknowledgement waits for every
+    /// earlier write), so dropping them is what a crash before they were written would have done.
+    /// </summary>
+    public (long FirstIndex, int Count)? DroppedAfterGap { get; private set; }
+
+    private bool _recovering;
+
+    /// <summary>Replays an event read back from the journal: a gap left by a failed write drops what follows it.</summary>
+    public void ApplyRecovered(object journalEvent)
+    {
+        _recovering = true;
+        try
+        {
+            Apply(journalEvent);
+        }
+        finally
+        {
+            _recovering = false;
+        }
+    }
+
+    /// <summary>Keeps this state in step with a write that just became durable. A gap here is a bug: it throws.</summary>
     public void Apply(object journalEvent)
     {
         switch (journalEvent)
@@ -93,7 +118,12 @@ public sealed class PersistedRaftState
         // An append at or below the last index replaces the rest (the shell writes LogTruncated first anyway).
         if (entry.Index <= LastIndex) TruncateFrom(entry.Index);
         if (entry.Index != LastIndex + 1)
-            throw new InvalidOperationException($"Log gap: entry {entry.Index} appended after {LastIndex}.");
+        {
+            if (!_recovering)
+                throw new InvalidOperationException($"Log gap: entry {entry.Index} appended after {LastIndex}.");
+            DroppedAfterGap = DroppedAfterGap is { } d ? (d.FirstIndex, d.Count + 1) : (entry.Index, 1);
+            return;
+        }
         _entries.Add(entry);
     }
 

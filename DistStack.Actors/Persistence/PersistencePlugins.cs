@@ -33,8 +33,10 @@ public static class PersistencePlugins
                   connection-string = {{Quote(settings.JournalConnectionString)}}
                   provider-name = {{Quote(settings.ProviderName)}}
                   auto-initialize = on
-                  parallelism = {{settings.JournalParallelism}}
-                  # Group commit: PersistAll of one Raft Ready is one atomic write; let the plugin batch more.
+                  # One writer, always: writes become durable in the order RaftNode queued them, which Raft's
+                  # asynchronous writes rely on (Ready.cs). SQLite has a single writer anyway.
+                  parallelism = 1
+                  # Group commit: each Raft Ready is one atomic write, and the plugin batches the writes queued meanwhile.
                   max-batch-size = 1000
                   # The default (on) clones the linq2db connection, and with it a new MappingSchema, for every write:
                   # in profiles of a follower at 64 clients the clone was ~12% of the journal's samples and the insert

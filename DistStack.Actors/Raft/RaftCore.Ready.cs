@@ -14,40 +14,52 @@ public sealed partial class RaftCore
 
     private SoftState _emittedSoftState;
 
-    /// <summary>The Ready handed out and not yet advanced: there is at most one.</summary>
-    private Ready? _outstanding;
+    /// <summary>Readies handed out and not yet advanced, oldest first (Advance takes them in this order).</summary>
+    private readonly Queue<Ready> _outstanding = new();
+
+    /// <summary>A Ready that installs the leader's snapshot is outstanding: nothing else is handed out meanwhile.</summary>
+    private bool _snapshotOutstanding;
 
     private bool HardStateChanged => _term != _emittedHardState.Term || _votedFor != _emittedHardState.VotedFor;
 
     private bool SoftStateChanged =>
         _role != _emittedSoftState.Role || _term != _emittedSoftState.Term || LeaderHint != _emittedSoftState.LeaderId;
 
-    /// <summary>Cheap: only counters and flags. False while a Ready is outstanding (one at a time).</summary>
+    /// <summary>
+    /// Cheap: only counters and flags. Several Readies may be outstanding, except around a leader's snapshot: it is
+    /// handed out only once every earlier Ready is advanced, and nothing follows it until it is.
+    /// </summary>
     public bool HasReady() =>
-        _outstanding is null &&
-        (_messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 || ReadRoundWanted ||
-         _pendingSnapshot is not null || _log.HasUnstable || _log.HasEntriesToApply ||
-         HardStateChanged || SoftStateChanged);
+        !_snapshotOutstanding &&
+        (_pendingSnapshot is not null
+            ? _outstanding.Count == 0
+            : _messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 || ReadRoundWanted ||
+              _log.HasEntriesToWrite || _log.HasEntriesToApply || HardStateChanged || SoftStateChanged);
+
+    /// <summary>How many Readies are handed out and not yet advanced.</summary>
+    public int OutstandingReadies => _outstanding.Count;
 
     /// <summary>The next Ready will carry a snapshot from the leader to install.</summary>
     public bool HasPendingSnapshot => _pendingSnapshot is not null;
 
     public Ready GetReady()
     {
-        if (_outstanding is not null)
-            throw new InvalidOperationException("A Ready is outstanding: call Advance with it before taking the next.");
+        if (_snapshotOutstanding)
+            throw new InvalidOperationException("A Ready installing a snapshot is outstanding: advance it before taking the next.");
+        if (_pendingSnapshot is not null && _outstanding.Count > 0)
+            throw new InvalidOperationException("A snapshot is to be installed: advance every outstanding Ready first.");
         StartReadRoundIfWanted();
 
         var ready = new Ready(
             SoftState: SoftStateChanged ? CurrentSoftState() : null,
             HardState: HardStateChanged ? new HardState(_term, _votedFor) : null,
             Snapshot: _pendingSnapshot,
-            // If a conflict truncated persisted entries, these start at or before the last persisted index.
-            Entries: _log.UnstableEntries,
+            // If a conflict truncated written entries, these start at or before the last index written.
+            Entries: _log.TakeEntriesToWrite(),
             Messages: _messages.ToArray(),
             MessagesAfterDurable: _messagesAfterDurable.ToArray(),
             // Only entries already durable here (StableIndex), never ones this very Ready is writing.
-            CommittedEntries: _log.EntriesToApply,
+            CommittedEntries: _log.TakeEntriesToApply(),
             ReadStates: _readStates.ToArray());
 
         if (ready.SoftState is not null) _emittedSoftState = ready.SoftState;
@@ -56,17 +68,22 @@ public sealed partial class RaftCore
         _messages.Clear();
         _messagesAfterDurable.Clear();
         _readStates.Clear();
-        _outstanding = ready;
+        _outstanding.Enqueue(ready);
+        _snapshotOutstanding = ready.Snapshot is not null;
         return ready;
     }
 
-    /// <summary>The shell carried out <paramref name="ready"/> (persisted, sent, applied).</summary>
+    /// <summary>
+    /// The shell carried out <paramref name="ready"/> (persisted, sent, applied): the oldest outstanding Ready, since
+    /// writes become durable in the order they were handed out.
+    /// </summary>
     public void Advance(Ready ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        if (!ReferenceEquals(ready, _outstanding))
-            throw new InvalidOperationException("Advance must be given the Ready last returned by GetReady.");
-        _outstanding = null;
+        if (_outstanding.Count == 0 || !ReferenceEquals(ready, _outstanding.Peek()))
+            throw new InvalidOperationException("Advance must be given the oldest outstanding Ready.");
+        _outstanding.Dequeue();
+        if (ready.Snapshot is not null) _snapshotOutstanding = false;
 
         if (ready.HardState is not null) _durableHardState = ready.HardState;
         if (ready.Snapshot is not null) _log.AppliedTo(ready.Snapshot.Metadata.LastIncludedIndex);

@@ -2,9 +2,11 @@ namespace DistStack.Actors.Raft;
 
 /// <summary>
 /// The log as the core sees it: a snapshot point (index and term of the last compacted entry) followed by the
-/// entries after it, kept in memory. Entries up to <see cref="StableIndex"/> are durable on this node; those after
-/// it are "unstable" and travel to the shell in the next <see cref="Ready.Entries"/>.
-/// Also holds the commit and applied indexes, since both are positions in this log.
+/// entries after it, kept in memory. Three positions split the entries by where they are on their way to disk:
+/// up to <see cref="StableIndex"/> they are durable on this node; up to <see cref="WrittenIndex"/> they were handed
+/// to the shell in a Ready whose write may still be in flight; after it they travel in the next
+/// <see cref="Ready.Entries"/>. Likewise committed entries are handed out to apply up to <see cref="ApplyingIndex"/>
+/// and known applied up to <see cref="Applied"/> (several Readies may be in flight: Ready.cs).
 /// </summary>
 internal sealed class RaftLog
 {
@@ -24,8 +26,10 @@ internal sealed class RaftLog
             _entries.Add(entry);
         }
         StableIndex = LastIndex;
+        WrittenIndex = LastIndex;
         Committed = SnapshotIndex;
         Applied = SnapshotIndex;
+        ApplyingIndex = SnapshotIndex;
     }
 
     public long SnapshotIndex { get; private set; }
@@ -37,13 +41,20 @@ internal sealed class RaftLog
     /// <summary>Last index known durable on this node (what the leader may count for itself, §10.2.1).</summary>
     public long StableIndex { get; private set; }
 
+    /// <summary>Last index handed to the shell to write (durable, or in a write still in flight). Never below StableIndex.</summary>
+    public long WrittenIndex { get; private set; }
+
     public long Committed { get; private set; }
     public long Applied { get; private set; }
 
-    public bool HasUnstable => LastIndex > StableIndex;
+    /// <summary>Last index handed to the shell to apply (applied, or in a Ready not yet advanced). Never below Applied.</summary>
+    public long ApplyingIndex { get; private set; }
 
-    /// <summary>Committed, durable and not yet applied: the next CommittedEntries.</summary>
-    public bool HasEntriesToApply => Math.Min(Committed, StableIndex) > Math.Max(Applied, SnapshotIndex);
+    /// <summary>Entries no Ready has carried yet: the next Ready.Entries.</summary>
+    public bool HasEntriesToWrite => LastIndex > WrittenIndex;
+
+    /// <summary>Committed, durable and not yet handed out to apply: the next CommittedEntries.</summary>
+    public bool HasEntriesToApply => Math.Min(Committed, StableIndex) > Math.Max(ApplyingIndex, SnapshotIndex);
 
     /// <summary>The term of the entry at <paramref name="index"/>, or null when it is compacted or beyond the end.</summary>
     public long? Term(long index)
@@ -85,10 +96,24 @@ internal sealed class RaftLog
         return batch;
     }
 
-    public IReadOnlyList<LogEntry> UnstableEntries => Slice(StableIndex + 1, LastIndex);
+    /// <summary>
+    /// The entries for the next Ready, now counted as handed out. If a conflict truncated entries already written
+    /// (or in flight), these start at or before <see cref="WrittenIndex"/>'s old value: the shell overwrites from there.
+    /// </summary>
+    public IReadOnlyList<LogEntry> TakeEntriesToWrite()
+    {
+        var entries = Slice(WrittenIndex + 1, LastIndex);
+        WrittenIndex = LastIndex;
+        return entries;
+    }
 
-    public IReadOnlyList<LogEntry> EntriesToApply =>
-        Slice(Math.Max(Applied, SnapshotIndex) + 1, Math.Min(Committed, StableIndex));
+    /// <summary>The committed entries for the next Ready, now counted as handed out to apply.</summary>
+    public IReadOnlyList<LogEntry> TakeEntriesToApply()
+    {
+        var entries = Slice(Math.Max(ApplyingIndex, SnapshotIndex) + 1, Math.Min(Committed, StableIndex));
+        if (entries.Count > 0) ApplyingIndex = entries[^1].Index;
+        return entries;
+    }
 
     public void Append(LogEntry entry)
     {
@@ -110,13 +135,15 @@ internal sealed class RaftLog
             throw new InvalidOperationException($"Refusing to truncate committed entry {first} (commit {Committed}).");
         if (first <= LastIndex) _entries.RemoveRange((int)(first - FirstIndex), (int)(LastIndex - first + 1));
         StableIndex = Math.Min(StableIndex, first - 1);
+        WrittenIndex = Math.Min(WrittenIndex, first - 1);
         foreach (var entry in entries) Append(entry);
     }
 
     /// <summary>
-    /// The shell made <paramref name="persisted"/> durable. Only the prefix that is still in our log counts: a
-    /// truncation while the Ready was outstanding already made the rest unstable again. Log matching makes
-    /// (index, term) identify an entry, so comparing terms suffices.
+    /// The shell made <paramref name="persisted"/> durable (writes become durable in the order they were handed out).
+    /// Only the prefix that is still in our log counts: a truncation while the Ready was in flight already made the
+    /// rest unwritten again, and a later Ready carries their replacement. Log matching makes (index, term) identify
+    /// an entry, so comparing terms suffices.
     /// </summary>
     public void StableTo(IReadOnlyList<LogEntry> persisted)
     {
@@ -141,6 +168,7 @@ internal sealed class RaftLog
     public void AppliedTo(long index)
     {
         if (index > Applied) Applied = index;
+        if (index > ApplyingIndex) ApplyingIndex = index;
     }
 
     /// <summary>Drops entries up to <paramref name="index"/>: a local snapshot covers them (it is already durable).</summary>
@@ -152,6 +180,7 @@ internal sealed class RaftLog
         SnapshotIndex = index;
         SnapshotTerm = term;
         StableIndex = Math.Max(StableIndex, index);
+        WrittenIndex = Math.Max(WrittenIndex, index);
     }
 
     /// <summary>
@@ -164,6 +193,7 @@ internal sealed class RaftLog
         SnapshotIndex = metadata.LastIncludedIndex;
         SnapshotTerm = metadata.LastIncludedTerm;
         StableIndex = SnapshotIndex;
+        WrittenIndex = SnapshotIndex;
         Committed = Math.Max(Committed, SnapshotIndex);
     }
 

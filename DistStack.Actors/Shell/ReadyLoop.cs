@@ -8,53 +8,93 @@ namespace DistStack.Actors.Shell;
 /// run this same class, so the order the simulator proves is the order production keeps. No Akka, no clock, no I/O.
 ///
 /// A Ready is handled in two halves. <see cref="Take"/> gives what may happen at once: send
-/// <see cref="ReadyTaken.SendNow"/>, write <see cref="ReadyTaken.Ready"/>'s hard state, snapshot and entries, and
-/// apply <see cref="ReadyTaken.ApplyNow"/> and serve <see cref="ReadyTaken.ReadsNow"/> while that write is in flight
-/// (the core only hands out entries that were durable here before this Ready, so applying them promises nothing
-/// about this write; waiting would make every client wait one more fsync than its own entry needs). Once the write
-/// is durable (at once when there is nothing to write), <see cref="Durable"/> gives the rest: the messages that
-/// promise durability, and with a leader's snapshot the restore and then the entries that follow it. It advances
-/// the core; only then is the next Ready taken. At most one Ready is ever in flight.
+/// <see cref="ReadyTaken.SendNow"/>, start the write of <see cref="ReadyTaken.Ready"/>'s hard state, snapshot and
+/// entries, and apply <see cref="ReadyTaken.ApplyNow"/> and serve <see cref="ReadyTaken.ReadsNow"/> while writes are in
+/// flight (the core only hands out entries that were durable here before this Ready, so applying them promises
+/// nothing about any write in flight). Up to <c>maxInFlight</c> Readies may be taken before the first is durable
+/// (asynchronous storage writes); the runner must make their writes durable in the order they were taken. When a
+/// Ready's write is durable (at once when it has nothing to write), the runner calls <see cref="Durable"/>, which
+/// gives the second halves that are now due, oldest first: a Ready's second half waits for every earlier write,
+/// because its acknowledgements may answer for entries an earlier Ready carries. Each second half advances the core.
+/// With <c>maxInFlight</c> 1 this is the synchronous loop: one Ready at a time.
 /// </summary>
-public sealed class ReadyLoop(RaftCore core)
+public sealed class ReadyLoop
 {
-    private Ready? _inFlight;
+    private readonly RaftCore _core;
+    private readonly int _maxInFlight;
 
-    /// <summary>A Ready was taken and its <see cref="Durable"/> has not come yet.</summary>
-    public bool InFlight => _inFlight is not null;
+    /// <summary>Readies taken and not yet advanced, oldest first, each with whether its write is durable yet.</summary>
+    private readonly Queue<InFlightReady> _inFlight = new();
+
+    private sealed class InFlightReady(ReadyTaken taken)
+    {
+        public ReadyTaken Taken { get; } = taken;
+        public bool Durable { get; set; }
+    }
+
+    public ReadyLoop(RaftCore core, int maxInFlight)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        _core = core;
+        _maxInFlight = maxInFlight;
+    }
+
+    /// <summary>At least one Ready was taken and its second half has not come yet.</summary>
+    public bool InFlight => _inFlight.Count > 0;
+
+    /// <summary>How many Readies were taken and have not been advanced yet.</summary>
+    public int InFlightCount => _inFlight.Count;
 
     /// <summary>
-    /// The next Ready's first half, or null when there is none or one is still in flight. With
-    /// <paramref name="holdSnapshot"/> (the runner is saving a snapshot of its own and can save only one at a time),
-    /// a Ready that would install the leader's snapshot is not taken yet.
+    /// The next Ready's first half, or null when there is none, <c>maxInFlight</c> are in flight, or the core holds
+    /// the next one back (a leader's snapshot goes alone). With <paramref name="holdSnapshot"/> (the runner is saving
+    /// a snapshot of its own and can save only one at a time), a Ready that would install the leader's snapshot is
+    /// not taken yet.
     /// </summary>
     public ReadyTaken? Take(bool holdSnapshot = false)
     {
-        if (_inFlight is not null || !core.HasReady()) return null;
-        if (holdSnapshot && core.HasPendingSnapshot) return null;
-        var ready = core.GetReady();
-        _inFlight = ready;
+        if (_inFlight.Count >= _maxInFlight || !_core.HasReady()) return null;
+        if (holdSnapshot && _core.HasPendingSnapshot) return null;
+        var ready = _core.GetReady();
         // A leader's snapshot replaces the state machine: what was committed after it applies only once it is restored.
-        return ready.Snapshot is null
+        var taken = ready.Snapshot is null
             ? new ReadyTaken(ready, ready.Messages, ready.CommittedEntries, ready.ReadStates)
             : new ReadyTaken(ready, ready.Messages, [], []);
+        _inFlight.Enqueue(new InFlightReady(taken));
+        return taken;
     }
 
-    /// <summary>The taken Ready's write is durable: its second half. Advances the core.</summary>
-    public ReadyDurable Durable(ReadyTaken taken)
+    /// <summary>
+    /// <paramref name="taken"/>'s write is durable (call it at once for a Ready with nothing to write). Returns the
+    /// second halves now due, oldest first (none while an earlier write is still in flight), and advances the core
+    /// past each.
+    /// </summary>
+    public IReadOnlyList<ReadyDurable> Durable(ReadyTaken taken)
     {
-        if (!ReferenceEquals(_inFlight, taken.Ready))
-            throw new InvalidOperationException("Durable must be called once, for the Ready taken last.");
-        _inFlight = null;
-        var ready = taken.Ready;
-        core.Advance(ready);
-        return ready.Snapshot is null
-            ? new ReadyDurable(ready.MessagesAfterDurable, null, [], [])
-            : new ReadyDurable(ready.MessagesAfterDurable, ready.Snapshot, ready.CommittedEntries, ready.ReadStates);
+        var marked = false;
+        foreach (var inFlight in _inFlight)
+        {
+            if (!ReferenceEquals(inFlight.Taken, taken)) continue;
+            if (inFlight.Durable) break;
+            inFlight.Durable = marked = true;
+            break;
+        }
+        if (!marked) throw new InvalidOperationException("Durable must be called once per Ready taken and not yet advanced.");
+
+        List<ReadyDurable>? due = null;
+        while (_inFlight.Count > 0 && _inFlight.Peek().Durable)
+        {
+            var ready = _inFlight.Dequeue().Taken.Ready;
+            _core.Advance(ready);
+            (due ??= []).Add(ready.Snapshot is null
+                ? new ReadyDurable(ready.MessagesAfterDurable, null, [], [])
+                : new ReadyDurable(ready.MessagesAfterDurable, ready.Snapshot, ready.CommittedEntries, ready.ReadStates));
+        }
+        return due ?? (IReadOnlyList<ReadyDurable>)[];
     }
 
-    /// <summary>A crash or a stop: the Ready in flight is gone with the process (its write never became durable).</summary>
-    public void Abandon() => _inFlight = null;
+    /// <summary>A crash or a stop: the Readies in flight are gone with the process (their writes never became durable).</summary>
+    public void Abandon() => _inFlight.Clear();
 }
 
 /// <summary>

@@ -37,6 +37,8 @@ public static partial class NodeCommandLine
         ("diststack.host.hand-over-timeout", "diststack.clients.hand-over-timeout"),
     ];
 
+    private const string RemovedJournalParallelism = "diststack.persistence.parallelism";
+
     private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
@@ -90,6 +92,10 @@ public static partial class NodeCommandLine
         foreach (var (old, moved) in MovedSettings)
             if (!userConfig.IsEmpty && userConfig.HasPath(old))
                 errors.Add($"--config: {old} is now {moved}; rename it in '{configFile}'");
+        if (!userConfig.IsEmpty && userConfig.HasPath(RemovedJournalParallelism))
+            errors.Add($"--config: {RemovedJournalParallelism} was removed: the journal always has one writer, because Raft's " +
+                       $"asynchronous writes rely on writes becoming durable in order (see diststack.persistence.max-writes-in-flight); " +
+                       $"remove it from '{configFile}'");
 
         var clusterText = Lookup(Cluster, hocon);
         var cluster = ParseCluster(clusterText, errors);

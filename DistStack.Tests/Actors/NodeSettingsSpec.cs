@@ -27,7 +27,7 @@ public sealed class NodeSettingsSpec
         Assert.Equal("Data Source=/tmp/diststack-settings-spec/journal.db", settings.JournalConnectionString);
         Assert.Equal("Data Source=/tmp/diststack-settings-spec/snapshots.db", settings.SnapshotConnectionString);
         Assert.Equal(["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"], settings.ConnectionPragmas);
-        Assert.Equal(1, settings.JournalParallelism);
+        Assert.Equal(16, settings.MaxWritesInFlight);
         Assert.Equal(new PeerEndpoint(2, "10.0.0.2", 7002), settings.Self);
         Assert.Equal(3, settings.InitialConfiguration.Voters.Length);
         var options = settings.ToRaftOptions();

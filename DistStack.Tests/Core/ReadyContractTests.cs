@@ -8,16 +8,64 @@ public sealed class ReadyContractTests
     private static LogEntry E(long index, long term) => new(index, term, EntryKind.Command, [(byte)index]);
 
     [Fact]
-    public void Only_one_ready_is_outstanding_at_a_time()
+    public void Several_readies_may_be_outstanding_and_are_advanced_oldest_first()
     {
-        var core = Solo.Core(1, 1);
-        core.Campaign();
-        var ready = core.GetReady();
-        Assert.False(core.HasReady());
+        var core = Solo.Leader();
+        while (core.HasReady()) Solo.Drain(core);
+        core.Propose([1]);
+        var first = core.GetReady();
+        core.Propose([2]);
+        Assert.True(core.HasReady()); // the second proposal need not wait for the first write
+        var second = core.GetReady();
+        Assert.Equal([first.Entries[^1].Index + 1], second.Entries.Select(e => e.Index)); // each entry handed out once
+        Assert.Equal(2, core.OutstandingReadies);
+        Assert.Throws<InvalidOperationException>(() => core.Advance(second));
+        core.Advance(first);
+        core.Advance(second);
+        Assert.Throws<InvalidOperationException>(() => core.Advance(second));
+        Assert.Equal(0, core.OutstandingReadies);
+    }
+
+    [Fact]
+    public void A_leader_commits_through_followers_while_its_own_write_is_in_flight_but_applies_only_once_durable()
+    {
+        var core = Solo.Leader(voters: 3);
+        while (core.HasReady()) Solo.Drain(core);
+        var index = ((ProposeResult.Accepted)core.Propose([7])).Index;
+        var writing = core.GetReady();
+        var term = core.Status.Term;
+        foreach (var follower in new[] { 2, 3 })
+            core.Step(new AppendEntriesResponse(Solo.ClusterId, follower, 1, term, true, index, 0, 0));
+
+        Assert.Equal(index, core.Status.CommitIndex); // two followers are a quorum of three without the leader's disk
+        var next = core.GetReady();
+        Assert.DoesNotContain(next.CommittedEntries, e => e.Index == index); // not durable here yet: never applied before it is
+        Assert.Contains(next.Messages, m => m is AppendEntries a && a.LeaderCommit == index); // followers learn the commit now
+
+        core.Advance(writing);
+        core.Advance(next);
+        Assert.Equal([index], Solo.Drain(core).CommittedEntries.Select(e => e.Index));
+    }
+
+    [Fact]
+    public void A_leaders_snapshot_is_handed_out_alone()
+    {
+        var core = Solo.Core(2, 3);
+        core.Step(new AppendEntries(Solo.ClusterId, 1, 2, 1, 1, 0, [E(2, 1)], 1));
+        var writing = core.GetReady();
+        var metadata = new SnapshotMetadata(10, 1, ClusterConfiguration.Of(1, 2, 3));
+        core.Step(new InstallSnapshot(Solo.ClusterId, 1, 2, 1, metadata, 0, [1, 2, 3], Done: true));
+        Assert.True(core.HasPendingSnapshot);
+        Assert.False(core.HasReady()); // not while an earlier Ready is outstanding
         Assert.Throws<InvalidOperationException>(() => core.GetReady());
-        core.Advance(ready);
-        Assert.True(core.HasReady()); // the new leader's no-op
-        Assert.Throws<InvalidOperationException>(() => core.Advance(ready));
+
+        core.Advance(writing);
+        var installing = core.GetReady();
+        Assert.NotNull(installing.Snapshot);
+        core.Step(new AppendEntries(Solo.ClusterId, 1, 2, 1, 10, 1, [E(11, 1)], 10));
+        Assert.False(core.HasReady()); // nothing after it either, until it is advanced
+        core.Advance(installing);
+        Assert.Equal([11L], Solo.Drain(core).Entries.Select(e => e.Index));
     }
 
     [Fact]

@@ -202,6 +202,23 @@ public sealed class NodeCommandLineTests
     }
 
     [Fact]
+    public void A_config_file_setting_the_removed_journal_parallelism_is_told_why()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "diststack.persistence.parallelism = 4\n");
+            var refused = Refused($"--id 1 --cluster {OneNode} --port 12380 --config {file}");
+            Assert.Equal(ExitCodes.Usage, refused.ExitCode);
+            Assert.Contains("diststack.persistence.parallelism was removed", refused.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void A_config_file_that_does_not_parse_is_a_usage_error_not_a_crash()
     {
         var file = Path.GetTempFileName();

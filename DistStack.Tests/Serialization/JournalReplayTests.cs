@@ -28,10 +28,31 @@ public sealed class JournalReplayTests
     }
 
     [Fact]
-    public void A_batch_that_leaves_a_gap_is_refused_rather_than_replayed()
+    public void A_live_write_that_leaves_a_gap_is_refused_as_a_bug()
     {
         var state = new PersistedRaftState();
         state.Apply(new EntriesAppended([Entry(1, 1), Entry(2, 1)]));
         Assert.Throws<InvalidOperationException>(() => state.Apply(new EntriesAppended([Entry(4, 1)])));
+    }
+
+    [Fact]
+    public void Recovery_drops_entries_written_after_a_failed_write_and_keeps_what_follows_the_log_again()
+    {
+        // Writes 2 and 3 were queued behind write 1, which failed; they reached the disk, it did not.
+        var state = new PersistedRaftState();
+        state.ApplyRecovered(new EntriesAppended([Entry(1, 1), Entry(2, 1)]));
+        // (write 1, entries 3..4, failed)
+        state.ApplyRecovered(new HardStateRecorded(3, 2));
+        state.ApplyRecovered(new EntriesAppended([Entry(5, 2), Entry(6, 2)]));
+        state.ApplyRecovered(new EntriesAppended([Entry(7, 2)]));
+
+        Assert.Equal(2, state.LastIndex);
+        Assert.Equal(new HardState(3, 2), state.HardState); // a later term or vote is kept: it only makes the node stricter
+        Assert.Equal((5L, 3), state.DroppedAfterGap);
+
+        // A later write that rewrote the log from a point it holds (a conflict truncation) follows it again.
+        state.ApplyRecovered(new LogTruncated(3));
+        state.ApplyRecovered(new EntriesAppended([Entry(3, 3)]));
+        Assert.Equal([1L, 2, 3], state.Entries.Select(e => e.Index));
     }
 }

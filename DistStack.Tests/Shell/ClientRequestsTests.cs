@@ -54,15 +54,17 @@ public sealed class ClientRequestsTests
     private static List<LogEntry> Pump(RaftCore core, ClientRequests<Client> requests)
     {
         var committed = new List<LogEntry>();
-        var loop = new ReadyLoop(core);
+        var loop = new ReadyLoop(core, maxInFlight: 1);
         while (loop.Take() is { } taken)
         {
             if (taken.Ready.SoftState is { } soft) requests.OnSoftState(soft);
             committed.AddRange(taken.ApplyNow);
             requests.OnReadStates(taken.ReadsNow);
-            var durable = loop.Durable(taken);
-            committed.AddRange(durable.ApplyNow);
-            requests.OnReadStates(durable.ReadsNow);
+            foreach (var durable in loop.Durable(taken))
+            {
+                committed.AddRange(durable.ApplyNow);
+                requests.OnReadStates(durable.ReadsNow);
+            }
         }
         return committed;
     }

@@ -71,7 +71,7 @@ public sealed class PersistenceScenarioTests
             cluster.Tick();
             if (cluster.Leader() is { } leader && random.Next(8) == 0) cluster.Crash(leader); // force elections
             foreach (var node in cluster.Nodes)
-                if (node.IsUp && node.Pending is { HardState: not null } && random.Next(3) == 0) cluster.Crash(node.Id);
+                if (node.IsUp && node.Writes.Any(w => w.Ready.HardState is not null) && random.Next(3) == 0) cluster.Crash(node.Id);
             foreach (var node in cluster.Nodes)
                 if (!node.IsUp && random.Next(4) == 0) cluster.Restart(node.Id);
         }
@@ -232,7 +232,7 @@ public sealed class PersistenceScenarioTests
         for (var i = 0; i < 5 && Role(1) != RaftRole.Leader; i++)
         {
             cluster.Campaign(1);
-            cluster.RunUntil(() => Role(1) == RaftRole.Leader || cluster.Node(1).Pending is null && Role(1) == RaftRole.Follower, 8, throwIfNot: false);
+            cluster.RunUntil(() => Role(1) == RaftRole.Leader || !cluster.Node(1).Writing && Role(1) == RaftRole.Follower, 8, throwIfNot: false);
         }
         Assert.Equal(RaftRole.Leader, Role(1));
         cluster.RunUntil(() => cluster.Node(3).Disk.Log.TermAt(x) == xTerm);
@@ -249,7 +249,7 @@ public sealed class PersistenceScenarioTests
         for (var i = 0; i < 5 && Role(5) != RaftRole.Leader; i++)
         {
             cluster.Campaign(5);
-            cluster.RunUntil(() => Role(5) == RaftRole.Leader || cluster.Node(5).Pending is null && Role(5) == RaftRole.Follower, 8, throwIfNot: false);
+            cluster.RunUntil(() => Role(5) == RaftRole.Leader || !cluster.Node(5).Writing && Role(5) == RaftRole.Follower, 8, throwIfNot: false);
         }
         Assert.Equal(RaftRole.Leader, Role(5));
         cluster.Restart(1);

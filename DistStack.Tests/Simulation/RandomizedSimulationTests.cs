@@ -23,7 +23,7 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
         var failures = new ConcurrentBag<(int Seed, string Message)>();
         long totalSteps = 0, totalMessages = 0, totalCommitted = 0, totalApplied = 0, totalCrashes = 0, totalPartitions = 0,
             totalReads = 0, totalReadsServed = 0, totalSnapshots = 0, totalCompactions = 0, totalLeaders = 0, totalProposals = 0,
-            totalTransfers = 0, totalChunks = 0;
+            totalTransfers = 0, totalChunks = 0, totalWritesBehind = 0;
         var clock = Stopwatch.StartNew();
 
         Parallel.ForEach(seeds, new ParallelOptions { MaxDegreeOfParallelism = SimSeeds.Threads }, seed =>
@@ -51,6 +51,7 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             Interlocked.Add(ref totalProposals, cluster.Stats.ProposalsAccepted);
             Interlocked.Add(ref totalTransfers, cluster.Stats.Sent<DistStack.Actors.Raft.TimeoutNow>());
             Interlocked.Add(ref totalChunks, cluster.Stats.Sent<DistStack.Actors.Raft.InstallSnapshot>());
+            Interlocked.Add(ref totalWritesBehind, cluster.Stats.WritesQueuedBehindAnother);
         });
 
         output.WriteLine(
@@ -58,7 +59,8 @@ public sealed class RandomizedSimulationTests(ITestOutputHelper output)
             $"{totalProposals} proposals accepted, {totalCommitted} entries committed, {totalApplied} applied, {totalLeaders} leaders elected, " +
             $"{totalCrashes} crashes, {totalPartitions} partitions, {totalReads} reads ({totalReadsServed} served), " +
             $"{totalCompactions} compactions, {totalChunks} snapshot chunks sent, {totalSnapshots} snapshots installed, " +
-            $"{totalTransfers} leadership transfers (TimeoutNow); {failures.Count} failing seeds");
+            $"{totalTransfers} leadership transfers (TimeoutNow), {totalWritesBehind} writes queued behind another in flight; " +
+            $"{failures.Count} failing seeds");
 
         SimSeeds.AssertNoneFailed(failures, seeds.Count);
     }

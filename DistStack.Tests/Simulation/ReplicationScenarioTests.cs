@@ -144,7 +144,7 @@ public sealed class ReplicationScenarioTests
                 var node = cluster.Node(id);
                 if (!node.IsUp) continue;
                 var status = node.Core!.Status;
-                if (status.Role == RaftRole.Leader && node.Pending is null && node.MemLog.TermAt(status.CommitIndex) == status.Term)
+                if (status.Role == RaftRole.Leader && !node.Writing && node.MemLog.TermAt(status.CommitIndex) == status.Term)
                     return id;
             }
             cluster.Tick();

@@ -7,11 +7,11 @@ namespace DistStack.Tests.Simulation;
 
 /// <summary>
 /// The Ready contract carried out by the production <see cref="ReadyLoop"/> (the class RaftNode runs), with
-/// persistence taking time: take a Ready, send its Messages and apply what it hands out at once, let the write
-/// become durable later (a scheduled event), and only then send MessagesAfterDurable and Advance (and, after a
-/// leader's snapshot, restore and apply). A crash in between loses the write and those messages. Unlike RaftNode,
-/// which takes no input while a write is in flight (Akka.Persistence stashes it), the simulator keeps feeding the
-/// core during a write: stashing is one schedule among those it explores.
+/// persistence taking time: take Readies (up to SimSettings.MaxWritesInFlight before the first is durable), send
+/// their Messages and apply what they hand out at once, let each write become durable later and in order (scheduled
+/// events), and only then send the MessagesAfterDurable the loop says are due and advance (and, after a leader's
+/// snapshot, restore and apply). A crash loses the writes still in flight and those messages. Like RaftNode, the
+/// simulator keeps feeding the core while writes are in flight.
 /// </summary>
 internal sealed partial class SimCluster
 {
@@ -21,16 +21,18 @@ internal sealed partial class SimCluster
     {
         for (var taken = 0; ; taken++)
         {
-            if (node.Core is null || node.Loop is null || node.Loop.InFlight || !node.Core.HasReady()) return;
+            if (node.Core is null || node.Loop is null || node.Loop.Take() is not { } next) return;
             if (taken > 1000) throw Fail($"n{node.Id} offered over 1000 Readies in one step (livelock?)");
-            var next = node.Loop.Take()!;
             Take(node, next);
             if (next.Ready.MustPersist)
             {
-                node.Pending = next.Ready;
-                node.Taken = next;
-                Schedule(new DurableEvent(node.Id, node.Incarnation), DiskLatency(node));
-                return;
+                // Durable after its own latency, but never before the writes queued ahead of it.
+                if (node.Writing) Stats.WritesQueuedBehindAnother++;
+                node.Writes.Enqueue(next);
+                var durableAt = Math.Max(Now + DiskLatency(node), node.LastWriteDurableAt);
+                node.LastWriteDurableAt = durableAt;
+                Schedule(new DurableEvent(node.Id, node.Incarnation), durableAt - Now);
+                continue;
             }
             Complete(node, next, persisted: false);
         }
@@ -105,22 +107,22 @@ internal sealed partial class SimCluster
             disk.Log.Replace(ready.Entries, null);
         }
 
-        node.Pending = null;
-        node.Taken = null;
-        var durable = node.Loop!.Durable(taken);
-        for (var i = 0; i < durable.SendNow.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
+        foreach (var durable in node.Loop!.Durable(taken))
         {
-            _invariants.CheckPromise(node, durable.SendNow[i], afterDurable: true);
-            Send(node, durable.SendNow[i], afterDurable: true);
+            for (var i = 0; i < durable.SendNow.Count && Settings.Fault != ShellFault.AcknowledgeBeforeDurable; i++)
+            {
+                _invariants.CheckPromise(node, durable.SendNow[i], afterDurable: true);
+                Send(node, durable.SendNow[i], afterDurable: true);
+            }
+            if (durable.Restore is { } restored)
+            {
+                _invariants.CheckSnapshotRestore(node, restored);
+                node.Machine.Restore(restored);
+                node.Clients?.SnapshotInstalled(restored.Metadata.LastIncludedIndex); // as RaftNode does
+                Stats.SnapshotsInstalled++;
+            }
+            Apply(node, durable.ApplyNow, durable.ReadsNow);
         }
-        if (durable.Restore is { } restored)
-        {
-            _invariants.CheckSnapshotRestore(node, restored);
-            node.Machine.Restore(restored);
-            node.Clients?.SnapshotInstalled(restored.Metadata.LastIncludedIndex); // as RaftNode does
-            Stats.SnapshotsInstalled++;
-        }
-        Apply(node, durable.ApplyNow, durable.ReadsNow);
         ServeAwaitingReads(node);
     }
 

@@ -89,11 +89,11 @@ internal sealed partial class SimCluster
                 return true;
             case DurableEvent durable:
                 var node = Node(durable.Node);
-                if (node.Incarnation != durable.Incarnation || node.Pending is null) return true; // lost in a crash
+                if (node.Incarnation != durable.Incarnation || !node.Writing) return true; // lost in a crash
                 Steps++;
                 Guard(node, () =>
                 {
-                    Complete(node, node.Taken!, persisted: true);
+                    Complete(node, node.Writes.Dequeue(), persisted: true); // writes become durable in order
                     Pump(node);
                 });
                 AfterStep(node);
@@ -222,7 +222,7 @@ internal sealed partial class SimCluster
             {
                 var node = Node(id);
                 var status = node.Core!.Status;
-                if (node.Pending is null && node.MemLog.TermAt(status.CommitIndex) == status.Term) return id;
+                if (!node.Writing && node.MemLog.TermAt(status.CommitIndex) == status.Term) return id;
             }
             Tick();
         }
@@ -285,8 +285,8 @@ internal sealed partial class SimCluster
     public bool Compact(int id)
     {
         var node = Node(id);
-        // Like RaftNode, which defers a compaction while a write is in flight: the state machine may already have
-        // applied that Ready's entries, but the core counts them as applied only once the Ready is advanced.
+        // Simpler than RaftNode, which queues its compaction's write behind the writes in flight: the state machine may
+        // already have applied a Ready's entries, but the core counts them as applied only once the Ready is advanced.
         if (!node.IsUp || node.Loop!.InFlight) return false;
         var index = node.Machine.AppliedIndex;
         if (index <= node.Disk.Log.SnapshotIndex || index > node.Disk.Log.LastIndex) return false;
@@ -312,8 +312,8 @@ internal sealed partial class SimCluster
         DropClientsOf(node);
         node.Core = null;
         node.Loop = null;
-        node.Taken = null;
-        node.Pending = null;
+        node.Writes.Clear();
+        node.LastWriteDurableAt = 0;
         if (Settings.Fault == ShellFault.ForgetVoteOnCrash) node.Disk.HardState = node.Disk.HardState with { VotedFor = HardState.NoVote };
         node.Incarnation++;
         node.MemLog = node.Disk.Log.Clone();
@@ -345,7 +345,7 @@ internal sealed partial class SimCluster
         Guard(node, () =>
         {
             node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
-            node.Loop = new ReadyLoop(node.Core);
+            node.Loop = new ReadyLoop(node.Core, Settings.MaxWritesInFlight);
             StartClientRequests(node);
             var status = node.Core.Status;
             if (status.LastLogIndex != node.Disk.Log.LastIndex || status.Term != node.Disk.HardState.Term ||
@@ -406,6 +406,9 @@ internal sealed class SimStats
     public long Restarts;
     public long Partitions;
     public long EntriesApplied;
+
+    /// <summary>Writes queued while another write of the same node was still in flight (asynchronous storage writes).</summary>
+    public long WritesQueuedBehindAnother;
     public long AppendRejections;
     public readonly Dictionary<Type, long> SentByType = [];
     public readonly Dictionary<(int From, int To, Type Type), long> SentByLink = [];

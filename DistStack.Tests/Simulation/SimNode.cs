@@ -34,8 +34,18 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     /// <summary>The production Ready sequence (RaftNode runs the same class), one per incarnation of the core.</summary>
     public ReadyLoop? Loop { get; set; }
 
-    /// <summary>The Ready taken whose write is in flight (its first half already carried out).</summary>
-    public ReadyTaken? Taken { get; set; }
+    /// <summary>Readies taken whose writes are in flight, oldest first (their first halves already carried out).</summary>
+    public Queue<ReadyTaken> Writes { get; } = new();
+
+    /// <summary>When the last write queued becomes durable: a later write never becomes durable before it.</summary>
+    public long LastWriteDurableAt { get; set; }
+
+    /// <summary>A write is in flight.</summary>
+    public bool Writing => Writes.Count > 0;
+
+    /// <summary>True when the core holds state (terms, entries, messages) that no Ready has carried out yet.</summary>
+    public bool CoreAheadOfReadies =>
+        Core is not null && (Core.HasReady() || Core.HasPendingSnapshot || Writes.Any(w => w.Ready.Snapshot is not null));
 
     /// <summary>The production client-request driver, with clients through it (SimSettings.ClientsThroughDriver).</summary>
     public ClientRequests<SimClient>? Clients { get; set; }
@@ -47,9 +57,6 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     public List<SimClient> ClientReadsAwaitingApply { get; } = [];
     public bool IsUp => Core is not null;
     public int Incarnation { get; set; }
-
-    /// <summary>The Ready taken and not yet durable; the next one may only be taken after it is advanced.</summary>
-    public Ready? Pending { get; set; }
 
     public SimLog MemLog { get; set; } = disk.Log.Clone();
     public HardState MemHardState { get; set; } = disk.HardState;

@@ -26,6 +26,12 @@ internal sealed record SimSettings
     public int MinDiskLatency { get; init; } = 1;
     public int MaxDiskLatency { get; init; } = 1;
 
+    /// <summary>
+    /// How many Readies a node may have taken before the first is durable (ReadyLoop's maxInFlight: asynchronous
+    /// storage writes; 1 = one write at a time). Writes become durable in order, each after its own latency.
+    /// </summary>
+    public int MaxWritesInFlight { get; init; } = 1;
+
     /// <summary>Raft knobs shared by all nodes; NodeId and ClusterId are filled in per node.</summary>
     public RaftOptions Raft { get; init; } = CoreKnobs.For(0, 0);
 

@@ -1,6 +1,6 @@
-using DistStack.Actors.Node;
+using DistStack.Actors.Shell;
 
-namespace DistStack.Tests.NodeActors;
+namespace DistStack.Tests.Shell;
 
 /// <summary>
 /// Regression for the chaos runs where a new leader never replicated to one follower (its matchIndex stayed 0 for
@@ -8,7 +8,7 @@ namespace DistStack.Tests.NodeActors;
 /// heartbeats still arrived, so the follower never campaigned and nothing in Raft or in Akka's transport failure
 /// detector ever replaced the connection. The leader now notices the silence and resets the association.
 /// </summary>
-public sealed class SilentPeerWatchSpec
+public sealed class SilentPeerWatchTests
 {
     [Fact]
     public void A_follower_that_answers_is_never_due()

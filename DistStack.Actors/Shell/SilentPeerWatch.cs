@@ -1,4 +1,4 @@
-namespace DistStack.Actors.Node;
+namespace DistStack.Actors.Shell;
 
 /// <summary>
 /// The leader's watch for followers that stopped answering while it keeps sending to them (every heartbeat).
@@ -13,7 +13,7 @@ namespace DistStack.Actors.Node;
 /// its heartbeats and notices for a second, is the second line. A dead or partitioned follower is reset now and
 /// then too, which costs nothing: its connection is down anyway. Plain C#; time is counted in Raft ticks.
 /// </summary>
-internal sealed class SilentPeerWatch(long silenceTicks, long? noticeAfterTicks = null)
+public sealed class SilentPeerWatch(long silenceTicks, long? noticeAfterTicks = null)
 {
     private readonly Dictionary<int, (long Heard, long Reset, long HeardOther)> _peers = [];
 

@@ -1,0 +1,57 @@
+using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
+
+namespace DistStack.Tests.Shell;
+
+/// <summary>PeerLinkRepair: what RaftNode is told to do about silent links, tick by tick (election 10 ticks, heartbeat 2).</summary>
+public sealed class PeerLinkRepairTests
+{
+    private const ulong Cluster = 7;
+    private static readonly int[] Followers = [2, 3];
+
+    private static HeartbeatResponse AnswerFrom(int peer) => new(Cluster, peer, 1, 1, 0);
+
+    [Fact]
+    public void A_leader_notices_a_silent_follower_then_resets_its_own_side_while_an_answering_one_is_left_alone()
+    {
+        var links = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
+        Assert.Same(LinkRepairs.None, links.Tick(isLeader: true, Followers, now: 0)); // clean slate on becoming leader
+
+        var notices = new List<(long Tick, int Peer)>();
+        var resets = new List<(long Tick, int Peer)>();
+        for (long now = 1; now <= 60; now++)
+        {
+            links.Heard(AnswerFrom(3), now);
+            var repairs = links.Tick(isLeader: true, Followers, now);
+            notices.AddRange(repairs.Notices.Select(n => (now, n.Peer)));
+            resets.AddRange(repairs.Resets.Select(r => (now, r.Peer)));
+        }
+
+        Assert.All(notices.Concat(resets), r => Assert.Equal(2, r.Peer));
+        Assert.Equal(PeerLinkRepair.NoticeAfterTicksFor(10), notices[0].Tick);          // told after two election timeouts
+        Assert.All(notices, n => Assert.Equal(0, n.Tick % 2));                          // at heartbeats
+        Assert.Equal([PeerLinkRepair.ResetAfterTicksFor(10)], resets.Select(r => r.Tick)); // own side after six, once per window
+    }
+
+    [Fact]
+    public void A_node_that_is_not_leader_watches_nothing_and_becoming_leader_again_starts_afresh()
+    {
+        var links = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
+        links.Tick(isLeader: true, Followers, now: 0);
+        for (long now = 1; now < 100; now++) Assert.Same(LinkRepairs.None, links.Tick(isLeader: false, Followers, now));
+        Assert.Same(LinkRepairs.None, links.Tick(isLeader: true, Followers, now: 100));
+        Assert.Empty(links.Tick(isLeader: true, Followers, now: 101).Resets);
+    }
+
+    [Fact]
+    public void A_follower_resets_its_side_on_a_notice_at_most_once_per_two_notice_windows()
+    {
+        var links = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
+        var window = 2 * PeerLinkRepair.NoticeAfterTicksFor(10);
+        Assert.True(links.ResetOnNotice(1, now: 100));
+        Assert.False(links.ResetOnNotice(1, now: 100 + window - 1));
+        Assert.True(links.ResetOnNotice(1, now: 100 + window));
+        Assert.Equal(0, links.TicksSinceHeard(1, now: 100 + window));
+        Assert.Null(links.TicksSinceHeard(2, now: 100 + window));
+    }
+}
