@@ -151,7 +151,7 @@ public sealed partial class StackState
             {
                 var pushed = top!;
                 foreach (var value in pushMany.Values) pushed = pushed.Push(value);
-                return Replace(id, top, pushed, new StackResult(StackOutcome.Ok, Size: pushed.Count));
+                return Replace(id, top!, pushed, new StackResult(StackOutcome.Ok, Size: pushed.Count));
             }
             case PopValues when exists && top!.IsEmpty:
                 return (_stacks, Digest, EmptyResult);
