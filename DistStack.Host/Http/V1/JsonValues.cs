@@ -16,6 +16,7 @@ public static class JsonValues
 
     public static ParseResult<IReadOnlyList<string>> Parse(ReadOnlySpan<byte> body)
     {
+        if (body.IsEmpty) return Fail("the body is empty; it must be a JSON array of strings, e.g. [\"a\",\"b\"]");
         var values = new List<string>();
         try
         {
