@@ -30,6 +30,9 @@ public sealed class CommandFormatSpec : RaftNodeSpecBase
         Assert.Contains("member(s) 3", Assert.IsType<NotStarted>(await Execute(node, Batch)).Reason);
 
         node.Tell(new CommandFormatsSupported(Settings.ClusterId, 3, StackCommandCodec.CurrentVersion));
+        // The probe sends no heartbeats: announce it again so node 1 still follows it (its election timer restarts)
+        // however long the steps above took on a busy machine.
+        AnnounceProbeLeader(node);
         var pending = Execute(node, Batch);
         var forwarded = (ForwardedCommand)leader.FishForMessage(m => m is ForwardedCommand, Deadline);
         Assert.Equal(Batch, forwarded.Command);
