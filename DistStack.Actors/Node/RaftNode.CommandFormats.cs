@@ -12,7 +12,8 @@ public sealed partial class RaftNode
     private long _ticksSinceFormatsAdvertised = long.MaxValue;
 
     private CommandFormatGate FormatGate =>
-        _formatGate ??= new CommandFormatGate(_settings.NodeId, [.. _settings.Members.Select(m => m.NodeId)]);
+        _formatGate ??= new CommandFormatGate(_settings.NodeId, [.. _settings.Members.Select(m => m.NodeId)],
+            remembered: CommandFormatsFile.Read(_settings.DataDirectory, _log));
 
     /// <summary>Every election timeout: often enough that a new leader learns every live member within about one.</summary>
     private void AdvertiseCommandFormats()
@@ -26,7 +27,8 @@ public sealed partial class RaftNode
     private void OnCommandFormatsSupported(CommandFormatsSupported advert)
     {
         if (advert.ClusterId != _settings.ClusterId || !IsPeer(advert.From)) return;
-        FormatGate.Heard(advert.From, advert.MaxCommandVersion);
+        if (FormatGate.Hear(advert.From, advert.MaxCommandVersion))
+            CommandFormatsFile.Write(_settings.DataDirectory, FormatGate.Heard, _log);
     }
 
     /// <summary>Commands in a format every member reads go on to the client requests; others are answered not started.</summary>

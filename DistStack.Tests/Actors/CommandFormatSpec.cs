@@ -41,6 +41,23 @@ public sealed class CommandFormatSpec : RaftNodeSpecBase
     }
 
     [Fact]
+    public async Task What_the_members_said_survives_a_restart_of_the_node_while_they_are_silent()
+    {
+        var (node, _) = await StartFollowerOfProbeLeader();
+        node.Tell(new CommandFormatsSupported(Settings.ClusterId, 2, StackCommandCodec.CurrentVersion));
+        node.Tell(new CommandFormatsSupported(Settings.ClusterId, 3, StackCommandCodec.CurrentVersion));
+        await node.Ask<NodeStatus>(GetNodeStatus.Instance, Deadline); // the adverts before it are handled
+        StopNode(node);
+
+        // A new incarnation on the same data directory; members 2 and 3 say nothing now (down, say).
+        var (restarted, leader) = await StartFollowerOfProbeLeader();
+        var pending = Execute(restarted, Batch);
+        Assert.Equal(Batch, ((ForwardedCommand)leader.FishForMessage(m => m is ForwardedCommand, Deadline)).Command);
+        leader.Reply(new Completed(new StackResult(StackOutcome.Ok, Size: 2)));
+        Assert.IsType<Completed>(await pending);
+    }
+
+    [Fact]
     public async Task Every_member_hears_which_format_this_node_reads()
     {
         var (_, leader) = await StartFollowerOfProbeLeader();

@@ -20,9 +20,9 @@ public sealed class CommandFormatGateTests
     {
         var gate = new CommandFormatGate(1, [1, 2, 3]);
         Assert.Contains("2, 3", gate.Refusal(Batch));
-        gate.Heard(2, 3);
+        gate.Hear(2, 3);
         Assert.Contains("member(s) 3", gate.Refusal(Batch));
-        gate.Heard(3, 3);
+        gate.Hear(3, 3);
         Assert.Null(gate.Refusal(Batch));
         Assert.Null(gate.Refusal(new PopValues("k", "s", 2)));
     }
@@ -31,9 +31,9 @@ public sealed class CommandFormatGateTests
     public void A_member_that_comes_back_older_closes_the_gate_again()
     {
         var gate = new CommandFormatGate(1, [1, 2]);
-        gate.Heard(2, 3);
+        gate.Hear(2, 3);
         Assert.Null(gate.Refusal(Batch));
-        gate.Heard(2, 2);
+        gate.Hear(2, 2);
         Assert.NotNull(gate.Refusal(Batch));
     }
 
@@ -41,8 +41,22 @@ public sealed class CommandFormatGateTests
     public void Strangers_do_not_count()
     {
         var gate = new CommandFormatGate(1, [1, 2]);
-        gate.Heard(7, 3);
+        gate.Hear(7, 3);
         Assert.NotNull(gate.Refusal(Batch));
+    }
+
+    [Fact]
+    public void What_was_heard_before_a_restart_still_counts_and_only_changes_are_reported()
+    {
+        var before = new CommandFormatGate(1, [1, 2, 3]);
+        Assert.True(before.Hear(2, 3));
+        Assert.False(before.Hear(2, 3));
+        Assert.True(before.Hear(3, 3));
+
+        var restarted = new CommandFormatGate(1, [1, 2, 3], remembered: before.Heard);
+        Assert.Null(restarted.Refusal(Batch));
+        Assert.True(restarted.Hear(3, 2)); // rolled back
+        Assert.NotNull(restarted.Refusal(Batch));
     }
 
     [Fact]
