@@ -43,10 +43,14 @@ VOLUME /data
 # HTTP on 8080 without a --port flag, and the health check below probes the same port.
 EXPOSE 8080
 ENV DISTSTACK_PORT=8080
-# The image has no curl or wget: the Host itself probes readiness (exit 0 on HTTP 200). Shell form so that the
-# probe follows DISTSTACK_PORT; a node given another --port flag must set DISTSTACK_PORT to match.
+# The image has no curl or wget: the Host itself probes (exit 0 on HTTP 200). Shell form so that the probe follows
+# DISTSTACK_PORT; a node given another --port flag must set DISTSTACK_PORT to match. With DISTSTACK_TLS_CERT set
+# (HTTPS) it probes https:// and trusts DISTSTACK_TLS_CA (docker-compose.tls.yml).
+# LIVENESS, not readiness: /health answers while the process serves HTTP. A lost quorum makes /health/ready 503 on
+# EVERY node at once; if that marked them all unhealthy, an orchestrator that restarts unhealthy containers would
+# restart the whole cluster together, which helps nothing and loses its leader. Load balancers use /health/ready.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
-  CMD dotnet /app/DistStack.Host.dll --probe "http://127.0.0.1:${DISTSTACK_PORT}/health/ready" || exit 1
+  CMD dotnet /app/DistStack.Host.dll --probe "http${DISTSTACK_TLS_CERT:+s}://127.0.0.1:${DISTSTACK_PORT}/health" || exit 1
 # SIGTERM: the Host hands leadership over and exits, well within Docker's 10 s grace period.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "/app/DistStack.Host.dll"]

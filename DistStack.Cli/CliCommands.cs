@@ -25,13 +25,23 @@ public static class CliCommands
             Recursive = true,
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         };
+        var token = new Option<string?>("--token")
+        {
+            Description = "Bearer token for nodes started with tokens (default: $DISTSTACK_TOKEN)",
+            Recursive = true,
+        };
         var root = new RootCommand("diststack: talk to a DistStack cluster (named stacks replicated with Raft)");
         root.Options.Add(nodes);
         root.Options.Add(deadline);
+        root.Options.Add(token);
 
         DistStackClient Client(ParseResult parse)
         {
-            var options = new DistStackClientOptions { Deadline = parse.GetValue(deadline) };
+            var options = new DistStackClientOptions
+            {
+                Deadline = parse.GetValue(deadline),
+                BearerToken = parse.GetValue(token) ?? environment("DISTSTACK_TOKEN"),
+            };
             foreach (var node in NodeList.Resolve(parse.GetValue(nodes), environment)) options.Nodes.Add(node);
             return new DistStackClient(options);
         }

@@ -184,7 +184,9 @@ public sealed class DistStackClient : IDisposable
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(_options.AttemptTimeout);
-        using var response = await _http.GetAsync(new Uri(WithSlash(node), "cluster/status"), attempt.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(WithSlash(node), "cluster/status"));
+        if (_options.BearerToken is { } token) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request, attempt.Token);
         var body = await response.Content.ReadAsStringAsync(attempt.Token);
         if (response.StatusCode != HttpStatusCode.OK)
             throw new DistStackUnavailableException($"{node} answered {(int)response.StatusCode}: {body.Trim()}");
@@ -270,6 +272,7 @@ public sealed class DistStackClient : IDisposable
             message.Content.Headers.ContentType = JsonContentType;
         }
         if (attempts.IdempotencyKey is { } key) message.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        if (_options.BearerToken is { } token) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {
             using var response = await _http.SendAsync(message, cancellationToken);

@@ -20,6 +20,12 @@ public sealed class DistStackClientOptions
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// A bearer token sent as <c>Authorization: Bearer ...</c> with every request, for nodes started with tokens (a
+    /// read-write token for writes). Null: no header. For TLS give https node URLs.
+    /// </summary>
+    public string? BearerToken { get; set; }
+
     /// <summary>The longest pause between two attempts after a dropped connection or an unknown outcome (default 1 s; it starts at 50 ms and doubles).</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -4,6 +4,8 @@ using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
 using DistStack.Host.Http.V1;
+using DistStack.Host.Observability;
+using DistStack.Host.Security;
 
 switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
 {
@@ -14,7 +16,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         Console.Error.WriteLine(refuse.Message);
         return refuse.ExitCode;
     case CommandLineResult.Probe probe:
-        return await HealthProbe.RunAsync(probe.Url, Console.Out);
+        return await HealthProbe.RunAsync(probe.Url, Console.Out, probe.CaPath);
     case CommandLineResult.RunNode { Options: var options }:
         RaftNodeSettings settings;
         try
@@ -36,16 +38,32 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
             return ExitCodes.Failed;
         }
 
+        HostSecurity security;
+        try
+        {
+            security = HostSecurity.Load(options, settings);
+        }
+        catch (HostSecurityException e)
+        {
+            Console.Error.WriteLine($"cannot start node {options.NodeId}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDistStackNode(options, settings);
+        builder.AddDistStackNode(options, settings, security);
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
+        app.UseMetricsCollection();
+        // After the metrics, so refused requests are counted too.
+        app.UseTokenAuthentication(security.Tokens, security.Rules);
         app.MapStackEndpoints();
         app.MapStackApiV1();
         app.MapOpenApi(); // GET /openapi/v1.json
         app.MapStatusEndpoints();
+        app.MapOverviewEndpoints();
+        app.MapDashboard();
         app.MapUnknownPaths();
         app.LogStartupAndShutdown(options, settings);
         try

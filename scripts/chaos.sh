@@ -2,6 +2,7 @@
 # Long chaos profile: the same runner as the CI test (DistStack.Tests/Chaos), for longer and over several seeds.
 #   DISTSTACK_CHAOS_SECONDS  seconds of faults per run (default 600)
 #   DISTSTACK_CHAOS_SEEDS    space/comma separated seeds (default: 3 random ones)
+#   DISTSTACK_CHAOS_SEED     one seed (what a failed run's report prints to replay it); SEEDS wins when both are set
 #   DISTSTACK_CHAOS_NETNS    0 = kills and pauses only; 1 = require network namespaces (default: when root + ip + iptables)
 #   DISTSTACK_CHAOS_DIR      where run folders go (default artifacts/chaos)
 #   DISTSTACK_CHAOS_POSTGRES 1 = each node's journal in its own database of a PostgreSQL server started for the run
@@ -12,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${DISTSTACK_CHAOS_SECONDS:-600}"
-seeds="${DISTSTACK_CHAOS_SEEDS:-$RANDOM $RANDOM $RANDOM}"
+seeds="${DISTSTACK_CHAOS_SEEDS:-${DISTSTACK_CHAOS_SEED:-$RANDOM $RANDOM $RANDOM}}"
 seeds="${seeds//,/ }"
 dir="${DISTSTACK_CHAOS_DIR:-$PWD/artifacts/chaos}"
 mkdir -p "$dir"

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using DistStack.Actors.Node;
+using DistStack.Actors.Observability;
 using DistStack.Actors.Persistence;
 
 namespace DistStack.Actors.Hosting;
@@ -25,9 +26,12 @@ public sealed class DistStackNode(ActorSystem system, IActorRef raftNode, NodePe
 
     public NodePersistenceSetup Persistence { get; } = persistence;
 
-    /// <summary>Starts the supervised RaftNode at /user/raft-node, the path its peers address.</summary>
-    public static IActorRef Start(ActorSystem system, RaftNodeSettings settings) =>
-        system.ActorOf(Node.RaftNode.SupervisedProps(settings), Node.RaftNode.ActorName);
+    /// <summary>Starts the supervised RaftNode at /user/raft-node, the path its peers address, and the overview responder beside it.</summary>
+    public static IActorRef Start(ActorSystem system, RaftNodeSettings settings)
+    {
+        system.ActorOf(NodeOverviewResponder.Props(settings.NodeId), NodeOverviewResponder.ActorName);
+        return system.ActorOf(Node.RaftNode.SupervisedProps(settings), Node.RaftNode.ActorName);
+    }
 
     public static DistStackNode Create(
         RaftNodeSettings settings, IReadOnlyList<string>? transportAdapters = null, Config? overrides = null)

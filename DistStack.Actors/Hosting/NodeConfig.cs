@@ -23,7 +23,7 @@ public static class NodeConfig
     {
         settings.Validate();
         var adapters = transportAdapters ?? [];
-        var protocol = ProtocolFor(adapters);
+        var protocol = ProtocolFor(adapters, tls: settings.PeerTls is not null);
         var self = settings.Self;
         var seeds = string.Join(", ", settings.Members.Select(m => Quote($"{protocol}://{ActorSystemName}@{m.Host}:{m.Port}")));
         var frame = settings.MaxFrameSize;
@@ -59,6 +59,8 @@ public static class NodeConfig
                   maximum-frame-size = {{frame}}b
                   send-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
                   receive-buffer-size = {{Math.Max(frame * 2, 256 * 1024)}}b
+                  # With diststack.peer-tls the certificate and the cluster-CA check come in through DotNettySslSetup.
+                  enable-ssl = {{(settings.PeerTls is null ? "off" : "on")}}
                 }
               }
               cluster {
@@ -86,6 +88,7 @@ public static class NodeConfig
         return node
             .WithFallback(PersistencePlugins.Hocon(settings))
             .WithFallback(SerializationHocon())
+            .WithFallback(Security.PeerGuardConfig.Config)
             .WithFallback(ConfigurationFactory.ParseString(
                 "diststack.node-id = " + settings.NodeId))
             .WithFallback(DistStackDefaults.Config);
@@ -103,11 +106,13 @@ public static class NodeConfig
         if (overrides is not null) config = overrides.WithFallback(config);
         var persistence = PersistencePlugins.Setup(settings, journalInterceptors);
         var setup = BootstrapSetup.Create().WithConfig(config).And(persistence.DataOptionsSetup);
+        if (settings.PeerTls is { } tls) setup = setup.And(tls.CreateSetup());
         return (setup, persistence);
     }
 
-    public static string ProtocolFor(IReadOnlyList<string> transportAdapters) =>
-        transportAdapters.Count == 0 ? "akka.tcp" : "akka." + string.Join(".", transportAdapters) + ".tcp";
+    /// <summary>The address scheme: DotNetty's is "ssl.tcp" over TLS, "tcp" otherwise, after any adapters.</summary>
+    public static string ProtocolFor(IReadOnlyList<string> transportAdapters, bool tls = false) =>
+        string.Join(".", ["akka", .. transportAdapters, .. (tls ? new[] { "ssl" } : []), "tcp"]);
 
     /// <summary>Binds every wire message and journal event to DistStack's serializer.</summary>
     private static Config SerializationHocon() => Serialization.SerializationConfig.Config;

@@ -22,6 +22,9 @@ public sealed record RaftNodeSettings
     /// <summary>Bind remoting here instead of the advertised host (containers); null = the advertised host.</summary>
     public string? BindHostname { get; init; }
 
+    /// <summary>Mutual TLS between peers (diststack.peer-tls); null = plain TCP.</summary>
+    public Security.PeerTlsSettings? PeerTls { get; init; }
+
     public required TimeSpan TickInterval { get; init; }
     public required int ElectionTicks { get; init; }
     public required int HeartbeatTicks { get; init; }
@@ -108,6 +111,7 @@ public sealed record RaftNodeSettings
             Members = members,
             DataDirectory = dataDir,
             BindHostname = string.IsNullOrWhiteSpace(bind) ? null : bind,
+            PeerTls = Security.PeerTlsSettings.FromConfig(root),
             TickInterval = root.GetTimeSpan("raft.tick-interval"),
             ElectionTicks = root.GetInt("raft.election-ticks"),
             HeartbeatTicks = root.GetInt("raft.heartbeat-ticks"),

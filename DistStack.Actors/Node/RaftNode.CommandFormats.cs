@@ -26,7 +26,7 @@ public sealed partial class RaftNode
 
     private void OnCommandFormatsSupported(CommandFormatsSupported advert)
     {
-        if (advert.ClusterId != _settings.ClusterId || !IsPeer(advert.From)) return;
+        if (!IsPeer(advert.From) || !AcceptFromPeer(nameof(CommandFormatsSupported), advert.ClusterId, advert.From)) return;
         if (FormatGate.Hear(advert.From, advert.MaxCommandVersion))
             CommandFormatsFile.Write(_settings.DataDirectory, FormatGate.Heard, _log);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Event;
 using Akka.Actor;
 using Akka.Persistence;
@@ -53,7 +54,11 @@ public sealed partial class RaftNode
         while (_core is not null && !_holdReadies && _readyLoop!.Take(holdSnapshot: _snapshotSave is CompactionSave) is { } taken)
         {
             var ready = taken.Ready;
-            if (ready.SoftState is { } soft) _clients!.OnSoftState(soft);
+            if (ready.SoftState is { } soft)
+            {
+                _clients!.OnSoftState(soft);
+                ObserveSelf();
+            }
             Send(taken.SendNow);
             HandOverCommittedAndReads(taken.ApplyNow, taken.ReadsNow);
 
@@ -72,12 +77,14 @@ public sealed partial class RaftNode
 
             _journalWrites++;
             var remaining = events.Count;
+            var writeStarted = Stopwatch.GetTimestamp();
             PersistAllAsync(events, e =>
             {
                 _eventsWritten++;
                 _persisted.Apply(e);
                 if (--remaining > 0) return;
                 // This write is durable now (this is the handler of its last event), and so is every earlier one.
+                ObserveJournalWrite(writeStarted, ready.Entries.Count);
                 Complete(_readyLoop.Durable(taken));
                 TryDeferredCompaction();
                 ProcessReady();
@@ -88,7 +95,11 @@ public sealed partial class RaftNode
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>
     private void HandOverCommittedAndReads(IReadOnlyList<LogEntry> committed, IReadOnlyList<ReadState> reads)
     {
-        if (committed.Count > 0) HandOverCommitted(committed);
+        if (committed.Count > 0)
+        {
+            HandOverCommitted(committed);
+            _observations.Committed(committed[0].Index, committed[^1].Index);
+        }
         if (reads.Count > 0) _clients!.OnReadStates(reads);
     }
 

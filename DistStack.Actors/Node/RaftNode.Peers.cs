@@ -81,7 +81,8 @@ public sealed partial class RaftNode
     /// <summary>A peer hears us send nothing although we hear it: reset our side when PeerLinkRepair says so.</summary>
     private void OnPeerSilenceNotice(PeerSilenceNotice notice)
     {
-        if (_core is null || notice.ClusterId != _settings.ClusterId || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
+        if (_core is null || notice.To != _settings.NodeId || !IsPeer(notice.From)) return;
+        if (!AcceptFromPeer(nameof(PeerSilenceNotice), notice.ClusterId, notice.From)) return;
         if (!_links!.ResetOnNotice(notice.From, Ticks)) return;
         _log.Warning(
             "Node {0}: node {1} has heard none of our answers for {2} ms while we hear it; resetting our side of the " +

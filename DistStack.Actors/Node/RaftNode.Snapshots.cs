@@ -70,6 +70,7 @@ public sealed partial class RaftNode
     {
         _holdReadies = true;
         _journalWrites++;
+        ObserveSnapshotSaveStarted();
         PersistAsync(start, e =>
         {
             // Every write queued before this one is durable and applied to _persisted, and none was queued after it.
@@ -90,6 +91,7 @@ public sealed partial class RaftNode
         var save = _snapshotSave;
         _snapshotSave = null;
         _snapshotsSaved++;
+        ObserveSnapshotSaved(save);
         var sequenceNr = success.Metadata.SequenceNr;
         switch (save)
         {

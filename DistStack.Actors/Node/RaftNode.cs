@@ -112,7 +112,10 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
             ScheduleFlush();
         });
         Command<ExecuteCommand>(c => OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: false));
-        Command<ForwardedCommand>(c => OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: true));
+        Command<ForwardedCommand>(c =>
+        {
+            if (AcceptFromPeer(nameof(ForwardedCommand), _settings.ClusterId, c.OriginNodeId)) OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: true);
+        });
         Command<CommandFormatsSupported>(OnCommandFormatsSupported);
         Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
@@ -139,6 +142,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
                 message.GetType().Name, message.From, message.To);
             return;
         }
+        if (!AcceptFromPeer(message.GetType().Name, message.ClusterId, message.From)) return;
         NotePeerMessage(message);
         Core.Step(message);
         ScheduleFlush();
@@ -151,6 +155,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         WatchSilentPeers();
         AdvertiseCommandFormats();
         _clients!.Tick();
+        ObserveSelf();
         ScheduleFlush();
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using DistStack.Actors.Observability;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
 
@@ -20,6 +21,7 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
     private readonly StackStateOptions _options;
     private readonly SnapshotSchedule _snapshots;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly NodeObservations _observations = NodeObservations.For(Context.System);
     private PriorityQueue<(ServeRead Read, long DueTimestamp), long> _reads = new();
     private StackState _state;
 
@@ -102,6 +104,7 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         _state = state;
         ServeReads();
         Context.Parent.Tell(new RegistryApplied(state.AppliedIndex, state.Digest));
+        _observations.RememberedRequestKeys = state.RememberedRequestKeys;
         MaybeSnapshot();
     }
 
@@ -112,6 +115,7 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         _log.Info("Restored stacks from the snapshot at index {0}", _snapshots.LastIndex);
         ServeReads();
         Context.Parent.Tell(new RegistryApplied(_state.AppliedIndex, _state.Digest));
+        _observations.RememberedRequestKeys = _state.RememberedRequestKeys;
     }
 
     private void ServeReads()

@@ -136,9 +136,11 @@ public sealed partial class RaftCore
     /// PERSISTENCE: the candidate's vote for itself counts only once durable (checked at Advance). Counting it
     /// earlier would let a crash-and-restart vote again in the same term and elect two leaders.
     /// </summary>
+    private bool OwnVoteDurable => _durableHardState.Term == _term && _durableHardState.VotedFor == _id;
+
     private void CountOwnVoteIfDurable()
     {
-        if (_role == RaftRole.Candidate && _durableHardState.Term == _term && _durableHardState.VotedFor == _id)
+        if (_role == RaftRole.Candidate && OwnVoteDurable)
         {
             RecordVote(_id, true);
             TallyVotes();

@@ -5,6 +5,10 @@ public sealed partial class RaftCore
 {
     private void TickElection()
     {
+        // A candidate counts its own vote only once it is durable, so until then it cannot win, and a new election
+        // would only queue another vote write behind the slow one: with writes in flight (Ready.cs) time goes on
+        // during an fsync, and a disk slower than the election timeout would then never elect anyone. Wait for it.
+        if (_role == RaftRole.Candidate && !OwnVoteDurable) return;
         _electionElapsed++;
         if (IsPromotable && PastElectionTimeout) StartElection(transfer: false);
     }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
+using DistStack.Actors.Security;
 
 using DistStack.Actors.Wire;
 
@@ -29,12 +30,12 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerIdentifier;
 
     public override string Manifest(object o) =>
-        RaftManifest(o) ?? NodeManifest(o) ?? JournalManifest(o) ?? throw Unsupported(o);
+        RaftManifest(o) ?? NodeManifest(o) ?? OverviewManifest(o) ?? JournalManifest(o) ?? throw Unsupported(o);
 
     public override byte[] ToBinary(object obj)
     {
         using var writer = new WireWriter(SizeHint(obj), WireErrors.Serialization);
-        if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteJournal(writer, obj)))
+        if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteOverview(writer, obj) || TryWriteJournal(writer, obj)))
             throw Unsupported(obj);
         return writer.ToArray();
     }
@@ -42,8 +43,9 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
+        PeerFrameRules.CheckDistStackManifest(manifest);
         var reader = new WireReader(bytes, "DistStack message", WireErrors.Serialization, manifest);
-        var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
+        var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadOverview(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
                      ?? throw new SerializationException(
                          $"Unknown DistStack manifest '{manifest}' (serializer {SerializerIdentifier}): written by a newer " +
                          "DistStack version, or not DistStack data at all.");

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using DistStack.Actors.Node;
+using DistStack.Actors.Observability;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
@@ -44,6 +45,10 @@ public static class SerializationConfig
         typeof(StackCommand),
         typeof(StackQuery),
         typeof(StackResult),
+        // Overview protocol (GET /cluster/overview).
+        typeof(GetNodeOverview),
+        typeof(NodeOverview),
+        typeof(NodeEvent),
         // Journal events and the snapshot-store record.
         typeof(HardStateRecorded),
         typeof(EntryAppended),

@@ -9,8 +9,11 @@ public abstract record CommandLineResult
 
     public sealed record ShowHelp(string Text) : CommandLineResult;
 
-    /// <summary>GET <paramref name="Url"/> and exit 0 on 200, else 1 (Docker HEALTHCHECK: the aspnet image has no curl).</summary>
-    public sealed record Probe(Uri Url) : CommandLineResult;
+    /// <summary>
+    /// GET <paramref name="Url"/> and exit 0 on 200, else 1 (Docker HEALTHCHECK: the aspnet image has no curl). An https://
+    /// URL is trusted if its certificate chains to <paramref name="CaPath"/> (when given) or to the system's roots.
+    /// </summary>
+    public sealed record Probe(Uri Url, string? CaPath = null) : CommandLineResult;
 
     public sealed record Refuse(string Message, int ExitCode) : CommandLineResult;
 }

@@ -18,7 +18,7 @@ public static partial class NodeCommandLine
     private static readonly Setting Cluster = new("cluster", "DISTSTACK_CLUSTER", "diststack.host.cluster",
         "comma-separated Raft URLs of all nodes, node 1 first; node i's host:port is its Akka.Remote endpoint (required)");
     private static readonly Setting Port = new("port", "DISTSTACK_PORT", "diststack.host.port",
-        "HTTP port, bound on all interfaces (required)");
+        "HTTP port, on all interfaces unless --bind says otherwise (required)");
     private static readonly Setting DataDir = new("data-dir", "DISTSTACK_DATA_DIR", "diststack.host.data-dir",
         "directory of this node's Raft log and snapshots (default ./data/node-<id>)");
     // These two override diststack.clients.* when given; the file and the defaults are bound in one place,
@@ -27,6 +27,29 @@ public static partial class NodeCommandLine
         "every request is answered within this time, e.g. 5s or 500ms (diststack.clients.request-timeout, default 5s)");
     private static readonly Setting HandOverTimeout = new("hand-over-timeout", "DISTSTACK_HAND_OVER_TIMEOUT", "",
         "on SIGTERM, how long a leader may take to hand leadership over (diststack.clients.hand-over-timeout, default 3s)");
+    private static readonly Setting Bind = new("bind", "DISTSTACK_BIND", "diststack.host.bind",
+        "address the HTTP port listens on, e.g. 127.0.0.1 (default: all interfaces)");
+    private static readonly Setting TlsCert = new("tls-cert", "DISTSTACK_TLS_CERT", "diststack.host.tls-cert",
+        "serve HTTPS with this certificate: PEM (key inside or in --tls-key) or PKCS#12 (default: plain HTTP)");
+    private static readonly Setting TlsKey = new("tls-key", "DISTSTACK_TLS_KEY", "diststack.host.tls-key",
+        "PEM private key of --tls-cert");
+    private static readonly Setting TlsPassword = new("tls-password", "DISTSTACK_TLS_PASSWORD", "diststack.host.tls-password",
+        "opens an encrypted --tls-key or a PKCS#12 --tls-cert (prefer the variable: flags show in ps)");
+    private static readonly Setting TlsCa = new("tls-ca", "DISTSTACK_TLS_CA", "diststack.host.tls-ca",
+        "CA certificate (PEM) --probe trusts for https:// URLs, e.g. a dev CA");
+    // These three override diststack.peer-tls.*, bound in RaftNodeSettings.FromConfig, so they have no hocon path here.
+    private static readonly Setting PeerCert = new("peer-cert", "DISTSTACK_PEER_CERT", "",
+        "mutual TLS between peers: this node's certificate, PEM or PKCS#12 (diststack.peer-tls.certificate)");
+    private static readonly Setting PeerKey = new("peer-key", "DISTSTACK_PEER_KEY", "",
+        "PEM private key of --peer-cert (diststack.peer-tls.key)");
+    private static readonly Setting PeerCa = new("peer-ca", "DISTSTACK_PEER_CA", "",
+        "the cluster's CA (PEM): peers are accepted only with a certificate it signed (diststack.peer-tls.ca)");
+    private static readonly Setting AuthTokens = new("auth-tokens", "DISTSTACK_AUTH_TOKENS", "diststack.host.auth-tokens",
+        "require bearer tokens: a file of '<scope> <token>' lines, scopes read, read-write, admin (default: no authentication)");
+    private static readonly Setting AuthOpen = new("auth-open", "DISTSTACK_AUTH_OPEN", "diststack.host.auth-open",
+        "with --auth-tokens, comma-separated paths answered without a token, e.g. /metrics,/ (/health* is always open)");
+    private static readonly Setting LogFormatSetting = new("log-format", "DISTSTACK_LOG_FORMAT", "diststack.host.log-format",
+        "console log format: text (default) or json (one object per line; Raft events as structured fields)");
     private static readonly Setting ConfigFile = new("config", "DISTSTACK_CONFIG", "",
         "hocon file layered over the defaults (diststack.host.*, any diststack.* and akka.* setting)");
 
@@ -39,7 +62,11 @@ public static partial class NodeCommandLine
 
     private const string RemovedJournalParallelism = "diststack.persistence.parallelism";
 
-    private static readonly Setting[] ValueSettings = [Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, ConfigFile];
+    private static readonly Setting[] ValueSettings =
+    [
+        Id, Cluster, Port, DataDir, RequestTimeout, HandOverTimeout, Bind, TlsCert, TlsKey, TlsPassword, TlsCa,
+        PeerCert, PeerKey, PeerCa, AuthTokens, AuthOpen, LogFormatSetting, ConfigFile,
+    ];
     private const string ProbeFlag = "probe";
     private static readonly string[] SwitchFlags = ["help", "h", "join"];
 
@@ -50,13 +77,6 @@ public static partial class NodeCommandLine
 
         if (!TryReadFlags(args, out var flags, out var switches, out var flagError))
             return Usage(flagError);
-
-        if (flags.TryGetValue(ProbeFlag, out var probe))
-        {
-            return Uri.TryCreate(probe, UriKind.Absolute, out var probeUrl) && probeUrl.Scheme is "http" or "https"
-                ? new CommandLineResult.Probe(probeUrl)
-                : Usage($"--probe: '{probe}' is not an http:// URL");
-        }
 
         if (switches.Contains("join"))
             return new CommandLineResult.Refuse(
@@ -72,6 +92,14 @@ public static partial class NodeCommandLine
             if (hocon is null || s.HoconPath.Length == 0 || !hocon.HasPath(s.HoconPath)) return null;
             var fromHocon = hocon.GetString(s.HoconPath);
             return string.IsNullOrWhiteSpace(fromHocon) || fromHocon == "0" ? null : fromHocon;
+        }
+
+        if (flags.TryGetValue(ProbeFlag, out var probe))
+        {
+            // The probe runs next to a node (Docker HEALTHCHECK) with the node's variables, so it finds the same CA.
+            return Uri.TryCreate(probe, UriKind.Absolute, out var probeUrl) && probeUrl.Scheme is "http" or "https"
+                ? new CommandLineResult.Probe(probeUrl, Lookup(TlsCa, null))
+                : Usage($"--probe: '{probe}' is not an http:// or https:// URL");
         }
 
         var configFile = Lookup(ConfigFile, null);
@@ -106,13 +134,39 @@ public static partial class NodeCommandLine
         var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
         var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
         var dataDir = Lookup(DataDir, hocon);
+        var bind = Lookup(Bind, hocon);
+        if (bind is not null && bind != "localhost" && !System.Net.IPAddress.TryParse(bind, out _))
+            errors.Add($"--{Bind.Flag}: '{bind}' is not an IP address or localhost");
+        var tlsCert = Lookup(TlsCert, hocon);
+        var tlsKey = Lookup(TlsKey, hocon);
+        if (tlsKey is not null && tlsCert is null) errors.Add($"--{TlsKey.Flag} needs --{TlsCert.Flag}");
+        var peerCert = Lookup(PeerCert, hocon);
+        var peerKey = Lookup(PeerKey, hocon);
+        var peerCa = Lookup(PeerCa, hocon);
+        if (peerCert is not null && peerCa is null && !(hocon.HasPath("diststack.peer-tls.ca") && hocon.GetString("diststack.peer-tls.ca").Length > 0))
+            errors.Add($"--{PeerCert.Flag} needs --{PeerCa.Flag} (peers are accepted only with a certificate the cluster's CA signed)");
+        var authOpen = (Lookup(AuthOpen, hocon) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var path in authOpen.Where(p => !p.StartsWith('/')))
+            errors.Add($"--{AuthOpen.Flag}: '{path}' is not a path (it must start with /)");
+        var logFormat = ParseLogFormat(Lookup(LogFormatSetting, hocon), errors);
 
         if (errors.Count > 0) return Usage(string.Join(Environment.NewLine, errors));
 
         var options = new NodeOptions(
             id!.Value, cluster!, port!.Value,
             dataDir ?? Path.Combine(".", "data", $"node-{id}"),
-            requestTimeout, handOverTimeout, configFile, userConfig);
+            requestTimeout, handOverTimeout, configFile, userConfig, logFormat)
+        {
+            HttpBind = bind,
+            TlsCertificate = tlsCert,
+            TlsKey = tlsKey,
+            TlsPassword = Lookup(TlsPassword, hocon),
+            PeerCertificate = peerCert,
+            PeerKey = peerKey,
+            PeerCa = peerCa,
+            AuthTokensFile = Lookup(AuthTokens, hocon),
+            AuthOpenPaths = authOpen,
+        };
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
             return Usage($"--port {options.HttpPort} is also this node's Raft port in --cluster ({options.RaftUrl}); pick another");
@@ -130,7 +184,7 @@ public static partial class NodeCommandLine
                 "",
                 "Usage:",
                 "  DistStack.Host --id N --cluster URL1,...,URLn --port P [--data-dir DIR] [options]",
-                "  DistStack.Host --probe URL        exit 0 if GET URL answers 200, else 1 (Docker HEALTHCHECK)",
+                "  DistStack.Host --probe URL        exit 0 if GET URL answers 200, else 1 (Docker HEALTHCHECK; https:// trusts --tls-ca)",
                 "  DistStack.Host --help",
                 "",
                 "Example (one node):",
@@ -235,6 +289,20 @@ public static partial class NodeCommandLine
             "m" or "min" => TimeSpan.FromMinutes(n),
             _ => TimeSpan.FromSeconds(n),
         };
+    }
+
+    private static LogFormat ParseLogFormat(string? text, List<string> errors)
+    {
+        switch (text)
+        {
+            case null or "text":
+                return LogFormat.Text;
+            case "json":
+                return LogFormat.Json;
+            default:
+                errors.Add($"--{LogFormatSetting.Flag}: '{text}' is not a log format; use text or json");
+                return LogFormat.Text;
+        }
     }
 
     private static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)

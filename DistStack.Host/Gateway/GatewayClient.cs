@@ -1,20 +1,31 @@
 using Akka.Actor;
 using Akka.Hosting;
 using DistStack.Actors.Node;
+using DistStack.Host.Observability;
 
 namespace DistStack.Host.Gateway;
 
 /// <summary>What HTTP handlers hold: typed Asks of the <see cref="HttpGateway"/> actor.</summary>
-public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySettings settings)
+public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySettings settings, GatewayMetrics metrics)
 {
     // RaftNode answers every request before the request timeout; an Ask that reaches it means the node could not
     // answer at all (its actor gone, the system stopping): the request may have started, so "unknown".
 
-    public async Task<NodeReply> RunAsync(RunCommand command, CancellationToken cancellationToken) =>
-        await AskAsync<NodeReply>(command, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+    public async Task<NodeReply> RunAsync(RunCommand command, CancellationToken cancellationToken)
+    {
+        var started = metrics.Start();
+        var reply = await AskAsync<NodeReply>(command, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+        metrics.WriteAnswered(started, reply);
+        return reply;
+    }
 
-    public async Task<NodeReply> RunAsync(RunQuery query, CancellationToken cancellationToken) =>
-        await AskAsync<NodeReply>(query, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+    public async Task<NodeReply> RunAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        var started = metrics.Start();
+        var reply = await AskAsync<NodeReply>(query, cancellationToken, () => new OutcomeUnknown("the gateway did not answer in time"));
+        metrics.ReadAnswered(started, reply);
+        return reply;
+    }
 
     public async Task<StatusReply> StatusAsync(CancellationToken cancellationToken) =>
         await AskAsync<StatusReply>(RequestStatus.Instance, cancellationToken,

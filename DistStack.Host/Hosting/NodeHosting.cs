@@ -2,7 +2,10 @@ using Akka.Configuration;
 using Akka.Hosting;
 using DistStack.Actors.Hosting;
 using DistStack.Host.CommandLine;
+using DistStack.Actors.Observability;
 using DistStack.Host.Gateway;
+using DistStack.Host.Observability;
+using DistStack.Host.Security;
 
 namespace DistStack.Host.Hosting;
 
@@ -22,17 +25,35 @@ public static class NodeHosting
         akka.log-dead-letters-during-shutdown = off
         """);
 
-    public static WebApplicationBuilder AddDistStackNode(this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings)
+    public static WebApplicationBuilder AddDistStackNode(
+        this WebApplicationBuilder builder, NodeOptions options, RaftNodeSettings settings, HostSecurity? security = null)
     {
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(options.HttpPort));
+        security ??= HostSecurity.None;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+            {
+                if (security.HttpsCertificate is { } certificate) listen.UseHttps(certificate);
+            }
+            if (options.HttpBind is null) kestrel.ListenAnyIP(options.HttpPort, Listen);
+            else if (options.HttpBind == "localhost") kestrel.ListenLocalhost(options.HttpPort, Listen);
+            else kestrel.Listen(System.Net.IPAddress.Parse(options.HttpBind), options.HttpPort, Listen);
+        });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownBudget);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        if (options.LogFormat == LogFormat.Json)
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        else
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+            });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
@@ -42,7 +63,9 @@ public static class NodeHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gatewaySettings);
+        builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayClient>();
+        builder.Services.AddSingleton<ClusterOverviewCollector>();
         builder.Services.AddHostedService<LeadershipHandOverService>();
         builder.Services.AddHostedService<ParentProcessWatch>();
 
@@ -53,6 +76,7 @@ public static class NodeHosting
             if (!options.UserConfig.IsEmpty)
                 akka.AddHocon(options.UserConfig, HoconAddMode.Prepend);
             akka.AddSetup(RaftNodeHosting.PersistenceSetup(settings));
+            if (security.PeerTls is { } peerTls) akka.AddSetup(peerTls);
 
             akka.ConfigureLoggers(loggers =>
             {
@@ -65,6 +89,7 @@ public static class NodeHosting
             {
                 // Subscribed before RaftNode starts, so a refusal during its recovery is never missed.
                 system.ActorOf(RefusalWatch.Props(services.GetRequiredService<IHostApplicationLifetime>()), "refusal-watch");
+                RaftEventLog.Attach(NodeObservations.For(system), services.GetRequiredService<ILoggerFactory>());
                 var raftNode = RaftNodeHosting.Start(system, settings);
                 registry.Register<HttpGateway>(system.ActorOf(HttpGateway.Props(raftNode, gatewaySettings), "http-gateway"));
             });

@@ -26,6 +26,9 @@ public static class RaftNodeHosting
               data-dir = {{Quote(Path.GetFullPath(options.DataDir))}}
               {{(options.RequestTimeout is { } request ? $"clients.request-timeout = {Milliseconds(request)}" : "")}}
               {{(options.HandOverTimeout is { } handOver ? $"clients.hand-over-timeout = {Milliseconds(handOver)}" : "")}}
+              {{(options.PeerCertificate is { } peerCert ? $"peer-tls.certificate = {Quote(Path.GetFullPath(peerCert))}" : "")}}
+              {{(options.PeerKey is { } peerKey ? $"peer-tls.key = {Quote(Path.GetFullPath(peerKey))}" : "")}}
+              {{(options.PeerCa is { } peerCa ? $"peer-tls.ca = {Quote(Path.GetFullPath(peerCa))}" : "")}}
             }
             """);
         var config = options.UserConfig.IsEmpty ? fromOptions : fromOptions.WithFallback(options.UserConfig);

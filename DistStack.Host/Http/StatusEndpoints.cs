@@ -52,12 +52,14 @@ public static class StatusEndpoints
     /// <summary>Unknown paths: a one-line 404 instead of an empty body.</summary>
     public static IEndpointRouteBuilder MapUnknownPaths(this IEndpointRouteBuilder app)
     {
-        app.MapFallback(context => TextAnswers.WriteAsync(context, StatusCodes.Status404NotFound,
+        // "{**path}", not MapFallback's default "{*path:nonfile}": a path whose last segment has a dot ("/x/a.b")
+        // would otherwise get an empty 404 from no endpoint at all (found by the HTTP fuzz test).
+        app.MapFallback("{**path}", context => TextAnswers.WriteAsync(context, StatusCodes.Status404NotFound,
             $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
         return app;
     }
 
-    private static void MapGet(IEndpointRouteBuilder app, string path, RequestDelegate handler) =>
+    internal static void MapGet(IEndpointRouteBuilder app, string path, RequestDelegate handler) =>
         app.Map(path, context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
             ? handler(context)
             : TextAnswers.MethodNotAllowedAsync(context, "GET, HEAD"));

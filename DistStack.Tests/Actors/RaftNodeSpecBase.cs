@@ -84,8 +84,14 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
     protected void AnnounceProbeLeader(IActorRef node) =>
         node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
 
+    /// <summary>
+    /// Leader, with everything it holds committed and applied: its no-op of the new term (the last entry it appended
+    /// on election) is committed, so reads are served at once. Status is answered while writes are in flight, so
+    /// "leader" alone may still be waiting for that no-op's write.
+    /// </summary>
     protected Task<NodeStatus> AwaitLeader(IActorRef node) =>
-        AwaitStatus(node, s => s.Role == DistStack.Actors.Raft.RaftRole.Leader && s.AppliedIndex >= s.CommitIndex, "leadership");
+        AwaitStatus(node, s => s.Role == DistStack.Actors.Raft.RaftRole.Leader && s.CommitIndex == s.LastLogIndex &&
+                               s.AppliedIndex >= s.CommitIndex, "leadership");
 
     protected static async Task<NodeReply> Execute(IActorRef node, StackCommand command) =>
         await node.Ask<NodeReply>(new ExecuteCommand(command), TimeSpan.FromSeconds(10));

@@ -109,6 +109,20 @@ public sealed class ReadyContractTests
     }
 
     [Fact]
+    public void A_candidate_waits_for_its_slow_vote_write_instead_of_starting_election_after_election()
+    {
+        var core = Solo.Core(1, 1);
+        core.Campaign();
+        var voteWrite = core.GetReady();
+        Assert.Equal(new HardState(1, 1), voteWrite.HardState);
+        for (var i = 0; i < 100; i++) core.Tick(); // ten election timeouts pass while the vote is being written
+        Assert.Equal((1L, RaftRole.Candidate), (core.Status.Term, core.Status.Role));
+
+        core.Advance(voteWrite);
+        Assert.Equal((1L, RaftRole.Leader), (core.Status.Term, core.Status.Role)); // a single voter wins with its own vote
+    }
+
+    [Fact]
     public void A_leader_sends_its_entries_before_its_own_write_is_durable()
     {
         var cluster = new TestCluster(3);

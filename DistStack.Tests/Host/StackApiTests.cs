@@ -194,7 +194,26 @@ public sealed class StackApiTests(SingleNodeFixture fixture) : IClassFixture<Sin
     public async Task Unknown_paths_are_404()
     {
         AssertAnswer(404, "no such endpoint: POST /sPeek", await Post("/sPeek", "1"));
-        Assert.Equal(404, (await Send(HttpMethod.Get, "/")).Status);
+        Assert.Equal(404, (await Send(HttpMethod.Get, "/no-such-page")).Status);
+    }
+
+    [Fact]
+    public async Task The_root_serves_the_dashboard_and_the_overview_it_polls()
+    {
+        var page = await Send(HttpMethod.Get, "/");
+        Assert.Equal(200, page.Status);
+        Assert.StartsWith("text/html", page.Header("Content-Type"));
+        Assert.Contains("/cluster/overview", page.Body);
+        Assert.Equal(page.Body, (await Send(HttpMethod.Get, "/dashboard")).Body);
+
+        var overview = await Send(HttpMethod.Get, "/cluster/overview");
+        Assert.Equal(200, overview.Status);
+        using var json = System.Text.Json.JsonDocument.Parse(overview.Body);
+        var member = Assert.Single(json.RootElement.GetProperty("members").EnumerateArray());
+        Assert.True(member.GetProperty("answered").GetBoolean());
+        Assert.Equal("leader", member.GetProperty("status").GetProperty("role").GetString());
+        Assert.Contains(json.RootElement.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "LeaderKnown");
+        Assert.Equal(405, (await Post("/cluster/overview", "")).Status);
     }
 
     [Fact]

@@ -70,6 +70,11 @@ public sealed class InProcessNodes : IAsyncDisposable
         _nodes[id - 1] = DistStackNode.Create(_settings[id - 1], _adapters, TestOverrides);
     }
 
+    /// <summary>Node <paramref name="id"/>'s ActorSystem (its event stream, its address).</summary>
+    public ActorSystem System(int id) => (_nodes[id - 1] ?? throw new InvalidOperationException($"node {id} is down")).System;
+
+    public RaftNodeSettings Settings(int id) => _settings[id - 1];
+
     public IActorRef Node(int id) => (_nodes[id - 1] ?? throw new InvalidOperationException($"node {id} is down")).RaftNode;
 
     /// <summary>Terminates the node's ActorSystem at once (a crash as far as its peers can tell).</summary>

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using DistStack.Actors.Node;
+using DistStack.Actors.Observability;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Serialization;
 using DistStack.Actors.Stacks;
@@ -45,7 +46,7 @@ public sealed class RemoteSerializationTests : IAsyncLifetime
     [Fact]
     public async Task Raft_and_node_messages_cross_akka_remote_and_come_back_equal()
     {
-        foreach (var message in SerializationSamples.All().Where(m => m is RaftMessage or NodeReply or NodeStatus or ForwardedCommand))
+        foreach (var message in SerializationSamples.All().Where(m => m is RaftMessage or NodeReply or NodeStatus or ForwardedCommand or NodeOverview))
         {
             var echoed = await _echo.Ask<object>(message, TimeSpan.FromSeconds(10));
             Assert.NotSame(message, echoed);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DistStack.Actors.Node;
+using DistStack.Actors.Observability;
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Stacks;
@@ -107,6 +108,16 @@ internal static class SerializationSamples
             new MemberStatus(3, "akka.tcp://diststack@127.0.0.1:4053", false, null),
         ]);
         yield return new NodeStatus(4, "", RaftRole.PreCandidate, 0, null, 0, 0, 0, 0, "", []);
+
+        // Overview protocol (GET /cluster/overview).
+        var lost = new NodeEvent(7, 1_796_000_000_123, 2, NodeEventKind.LeaderLost, 8, LeaderId: 3, LastHeardAtMs: 1_796_000_000_001);
+        var snapshot = new NodeEvent(long.MaxValue, 0, int.MaxValue, NodeEventKind.SnapshotInstalled, long.MaxValue, "leader", 1, 2, 3, 4, 5, 6);
+        yield return lost;
+        yield return snapshot;
+        yield return GetNodeOverview.Instance;
+        yield return new NodeOverview(2, new NodeStatus(2, "c0ffee", RaftRole.Follower, 8, null, 40, 40, 41, 0, "ab",
+            [new MemberStatus(3, "127.0.0.1:4053", false, null, 1500)]), 1_796_000_000_100, 1_796_000_000_130, 12, 34, [lost, snapshot]);
+        yield return new NodeOverview(5, null, 0, 0, 0, 0, []);
 
         // Journal events and the snapshot-store record.
         yield return new HardStateRecorded(9, 2);
