@@ -3,6 +3,7 @@ using DistStack.Actors.Persistence;
 using DistStack.Host.CommandLine;
 using DistStack.Host.Hosting;
 using DistStack.Host.Http;
+using DistStack.Host.Http.V1;
 using DistStack.Host.Observability;
 using DistStack.Host.Security;
 
@@ -51,12 +52,15 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.AddDistStackNode(options, settings, security);
+        builder.Services.AddOpenApi();
 
         var app = builder.Build();
         app.UseMetricsCollection();
         // After the metrics, so refused requests are counted too.
         app.UseTokenAuthentication(security.Tokens, security.Rules);
         app.MapStackEndpoints();
+        app.MapStackApiV1();
+        app.MapOpenApi(); // GET /openapi/v1.json
         app.MapStatusEndpoints();
         app.MapOverviewEndpoints();
         app.MapDashboard();

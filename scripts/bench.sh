@@ -17,12 +17,17 @@
 #                               DistStack: Akka.Remote BASE+301..305, HTTP BASE+401..405
 #   BENCH_OUT (docs/benchmarks.md)  the report ("-" = stdout only)
 #   BENCH_KEEP (0)              1 = keep the temporary directory (data, logs) at the end
+#   BENCH_BATCH (100)           values per request in the batch row (DistStack: one /v1 push of many; etcd: one
+#                               transaction of that many puts)
+#   BENCH_BATCH_CONNS (16)      connections for the batch row (via the leader)
 #   BENCH_STORAGE (sqlite)      postgres = each DistStack node's journal in its own database of a local PostgreSQL
 #                               server started for the run (scripts/bench/postgres-server.sh, port BASE+500)
 #
 # What is compared: DistStack POST /sPush (a value unique per request) with etcd POST /v3/kv/put (one key, a
 # value unique per request), and DistStack's linearizable POST /sTop with etcd's POST /v3/kv/range
-# (serializable=false), each through the leader and through a follower. Only 2xx responses count as
+# (serializable=false), each through the leader and through a follower; and a batch row: DistStack's
+# POST /v1/stacks/{id}/items with BENCH_BATCH values (one log entry) against an etcd transaction of BENCH_BATCH puts,
+# through the leader, counted in values per second. Only 2xx responses count as
 # throughput; wrk's Lua response hook counts every other status (scripts/bench/common.lua).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,14 +49,17 @@ BENCH_PORT_BASE=${BENCH_PORT_BASE:-17000}
 BENCH_OUT=${BENCH_OUT:-docs/benchmarks.md}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_STORAGE=${BENCH_STORAGE:-sqlite}
+BENCH_BATCH=${BENCH_BATCH:-100}
+BENCH_BATCH_CONNS=${BENCH_BATCH_CONNS:-16}
 export ETCD_PORT_BASE=$BENCH_PORT_BASE
 
 PUSH_STACK=9001   # numeric stack ids and values: valid whatever the Host's id/value rules are
 TOP_STACK=9002
 LOAD_STACK=9003
+BATCH_STACK=9004
 NODES=5
 
-COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART BENCH_STORAGE=$BENCH_STORAGE scripts/bench.sh"
+COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_BATCH=$BENCH_BATCH BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART BENCH_STORAGE=$BENCH_STORAGE scripts/bench.sh"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -144,6 +152,16 @@ run_matrix() {  # SYSTEM WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
   done
 }
 
+# run_batch SYSTEM SCRIPT ARGS: the batch row, warmed up first, through the leader at BENCH_BATCH_CONNS connections
+run_batch() {
+  local system=$1 script=$2 args=$3 url
+  url=$(target_url "$system" leader) || die "$system: no leader for the batch row"
+  log "$system: batch warm-up (${BENCH_WARMUP} s), then $BENCH_BATCH values per request"
+  wrk -t2 -c"$BENCH_BATCH_CONNS" -d"${BENCH_WARMUP}s" --timeout 10s -s "$LUA/$script" "$url" -- $args batch="$BENCH_BATCH" tag=b999 >/dev/null 2>&1 || true
+  url=$(target_url "$system" leader) || die "$system: no leader for the batch row"
+  run_wrk "$system batch leader $BENCH_BATCH_CONNS" "$url" "$script" "$BENCH_BATCH_CONNS" $args batch="$BENCH_BATCH" tag=b100
+}
+
 # ---------------------------------------------------------------------------------------------- DistStack
 raft_port() { echo $((BENCH_PORT_BASE + 300 + $1)); }
 http_port() { echo $((BENCH_PORT_BASE + 400 + $1)); }
@@ -216,6 +234,8 @@ bench_diststack() {
   ds_expect "$leader" /sCreate "$TOP_STACK" 200 201
   ds_expect "$leader" /sPush "$TOP_STACK,4242" 200
   run_matrix diststack push.lua top.lua "stack=$PUSH_STACK" "stack=$TOP_STACK"
+  ds_expect "$(ds_leader)" /sCreate "$BATCH_STACK" 200 201
+  run_batch diststack push-batch.lua "stack=$BATCH_STACK"
   local now_leader; now_leader=$(ds_leader) || true
   [ "$now_leader" = "$leader" ] || log "NOTE: leadership moved from node $leader to node ${now_leader:-none} during the runs"
   leader=${now_leader:-$leader}; follower=$(( leader % NODES + 1 ))
@@ -310,6 +330,7 @@ bench_etcd() {
   log "etcd leader $leader, follower used $follower"
   curl -sf -X POST "$leader/v3/kv/put" -d '{"key":"YmVuY2gtcmFuZ2U=","value":"NDI0Mg=="}' >/dev/null || die "etcd put failed"
   run_matrix etcd etcd-put.lua etcd-range.lua "key=bench-put" "key=bench-range"
+  run_batch etcd etcd-txn.lua "key=bench-txn"
   local n=0 p; for p in $(cat "$WORK/etcd/pids"); do n=$((n + 1)); ETCD_HWM[$n]=$(vm_hwm "$p"); done
   log "stopping etcd"
   "$LUA/etcd-cluster.sh" stop "$WORK/etcd"
@@ -341,6 +362,15 @@ results_table() {
       done
     done
   done
+}
+
+batch_table() {  # values/s = 2xx requests/s x BENCH_BATCH
+  local key="batch leader $BENCH_BATCH_CONNS" a b
+  a=${RESULT["diststack $key"]:-} b=${RESULT["etcd $key"]:-}
+  values() { [ -n "$1" ] && awk -v r="${1%% *}" -v n="$BENCH_BATCH" 'BEGIN { printf "%.0f", r * n }' || echo "–"; }
+  echo "| $BENCH_BATCH values per request, via leader, $BENCH_BATCH_CONNS conns | DistStack values/s | requests/s | mean ms | p99 ms | errors | etcd values/s | requests/s | mean ms | p99 ms | errors | DistStack ÷ etcd |"
+  echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+  echo "| push of many (one log entry) / txn of $BENCH_BATCH puts | $(values "$a") | $(cell diststack batch leader "$BENCH_BATCH_CONNS") | $(values "$b") | $(cell etcd batch leader "$BENCH_BATCH_CONNS") | $(ratio batch leader "$BENCH_BATCH_CONNS") |"
 }
 
 machine_info() {
@@ -390,6 +420,14 @@ $(machine_info)
 
 $(results_table)
 
+### Batches
+
+DistStack \`POST /v1/stacks/{id}/items\` with a JSON array of ${BENCH_BATCH} values (pushed atomically, one log entry)
+against etcd \`POST /v3/kv/txn\` with ${BENCH_BATCH} puts (keys bench-txn-0..$((BENCH_BATCH - 1))), same run, same
+machine; values are 16 bytes and unique per request. values/s = 2xx requests/s × ${BENCH_BATCH}.
+
+$(batch_table)
+
 ## Memory
 
 Peak resident set (VmHWM from \`/proc/<pid>/status\`) of each DistStack node (and etcd member) after the runs above$([ "$BENCH_RESTART" = 1 ] && echo ", and after loading ${BENCH_RESTART_VALUES} values for the restart test").
@@ -423,6 +461,8 @@ done
 
 echo
 results_table
+echo
+batch_table
 echo
 if [ "$BENCH_OUT" != "-" ]; then
   report >"$BENCH_OUT"

@@ -39,6 +39,14 @@ public sealed record LeadershipHandedOver(bool WasLeader, int? NewLeaderId);
 /// </summary>
 public sealed record PeerSilenceNotice(ulong ClusterId, int From, int To, long SilentForMs);
 
+/// <summary>
+/// Every RaftNode → every peer, over Akka.Remote, about every election timeout: the newest stack command format
+/// <paramref name="From"/> can apply. A leader proposes a newer format only once every member has said it reads it
+/// (Shell/CommandFormatGate). An older build that does not know this message drops it (its serializer has no such
+/// manifest) and so never opens the gate.
+/// </summary>
+public sealed record CommandFormatsSupported(ulong ClusterId, int From, byte MaxCommandVersion);
+
 /// <summary>How a command or query ended, as far as this node can tell.</summary>
 public abstract record NodeReply
 {

@@ -111,11 +111,12 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
             _clients?.DispatchWaiting();
             ScheduleFlush();
         });
-        Command<ExecuteCommand>(c => OnCommand(c.Command, Sender, forwarded: false));
+        Command<ExecuteCommand>(c => OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: false));
         Command<ForwardedCommand>(c =>
         {
-            if (AcceptFromPeer(nameof(ForwardedCommand), _settings.ClusterId, c.OriginNodeId)) OnCommand(c.Command, Sender, forwarded: true);
+            if (AcceptFromPeer(nameof(ForwardedCommand), _settings.ClusterId, c.OriginNodeId)) OnCommandIfEveryMemberReadsIt(c.Command, Sender, forwarded: true);
         });
+        Command<CommandFormatsSupported>(OnCommandFormatsSupported);
         Command<ExecuteQuery>(q => OnQuery(q.Query, Sender));
         Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
         Command<HandOverLeadership>(_ => OnHandOver(Sender));
@@ -152,6 +153,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         if (_core is null) return;
         Core.Tick();
         WatchSilentPeers();
+        AdvertiseCommandFormats();
         _clients!.Tick();
         ObserveSelf();
         ScheduleFlush();

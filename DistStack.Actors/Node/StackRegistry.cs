@@ -88,13 +88,13 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
             {
                 command = StackCommandCodec.Decode(entry.Data, out stampedAtMs);
             }
-            catch (Exception e)
+            catch (FormatException e)
             {
-                // Every node decodes the same bytes the same way, so skipping keeps the replicas identical.
-                _log.Error(e, "Committed entry {0} is not a decodable command; skipped", entry.Index);
-                state = state.Skip(entry.Index);
-                waiter?.Tell(new OutcomeUnknown("the command could not be decoded"));
-                continue;
+                // Never skip it: a newer build that wrote it applies it, so skipping here would fork this replica's
+                // state from theirs. Failing makes the RaftNode restart from its journal (with backoff) and stop here
+                // again until this node runs a build that reads the entry (README: upgrading).
+                _state = state;
+                throw new UndecodableEntryException(entry.Index, e);
             }
 
             (state, var result) = state.Apply(entry.Index, command, stampedAtMs);

@@ -19,6 +19,9 @@ public sealed partial class DistStackSerializer
         public const string LeadershipHandedOver = "LHO1";
         public const string PeerSilenceNotice = "PSN1";
         public const string Completed = "RC1";
+        /// <summary>A result carrying many values (pop of many, listing): RC1/SR1 followed by the values.</summary>
+        public const string CompletedWithValues = "RC2";
+        public const string CommandFormatsSupported = "CFS1";
         public const string NotStarted = "RNS1";
         public const string OutcomeUnknown = "ROU1";
         public const string NodeStatus = "NS1";
@@ -26,6 +29,7 @@ public sealed partial class DistStackSerializer
         public const string StackCommand = "SC1";
         public const string StackQuery = "SQ1";
         public const string StackResult = "SR1";
+        public const string StackResultWithValues = "SR2";
     }
 
     private static string? NodeManifest(object o) => o switch
@@ -37,6 +41,8 @@ public sealed partial class DistStackSerializer
         HandOverLeadership => NodeManifests.HandOverLeadership,
         LeadershipHandedOver => NodeManifests.LeadershipHandedOver,
         PeerSilenceNotice => NodeManifests.PeerSilenceNotice,
+        CommandFormatsSupported => NodeManifests.CommandFormatsSupported,
+        Completed { Result.Values: not null } => NodeManifests.CompletedWithValues,
         Completed => NodeManifests.Completed,
         NotStarted => NodeManifests.NotStarted,
         OutcomeUnknown => NodeManifests.OutcomeUnknown,
@@ -44,6 +50,7 @@ public sealed partial class DistStackSerializer
         MemberStatus => NodeManifests.MemberStatus,
         StackCommand => NodeManifests.StackCommand,
         StackQuery => NodeManifests.StackQuery,
+        StackResult { Values: not null } => NodeManifests.StackResultWithValues,
         StackResult => NodeManifests.StackResult,
         _ => null,
     };
@@ -73,6 +80,11 @@ public sealed partial class DistStackSerializer
                 w.WriteVarInt(m.From);
                 w.WriteVarInt(m.To);
                 w.WriteVarInt(m.SilentForMs);
+                return true;
+            case CommandFormatsSupported m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.From);
+                w.WriteByte(m.MaxCommandVersion);
                 return true;
             case Completed m:
                 WriteResult(w, m.Result);
@@ -112,7 +124,9 @@ public sealed partial class DistStackSerializer
         NodeManifests.HandOverLeadership => HandOverLeadership.Instance,
         NodeManifests.LeadershipHandedOver => new LeadershipHandedOver(r.ReadBool(), r.ReadNullableInt32()),
         NodeManifests.PeerSilenceNotice => new PeerSilenceNotice(r.ReadUInt64Fixed(), r.ReadInt32(), r.ReadInt32(), r.ReadVarInt()),
+        NodeManifests.CommandFormatsSupported => new CommandFormatsSupported(r.ReadUInt64Fixed(), r.ReadInt32(), r.ReadByte()),
         NodeManifests.Completed => new Completed(ReadResult(ref r)),
+        NodeManifests.CompletedWithValues => new Completed(ReadResultWithValues(ref r)),
         NodeManifests.NotStarted => new NotStarted(r.ReadString()),
         NodeManifests.OutcomeUnknown => new OutcomeUnknown(r.ReadString()),
         NodeManifests.NodeStatus => ReadNodeStatus(ref r),
@@ -120,6 +134,7 @@ public sealed partial class DistStackSerializer
         NodeManifests.StackCommand => ReadCommand(ref r),
         NodeManifests.StackQuery => ReadQuery(ref r),
         NodeManifests.StackResult => ReadResult(ref r),
+        NodeManifests.StackResultWithValues => ReadResultWithValues(ref r),
         _ => null,
     };
 
@@ -142,6 +157,8 @@ public sealed partial class DistStackSerializer
     private const byte QueryExists = 1;
     private const byte QueryTop = 2;
     private const byte QuerySize = 3;
+    private const byte QueryDescribe = 4;
+    private const byte QueryList = 5;
 
     private static void WriteQuery(WireWriter w, StackQuery query)
     {
@@ -150,9 +167,12 @@ public sealed partial class DistStackSerializer
             StackExists => QueryExists,
             TopOfStack => QueryTop,
             SizeOfStack => QuerySize,
+            DescribeStack => QueryDescribe,
+            ListStacks => QueryList,
             _ => throw Unsupported(query),
         });
         w.WriteString(query.StackId);
+        if (query is ListStacks list) w.WriteVarInt(list.Limit);
     }
 
     private static StackQuery ReadQuery(ref WireReader r)
@@ -164,6 +184,8 @@ public sealed partial class DistStackSerializer
             QueryExists => new StackExists(stackId),
             QueryTop => new TopOfStack(stackId),
             QuerySize => new SizeOfStack(stackId),
+            QueryDescribe => new DescribeStack(stackId),
+            QueryList => new ListStacks(stackId, r.ReadInt32()),
             _ => throw r.Malformed($"{kind} is not a stack query kind"),
         };
     }
@@ -173,10 +195,21 @@ public sealed partial class DistStackSerializer
         w.WriteByte((byte)result.Outcome);
         w.WriteNullableString(result.Value);
         w.WriteVarInt(result.Size);
+        if (result.Values is null) return;
+        w.WriteCount(result.Values.Count);
+        foreach (var value in result.Values) w.WriteString(value);
     }
 
     private static StackResult ReadResult(ref WireReader r) =>
         new(r.ReadEnum<StackOutcome>((byte)StackOutcome.Ok, (byte)StackOutcome.RequestKeysFull), r.ReadNullableString(), r.ReadVarInt());
+
+    private static StackResult ReadResultWithValues(ref WireReader r)
+    {
+        var result = ReadResult(ref r);
+        var values = new string[r.ReadCount()];
+        for (var i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return result with { Values = values };
+    }
 
     private static void WriteNodeStatus(WireWriter w, NodeStatus s)
     {

@@ -38,6 +38,7 @@ public static class SerializationConfig
         typeof(HandOverLeadership),
         typeof(LeadershipHandedOver),
         typeof(PeerSilenceNotice),
+        typeof(CommandFormatsSupported),
         typeof(NodeReply),
         typeof(NodeStatus),
         typeof(MemberStatus),

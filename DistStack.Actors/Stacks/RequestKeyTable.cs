@@ -74,7 +74,18 @@ internal sealed class RequestKeyTable
     /// dictionary and queue nodes around them.
     /// </summary>
     public static long CostOf(RecordedKey recorded) =>
-        PerKeyOverheadBytes + 2L * recorded.Key.Length + 2L * (recorded.Result.Value?.Length ?? 0);
+        PerKeyOverheadBytes + 2L * recorded.Key.Length + 2L * (recorded.Result.Value?.Length ?? 0) + ValuesCost(recorded.Result.Values);
+
+    /// <summary>A pop of many remembers what it popped, so a retry gets the same values.</summary>
+    private static long ValuesCost(IReadOnlyList<string>? values)
+    {
+        if (values is null) return 0;
+        long cost = 0;
+        foreach (var value in values) cost += PerValueOverheadBytes + 2L * value.Length;
+        return cost;
+    }
+
+    public const long PerValueOverheadBytes = 24;
 
     public const long PerKeyOverheadBytes = 96;
 
@@ -90,11 +101,25 @@ internal sealed class RequestKeyTable
             DeleteStack => 2UL,
             PushValue => 3UL,
             PopValue => 4UL,
+            PushValues => 6UL,
+            PopValues => 7UL,
             _ => 5UL,
         };
-        var hash = StackHashing.Combine(StackHashing.Combine(kind, StackHashing.Hash(command.StackId)),
-            command is PushValue push ? StackHashing.Hash(push.Value) : 0UL);
+        var hash = StackHashing.Combine(StackHashing.Combine(kind, StackHashing.Hash(command.StackId)), command switch
+        {
+            PushValue push => StackHashing.Hash(push.Value),
+            PushValues pushMany => HashValues(pushMany.Values),
+            PopValues popMany => (ulong)popMany.Count,
+            _ => 0UL,
+        });
         return hash == 0 ? 1 : hash;
+    }
+
+    private static ulong HashValues(IReadOnlyList<string> values)
+    {
+        var hash = (ulong)values.Count;
+        foreach (var value in values) hash = StackHashing.Combine(hash, StackHashing.Hash(value));
+        return hash;
     }
 
     /// <summary>

@@ -8,11 +8,20 @@ namespace DistStack.Actors.Stacks;
 /// entries are kept forever.
 /// Layout (version 2): [version=2][kind][flags: bit 0 = the client chose the key][stamp: varint, Unix ms, 0 =
 /// none][request key][stack id][value, push only]; strings are a varint byte length then UTF-8.
+/// Version 3 is version 2 plus two kinds: 5 = push many, [count: varint][values, first pushed first]; 6 = pop many,
+/// [count: varint]. The four older kinds are still written as version 2, byte for byte, so a cluster that never
+/// proposes a batch writes exactly what older builds read. A build that only reads version 2 refuses a version-3
+/// entry (it must stop applying, never skip it), so a leader proposes version 3 only once every member has said it
+/// reads it (<see cref="DistStack.Actors.Shell.CommandFormatGate"/>).
 /// Version 1, still read, had no flags and no stamp: its keys read as generated, its stamp as none.
 /// </summary>
 public static class StackCommandCodec
 {
-    public const byte CurrentVersion = 2;
+    /// <summary>The newest version this build reads and writes (what a member advertises it can apply).</summary>
+    public const byte CurrentVersion = 3;
+
+    /// <summary>The version of the four original kinds, still written for them unchanged.</summary>
+    public const byte SingleValueVersion = 2;
 
     private const byte WithoutStamp = 1;
 
@@ -20,6 +29,8 @@ public static class StackCommandCodec
     private const byte Delete = 2;
     private const byte Push = 3;
     private const byte Pop = 4;
+    private const byte PushMany = 5;
+    private const byte PopMany = 6;
 
     private const byte KeyFromClientFlag = 1;
 
@@ -33,24 +44,46 @@ public static class StackCommandCodec
         var problem = Validate(command);
         if (problem is not null) throw new ArgumentException(problem, nameof(command));
         ArgumentOutOfRangeException.ThrowIfNegative(stampedAtMs);
-        using var writer = new WireWriter(24 + command.RequestKey.Length + command.StackId.Length +
-                                         (command is PushValue p ? p.Value.Length : 0));
-        writer.WriteByte(CurrentVersion);
+        using var writer = new WireWriter(24 + command.RequestKey.Length + command.StackId.Length + command switch
+        {
+            PushValue p => p.Value.Length,
+            PushValues p => p.Values.Sum(v => v.Length + 2),
+            _ => 0,
+        });
+        writer.WriteByte(VersionOf(command));
         writer.WriteByte(command switch
         {
             CreateStack => Create,
             DeleteStack => Delete,
             PushValue => Push,
             PopValue => Pop,
+            PushValues => PushMany,
+            PopValues => PopMany,
             _ => throw new ArgumentException($"Unknown stack command type {command.GetType().Name}.", nameof(command)),
         });
         writer.WriteByte(command.KeyFromClient ? KeyFromClientFlag : (byte)0);
         writer.WriteVarUInt((ulong)stampedAtMs);
         writer.WriteString(command.RequestKey);
         writer.WriteString(command.StackId);
-        if (command is PushValue push) writer.WriteString(push.Value);
+        switch (command)
+        {
+            case PushValue push:
+                writer.WriteString(push.Value);
+                break;
+            case PushValues pushMany:
+                writer.WriteVarUInt((ulong)pushMany.Values.Count);
+                foreach (var value in pushMany.Values) writer.WriteString(value);
+                break;
+            case PopValues popMany:
+                writer.WriteVarUInt((ulong)popMany.Count);
+                break;
+        }
         return writer.ToArray();
     }
+
+    /// <summary>The format version a command is written in: what every member must read before it may be proposed.</summary>
+    public static byte VersionOf(StackCommand command) =>
+        command is PushValues or PopValues ? CurrentVersion : SingleValueVersion;
 
     public static StackCommand Decode(ReadOnlySpan<byte> bytes) => Decode(bytes, out _);
 
@@ -59,14 +92,14 @@ public static class StackCommandCodec
     {
         var reader = new WireReader(bytes, "stack command");
         var version = reader.ReadByte();
-        if (version is not (CurrentVersion or WithoutStamp))
+        if (version is not (CurrentVersion or SingleValueVersion or WithoutStamp))
             throw new FormatException(
                 $"Unknown stack command format version {version} (this build reads versions {WithoutStamp}-{CurrentVersion}); " +
                 "the log was written by a newer DistStack or is corrupt.");
         var kind = reader.ReadByte();
         var keyFromClient = false;
         stampedAtMs = 0;
-        if (version == CurrentVersion)
+        if (version >= SingleValueVersion)
         {
             var flags = reader.ReadByte();
             if ((flags & ~KeyFromClientFlag) != 0) throw reader.Malformed($"unknown command flags {flags}");
@@ -83,18 +116,44 @@ public static class StackCommandCodec
             Delete => new DeleteStack(requestKey, stackId),
             Push => new PushValue(requestKey, stackId, reader.ReadString()),
             Pop => new PopValue(requestKey, stackId),
-            _ => throw reader.Malformed($"unknown command kind {kind}"),
+            PushMany when version == CurrentVersion => new PushValues(requestKey, stackId, ReadValues(ref reader)),
+            PopMany when version == CurrentVersion => new PopValues(requestKey, stackId, ReadPopCount(ref reader)),
+            _ => throw reader.Malformed($"unknown command kind {kind} in version {version}"),
         };
+        if (version == CurrentVersion && command is not (PushValues or PopValues))
+            throw reader.Malformed($"command kind {kind} is written as version {SingleValueVersion}, not {version}");
         reader.EnsureEnd();
         return keyFromClient ? command with { KeyFromClient = true } : command;
+    }
+
+    private static string[] ReadValues(ref WireReader reader)
+    {
+        var count = reader.ReadCount();
+        if (count is < 1 or > PushValues.MaxValues) throw reader.Malformed($"{count} values in one push (1 to {PushValues.MaxValues})");
+        var values = new string[count];
+        for (var i = 0; i < count; i++) values[i] = reader.ReadString();
+        return values;
+    }
+
+    private static int ReadPopCount(ref WireReader reader)
+    {
+        var count = reader.ReadVarUInt();
+        if (count is < 1 or > PopValues.MaxCount) throw reader.Malformed($"pop of {count} values (1 to {PopValues.MaxCount})");
+        return (int)count;
     }
 
     /// <summary>Null if the command can be encoded, otherwise why not (for a 400 before anything is proposed).</summary>
     public static string? Validate(StackCommand? command)
     {
         if (command is null) return "The command is missing.";
-        if (command is not (CreateStack or DeleteStack or PushValue or PopValue))
+        if (command is not (CreateStack or DeleteStack or PushValue or PopValue or PushValues or PopValues))
             return $"Unknown stack command type {command.GetType().Name}.";
+        if (command is PushValues { Values: null }) return "The values to push are missing.";
+        if (command is PushValues { Values.Count: < 1 or > PushValues.MaxValues })
+            return $"A push of many carries 1 to {PushValues.MaxValues} values.";
+        if (command is PushValues many && many.Values.Any(v => v is null || !IsWellFormed(v)))
+            return "A value is missing or not well-formed Unicode text.";
+        if (command is PopValues { Count: < 1 or > PopValues.MaxCount }) return $"A pop of many takes 1 to {PopValues.MaxCount} values.";
         if (command.RequestKey is null) return "The request key is missing.";
         if (command.StackId is null) return "The stack id is missing.";
         if (command is PushValue { Value: null }) return "The value to push is missing.";
@@ -127,7 +186,9 @@ public static class StackCommandCodec
 ///   per key (index order): [key][index: int64][kind: 1 = client-chosen, 0 = generated][recorded at: int64, Unix ms]
 ///   [result][command fingerprint: uint64]
 /// [digest: uint64] — recomputed on read and compared, so a corrupt snapshot is refused instead of installed.
-/// A result is [outcome][flags: bit 0 = has value][value?][size: zigzag varint].
+/// A result is [outcome][flags: bit 0 = has value, bit 1 = has values][value?][size: zigzag varint][values?: count,
+/// then each]. Only a pop of many records values (bit 1), so a state that never saw one writes what version 3 always
+/// wrote; an older build refuses the flag rather than misread it.
 /// </summary>
 public static class StackSnapshotCodec
 {
@@ -250,18 +311,28 @@ public static class StackSnapshotCodec
     internal static void WriteResult(WireWriter writer, StackResult result)
     {
         writer.WriteByte((byte)result.Outcome);
-        writer.WriteByte(result.Value is null ? (byte)0 : (byte)1);
+        writer.WriteByte((byte)((result.Value is null ? 0 : HasValueFlag) | (result.Values is null ? 0 : HasValuesFlag)));
         if (result.Value is not null) writer.WriteString(result.Value);
         writer.WriteVarInt(result.Size);
+        if (result.Values is null) return;
+        writer.WriteVarUInt((ulong)result.Values.Count);
+        foreach (var value in result.Values) writer.WriteString(value);
     }
+
+    private const byte HasValueFlag = 1;
+    private const byte HasValuesFlag = 2;
 
     internal static StackResult ReadResult(ref WireReader reader)
     {
         var outcome = reader.ReadByte();
         if (outcome > (byte)StackOutcome.RequestKeysFull) throw reader.Malformed($"unknown outcome {outcome}");
         var flags = reader.ReadByte();
-        if (flags > 1) throw reader.Malformed($"unknown result flags {flags}");
-        var value = flags == 1 ? reader.ReadString() : null;
-        return new StackResult((StackOutcome)outcome, value, reader.ReadVarInt());
+        if ((flags & ~(HasValueFlag | HasValuesFlag)) != 0) throw reader.Malformed($"unknown result flags {flags}");
+        var value = (flags & HasValueFlag) != 0 ? reader.ReadString() : null;
+        var size = reader.ReadVarInt();
+        if ((flags & HasValuesFlag) == 0) return new StackResult((StackOutcome)outcome, value, size);
+        var values = new string[reader.ReadCount()];
+        for (var i = 0; i < values.Length; i++) values[i] = reader.ReadString();
+        return new StackResult((StackOutcome)outcome, value, size, values);
     }
 }

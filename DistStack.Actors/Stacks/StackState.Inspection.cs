@@ -19,6 +19,28 @@ public sealed partial class StackState
         return ids;
     }
 
+    /// <summary>
+    /// At most <paramref name="limit"/> ids greater than <paramref name="after"/>, in ordinal order. One pass over
+    /// the ids keeping the smallest <paramref name="limit"/> (O(stacks × log limit)): the dictionary has no order,
+    /// and a listing page is rare next to pushes and pops, so no sorted index is kept for it.
+    /// </summary>
+    public IReadOnlyList<string> StackIdsAfter(string after, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        if (limit <= 0) return [];
+        // A max-heap by id of the smallest ids seen so far: the largest of them is the one a smaller id replaces.
+        var smallest = new PriorityQueue<string, string>(limit + 1, Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)));
+        foreach (var id in _stacks.Keys)
+        {
+            if (string.CompareOrdinal(id, after) <= 0) continue;
+            if (smallest.Count < limit) smallest.Enqueue(id, id);
+            else if (string.CompareOrdinal(id, smallest.Peek()) < 0) smallest.EnqueueDequeue(id, id);
+        }
+        var page = new string[smallest.Count];
+        for (var i = page.Length - 1; i >= 0; i--) page[i] = smallest.Dequeue();
+        return page;
+    }
+
     internal StackNode TopNode(string stackId) => _stacks[stackId];
 
     internal RequestKeyTable RequestKeys => _requestKeys;

@@ -113,6 +113,7 @@ public sealed partial class StackState
     public StackResult Query(StackQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query is ListStacks list) return new StackResult(StackOutcome.Ok, Values: StackIdsAfter(list.After, list.Limit));
         if (!_stacks.TryGetValue(query.StackId, out var top)) return NotFound;
         return query switch
         {
@@ -120,6 +121,7 @@ public sealed partial class StackState
             SizeOfStack => new StackResult(StackOutcome.Ok, Size: top.Count),
             TopOfStack when top.IsEmpty => EmptyResult,
             TopOfStack => new StackResult(StackOutcome.Ok, top.Value),
+            DescribeStack => new StackResult(StackOutcome.Ok, top.IsEmpty ? null : top.Value, top.Count),
             _ => throw new ArgumentException($"Unknown stack query type {query.GetType().Name}.", nameof(query)),
         };
     }
@@ -145,10 +147,30 @@ public sealed partial class StackState
                 return (_stacks, Digest, EmptyResult);
             case PopValue when exists:
                 return Replace(id, top!, top!.Below!, new StackResult(StackOutcome.Ok, top!.Value));
-            case DeleteStack or PushValue or PopValue:
+            case PushValues pushMany when exists:
+            {
+                var pushed = top!;
+                foreach (var value in pushMany.Values) pushed = pushed.Push(value);
+                return Replace(id, top!, pushed, new StackResult(StackOutcome.Ok, Size: pushed.Count));
+            }
+            case PopValues when exists && top!.IsEmpty:
+                return (_stacks, Digest, EmptyResult);
+            case PopValues popMany when exists:
+            {
+                // A stack holding fewer than asked pops what it holds; the caller sees how many in Values.
+                var popped = new List<string>((int)Math.Min(popMany.Count, top!.Count));
+                var left = top!;
+                while (popped.Count < popMany.Count && !left.IsEmpty)
+                {
+                    popped.Add(left.Value);
+                    left = left.Below!;
+                }
+                return Replace(id, top, left, new StackResult(StackOutcome.Ok, Size: left.Count, Values: popped.ToArray()));
+            }
+            case DeleteStack or PushValue or PopValue or PushValues or PopValues:
                 return (_stacks, Digest, NotFound);
             default:
-                // Unreachable for decoded commands: the codec only produces the four types above.
+                // Unreachable for decoded commands: the codec only produces the six types above.
                 throw new ArgumentException($"Unknown stack command type {command.GetType().Name}.", nameof(command));
         }
     }

@@ -14,6 +14,10 @@ public enum CommandKind : byte
     Delete,
     Push,
     Pop,
+    /// <summary>Many values in one log entry (<see cref="RunCommand.Values"/>).</summary>
+    PushMany,
+    /// <summary>Up to <see cref="RunCommand.Count"/> values in one log entry.</summary>
+    PopMany,
 }
 
 /// <summary>
@@ -21,7 +25,8 @@ public enum CommandKind : byte
 /// or null: then the gateway makes a unique key, so that a forwarded or internally retried command applies once.
 /// Reply: <see cref="NodeReply"/>.
 /// </summary>
-public sealed record RunCommand(CommandKind Kind, string StackId, string? Value, string? IdempotencyKey)
+public sealed record RunCommand(CommandKind Kind, string StackId, string? Value, string? IdempotencyKey,
+    IReadOnlyList<string>? Values = null, int Count = 1)
 {
     public StackCommand ToCommand(string requestKey) => Kind switch
     {
@@ -29,6 +34,8 @@ public sealed record RunCommand(CommandKind Kind, string StackId, string? Value,
         CommandKind.Delete => new DeleteStack(requestKey, StackId),
         CommandKind.Push => new PushValue(requestKey, StackId, Value ?? throw new InvalidOperationException("a push needs a value")),
         CommandKind.Pop => new PopValue(requestKey, StackId),
+        CommandKind.PushMany => new PushValues(requestKey, StackId, Values ?? throw new InvalidOperationException("a push of many needs values")),
+        CommandKind.PopMany => new PopValues(requestKey, StackId, Count),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
     };
 }

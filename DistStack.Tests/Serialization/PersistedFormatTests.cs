@@ -53,6 +53,26 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
     }
 
     [Fact]
+    public void Batch_commands_keep_their_version_3_bytes()
+    {
+        Assert.Equal(Convert.FromHexString("03050000016b01730201610162"), StackCommandCodec.Encode(new PushValues("k", "s", ["a", "b"])));
+        Assert.Equal(Convert.FromHexString("030601e807016b017303"), StackCommandCodec.Encode(new PopValues("k", "s", 3) { KeyFromClient = true }, 1000));
+        Assert.Equal(new PopValues("k", "s", 3) { KeyFromClient = true }, StackCommandCodec.Decode(Convert.FromHexString("030601e807016b017303")));
+    }
+
+    [Fact]
+    public void A_snapshot_holding_a_pop_of_many_keeps_its_bytes()
+    {
+        var state = StackState.Empty(new StackStateOptions());
+        (state, _) = state.Apply(1, new CreateStack("c", "s"), 1000);
+        (state, _) = state.Apply(2, new PushValues("p", "s", ["a", "b"]), 1000);
+        (state, _) = state.Apply(3, new PopValues("q", "s", 5), 1000);
+        var bytes = StackSnapshotCodec.Write(state);
+        Assert.Equal(PinnedPopManySnapshotHex, Convert.ToHexString(bytes));
+        Assert.Equal(state.Digest, StackSnapshotCodec.Read(bytes, new StackStateOptions()).Digest);
+    }
+
+    [Fact]
     public void Version_1_stack_commands_still_read_as_generated_keys_without_a_stamp()
     {
         Assert.Equal(new PushValue("k", "s", "vx"), StackCommandCodec.Decode(Convert.FromHexString("0103016b0173027678"), out var stamp));
@@ -105,6 +125,15 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
         "02" + "0163" + "0100000000000000" + "00" + "E803000000000000" + "010000" + "03151A2B2340CCED" +
         "0170" + "0200000000000000" + "01" + "D007000000000000" + "000002" + "03BF0E61E253DF05" +
         "7BBC3E83CA53BEA2";
+
+    // version 3, applied index 3, clock 1000, stack "s" empty; keys "c"@1 (Created), "p"@2 (Ok, size 2) and "q"@3
+    // whose result carries values (flags bit 1): Ok, size 0, then 2 values "b", "a"; each with its fingerprint; digest.
+    private const string PinnedPopManySnapshotHex =
+        "03" + "0300000000000000" + "E803000000000000" + "01" + "0173" + "00" +
+        "03" + "0163" + "0100000000000000" + "00" + "E803000000000000" + "010000" + "03151A2B2340CCED" +
+        "0170" + "0200000000000000" + "00" + "E803000000000000" + "000004" + "ED5E3AA8941BACBF" +
+        "0171" + "0300000000000000" + "00" + "E803000000000000" + "000200" + "02" + "0162" + "0161" + "DC3591A66707C172" +
+        "F5483EA76739D704";
 
     // The same stacks as written by version 2 (no clock, no key kinds or times).
     private const string PinnedVersion2SnapshotHex =

@@ -69,6 +69,7 @@ internal static class SerializationSamples
         [
             new CreateStack("req-1", "orders"), new DeleteStack("req-2", "orders"),
             new PushValue("req-3", "日本", "zürich 🚀"), new PopValue("", ""),
+            new PushValues("req-4", "s", ["a", "ü", ""]) { KeyFromClient = true }, new PopValues("req-5", "s", 1000),
         ];
         foreach (var command in commands)
         {
@@ -76,7 +77,11 @@ internal static class SerializationSamples
             yield return new ExecuteCommand(command);
             yield return new ForwardedCommand(command, 3);
         }
-        StackQuery[] queries = [new StackExists("a"), new TopOfStack("b"), new SizeOfStack("ç")];
+        StackQuery[] queries =
+        [
+            new StackExists("a"), new TopOfStack("b"), new SizeOfStack("ç"), new DescribeStack("d"),
+            new ListStacks("", 1000), new ListStacks("after-this", 1),
+        ];
         foreach (var query in queries)
         {
             yield return query;
@@ -87,6 +92,7 @@ internal static class SerializationSamples
             new(StackOutcome.Ok, "value"), new(StackOutcome.Ok, Size: long.MaxValue), new(StackOutcome.Ok, ""),
             new(StackOutcome.Created), new(StackOutcome.AlreadyExists), new(StackOutcome.NotFound),
             new(StackOutcome.Empty), new(StackOutcome.Ok, "v", -1),
+            new(StackOutcome.Ok, Size: 3, Values: ["b", "a"]), new(StackOutcome.Ok, Values: []),
         ];
         foreach (var result in results)
         {
@@ -98,6 +104,7 @@ internal static class SerializationSamples
         yield return new LeadershipHandedOver(true, 2);
         yield return new LeadershipHandedOver(false, null);
         yield return new PeerSilenceNotice(0xfeedfacecafebeefUL, 3, 1, 2000);
+        yield return new CommandFormatsSupported(0xfeedfacecafebeefUL, 4, 3);
         yield return new NotStarted("no leader known");
         yield return new OutcomeUnknown("leader 2 did not answer within 2 s");
         yield return new MemberStatus(2, "akka.tcp://diststack@127.0.0.1:4052", true, 42);

@@ -26,7 +26,7 @@ public sealed class StackCommandCodecTests
     public void Every_command_round_trips(StackCommand command)
     {
         var bytes = StackCommandCodec.Encode(command);
-        Assert.Equal(StackCommandCodec.CurrentVersion, bytes[0]);
+        Assert.Equal(StackCommandCodec.VersionOf(command), bytes[0]);
         Assert.Equal(command, StackCommandCodec.Decode(bytes));
     }
 
@@ -54,9 +54,9 @@ public sealed class StackCommandCodecTests
     public void An_unknown_version_is_refused_with_a_clear_message()
     {
         var bytes = StackCommandCodec.Encode(new PopValue("k", "s"));
-        bytes[0] = 3;
+        bytes[0] = 4;
         var error = Assert.Throws<FormatException>(() => StackCommandCodec.Decode(bytes));
-        Assert.Contains("version 3", error.Message);
+        Assert.Contains("version 4", error.Message);
     }
 
     [Fact]

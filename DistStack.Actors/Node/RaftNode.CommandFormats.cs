@@ -1,0 +1,44 @@
+using Akka.Actor;
+using DistStack.Actors.Shell;
+using DistStack.Actors.Stacks;
+
+namespace DistStack.Actors.Node;
+
+// Command formats: tell every peer which stack command format this build applies, hear theirs, and refuse to
+// propose (or forward) a command in a format some member cannot read (Shell/CommandFormatGate says why).
+public sealed partial class RaftNode
+{
+    private CommandFormatGate? _formatGate;
+    private long _ticksSinceFormatsAdvertised = long.MaxValue;
+
+    private CommandFormatGate FormatGate =>
+        _formatGate ??= new CommandFormatGate(_settings.NodeId, [.. _settings.Members.Select(m => m.NodeId)],
+            remembered: CommandFormatsFile.Read(_settings.DataDirectory, _log));
+
+    /// <summary>Every election timeout: often enough that a new leader learns every live member within about one.</summary>
+    private void AdvertiseCommandFormats()
+    {
+        if (_ticksSinceFormatsAdvertised != long.MaxValue && ++_ticksSinceFormatsAdvertised < _settings.ElectionTicks) return;
+        _ticksSinceFormatsAdvertised = 0;
+        var advert = new CommandFormatsSupported(_settings.ClusterId, _settings.NodeId, StackCommandCodec.CurrentVersion);
+        foreach (var peer in _peers.Values) peer.Tell(advert, Self);
+    }
+
+    private void OnCommandFormatsSupported(CommandFormatsSupported advert)
+    {
+        if (!IsPeer(advert.From) || !AcceptFromPeer(nameof(CommandFormatsSupported), advert.ClusterId, advert.From)) return;
+        if (FormatGate.Hear(advert.From, advert.MaxCommandVersion))
+            CommandFormatsFile.Write(_settings.DataDirectory, FormatGate.Heard, _log);
+    }
+
+    /// <summary>Commands in a format every member reads go on to the client requests; others are answered not started.</summary>
+    private void OnCommandIfEveryMemberReadsIt(StackCommand command, IActorRef replyTo, bool forwarded)
+    {
+        if (FormatGate.Refusal(command) is { } refusal)
+        {
+            replyTo.Tell(new NotStarted(refusal));
+            return;
+        }
+        OnCommand(command, replyTo, forwarded);
+    }
+}
