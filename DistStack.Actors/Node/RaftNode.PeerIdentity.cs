@@ -30,6 +30,9 @@ public sealed partial class RaftNode
         // Tests that stand in for peers with local probes have no addresses to compare.
         if (_peerOverrides is not null) return null;
         var from = Sender.Path.Address;
+        // Our own forwarded write, re-sent to us because this node became the leader: it comes from a child in this
+        // process (a ForwardedWrite), not from a peer.
+        if (claimedId == _settings.NodeId && from.HasLocalScope && !Sender.IsNobody()) return null;
         if (!_peerAddresses.TryGetValue(claimedId, out var expected))
             return $"it claims to be member {claimedId}, which is not a peer of this node (sent from {from})";
         return from.Equals(expected) ? null : $"it claims to be member {claimedId} ({expected}) but was sent from {from}";
