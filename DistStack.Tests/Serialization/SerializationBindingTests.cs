@@ -91,7 +91,7 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
     }
 
     [Fact]
-    public void Without_our_config_the_default_serializer_would_be_used()
+    public async Task Without_our_config_the_default_serializer_would_be_used()
     {
         // Shows the binding test can fail: a plain system would hand these types to Akka's JSON serializer.
         using var plain = Akka.Actor.ActorSystem.Create("plain-serialization");
@@ -101,7 +101,7 @@ public sealed class SerializationBindingTests(SerializationSystemFixture fixture
         }
         finally
         {
-            plain.Terminate().Wait(TimeSpan.FromSeconds(10));
+            await plain.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
 
