@@ -65,12 +65,7 @@ public sealed class NodeSpecContext : IDisposable
         return dir;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => DistStack.Tests.Support.TestPorts.Take();
 
     public void Dispose()
     {

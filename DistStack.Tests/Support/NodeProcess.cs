@@ -225,18 +225,6 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Reserves distinct free TCP ports on 127.0.0.1 (bound with port 0 and read back, then released together).</summary>
-    public static IReadOnlyList<int> FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var listener in listeners) listener.Start();
-            return listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToList();
-        }
-        finally
-        {
-            foreach (var listener in listeners) listener.Stop();
-        }
-    }
+    /// <summary>Distinct free TCP ports on 127.0.0.1, never handed out before in this process.</summary>
+    public static IReadOnlyList<int> FreePorts(int count) => TestPorts.Take(count);
 }
