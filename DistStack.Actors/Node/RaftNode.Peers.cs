@@ -42,7 +42,11 @@ public sealed partial class RaftNode
     {
         foreach (var message in messages)
         {
-            if (_peers.TryGetValue(message.To, out var peer)) peer.Tell(message, Self);
+            if (_peers.TryGetValue(message.To, out var peer))
+            {
+                peer.Tell(message, Self);
+                _observations.Metrics.PeerMessageSent(message);
+            }
             else _log.Debug("Dropped {0} to unknown peer {1}", message.GetType().Name, message.To);
         }
     }

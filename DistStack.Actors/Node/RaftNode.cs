@@ -144,6 +144,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         }
         if (!AcceptFromPeer(message.GetType().Name, message.ClusterId, message.From)) return;
         NotePeerMessage(message);
+        _observations.Metrics.PeerMessageReceived(message);
         Core.Step(message);
         ScheduleFlush();
     }

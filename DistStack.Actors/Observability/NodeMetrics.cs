@@ -21,6 +21,8 @@ public sealed class NodeMetrics : IDisposable
     private readonly Histogram<long> _journalWriteEntries;
     private readonly Histogram<double> _snapshotSaveSeconds;
     private readonly Histogram<long> _snapshotBytes;
+    private readonly Counter<long> _peerMessagesSent;
+    private readonly Counter<long> _peerMessagesReceived;
 
     public NodeMetrics(NodeObservations node)
     {
@@ -57,6 +59,10 @@ public sealed class NodeMetrics : IDisposable
             description: "Saving a snapshot durably, by kind (compaction, install).");
         _snapshotBytes = _meter.CreateHistogram<long>("diststack_snapshot_size_bytes",
             description: "The state machine part of a saved snapshot, by kind (compaction, install).");
+        _peerMessagesSent = _meter.CreateCounter<long>("diststack_network_peer_sent_messages_total",
+            description: "Raft messages this node handed to Akka.Remote, by message type (each costs a remote frame; fewer per request is cheaper).");
+        _peerMessagesReceived = _meter.CreateCounter<long>("diststack_network_peer_received_messages_total",
+            description: "Raft messages this node received from its peers, by message type.");
 
         // Counters exist from the start at 0 (Prometheus' increase() and rate() need the first sample).
         _leaderChanges.Add(0);
@@ -80,6 +86,12 @@ public sealed class NodeMetrics : IDisposable
         _journalWriteSeconds.Record(took.TotalSeconds);
         _journalWriteEntries.Record(entries);
     }
+
+    public void PeerMessageSent(RaftMessage message) =>
+        _peerMessagesSent.Add(1, new KeyValuePair<string, object?>("type", message.GetType().Name));
+
+    public void PeerMessageReceived(RaftMessage message) =>
+        _peerMessagesReceived.Add(1, new KeyValuePair<string, object?>("type", message.GetType().Name));
 
     public void SnapshotSaved(string kind, TimeSpan took, long bytes)
     {
