@@ -67,12 +67,15 @@ public static class BackupFile
         await destination.WriteAsync(hash.GetHashAndReset(), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The file as bytes (tests, and anything that wants it in memory).</summary>
+    /// <summary>The same file as <see cref="WriteAsync"/> writes, as bytes (tests, and anything that wants it in memory).</summary>
     public static byte[] ToBytes(BackupHeader header, ReadOnlySpan<byte> state)
     {
-        using var stream = new MemoryStream();
-        WriteAsync(stream, header, state.ToArray()).GetAwaiter().GetResult();
-        return stream.ToArray();
+        var prefix = Prefix(header, state.Length);
+        var file = new byte[Length(prefix, state.Length)];
+        prefix.CopyTo(file, 0);
+        state.CopyTo(file.AsSpan(prefix.Length));
+        SHA256.HashData(file.AsSpan(0, file.Length - ChecksumLength), file.AsSpan(file.Length - ChecksumLength));
+        return file;
     }
 
     /// <summary>A file name that says what it holds: diststack-&lt;cluster id&gt;-&lt;index&gt;.backup.</summary>

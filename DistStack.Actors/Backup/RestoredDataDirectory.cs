@@ -126,5 +126,5 @@ public static class RestoredDataDirectory
     }
 }
 
-/// <summary>A restore that would overwrite existing data, or cannot be done as asked; nothing was written.</summary>
+/// <summary>A restore that cannot be done (it would overwrite data, the input is bad, or writing failed); the message says what was written, if anything.</summary>
 public sealed class RestoreRefusedException(string message) : Exception(message);

@@ -31,7 +31,7 @@ public static class RestoreCommand
         }
         catch (RestoreRefusedException e)
         {
-            await error.WriteLineAsync($"restore refused: {e.Message}");
+            await error.WriteLineAsync($"cannot restore: {e.Message}");
             return ExitCodes.Failed;
         }
     }
@@ -90,7 +90,17 @@ public static class RestoreCommand
             $"{header.Configuration}, {state.Length} bytes of state): checksum ok");
         foreach (var member in members)
         {
-            await RestoredDataDirectory.CreateAsync(member, header, state, WriteTimeout);
+            try
+            {
+                await RestoredDataDirectory.CreateAsync(member, header, state, WriteTimeout);
+            }
+            catch (Exception e) when (e is not RestoreRefusedException)
+            {
+                // A storage error or a timeout mid-way: say where, so the half-written directory is not started.
+                throw new RestoreRefusedException(
+                    $"writing node {member.NodeId} into {member.DataDirectory} failed ({e.GetType().Name}: {e.Message}); " +
+                    "delete that directory (and those of the members after it) before trying again");
+            }
             await output.WriteLineAsync(
                 $"node {member.NodeId} of new cluster {ClusterIdentity.Format(newClusterId)}: restored into {member.DataDirectory}");
         }
