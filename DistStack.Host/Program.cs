@@ -7,6 +7,9 @@ using DistStack.Host.Http.V1;
 using DistStack.Host.Observability;
 using DistStack.Host.Security;
 
+if (args is [RestoreCommandLine.Verb, .. var restoreArgs])
+    return await RestoreCommand.RunAsync(restoreArgs, Console.Out, Console.Error);
+
 switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
 {
     case CommandLineResult.ShowHelp help:
@@ -62,6 +65,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         app.MapStackApiV1();
         app.MapOpenApi(); // GET /openapi/v1.json
         app.MapStatusEndpoints();
+        app.MapBackupEndpoints();
         app.MapOverviewEndpoints();
         app.MapDashboard();
         app.MapUnknownPaths();

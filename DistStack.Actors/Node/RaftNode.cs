@@ -41,7 +41,10 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         SetUpCommands();
     }
 
-    public override string PersistenceId => $"raft-node-{_settings.NodeId}";
+    public override string PersistenceId => PersistenceIdOf(_settings.NodeId);
+
+    /// <summary>Node <paramref name="nodeId"/>'s journal and snapshot key (a restore writes under it too).</summary>
+    public static string PersistenceIdOf(int nodeId) => $"raft-node-{nodeId}";
 
     public ITimerScheduler Timers { get; set; } = null!;
 

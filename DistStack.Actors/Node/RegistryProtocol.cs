@@ -31,3 +31,11 @@ public sealed record RegistryApplied(long AppliedIndex, ulong Digest);
 
 /// <summary>Registry → RaftNode: the state as of <paramref name="AppliedIndex"/>, serialized off the actor thread.</summary>
 public sealed record RegistrySnapshotTaken(long AppliedIndex, byte[] Data);
+
+/// <summary>
+/// Registry → the asker of a <see cref="CaptureState"/> read: the whole state as of its applied index (at or after
+/// the read's ReadIndex), the term of that entry and the configuration in force there (null only if neither a
+/// configuration entry nor a snapshot was seen, which a bootstrapped log rules out). The state is immutable, so
+/// this is the live reference: encoding it is the asker's work, off the registry's thread.
+/// </summary>
+public sealed record StateCaptured(StackState State, long Term, ClusterConfiguration? Configuration);

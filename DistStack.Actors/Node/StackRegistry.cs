@@ -25,6 +25,11 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
     private PriorityQueue<(ServeRead Read, long DueTimestamp), long> _reads = new();
     private StackState _state;
 
+    // What a backup records beside the state: the term of the entry at the applied index and the configuration in
+    // force there (the last configuration entry applied, or the snapshot's). Index 1 is always a configuration entry.
+    private long _appliedTerm;
+    private ClusterConfiguration? _configuration;
+
     public StackRegistry(StackStateOptions options, SnapshotSchedule snapshots)
     {
         _options = options;
@@ -74,10 +79,12 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
             if (entry.Index != state.AppliedIndex + 1)
                 throw new InvalidOperationException($"Committed entry {entry.Index} arrived after applied index {state.AppliedIndex}.");
             _snapshots.Applied(entry.Data.Length);
+            _appliedTerm = entry.Term;
 
             batch.Waiters.TryGetValue(entry.Index, out var waiter);
             if (entry.Kind != EntryKind.Command)
             {
+                if (entry.Kind == EntryKind.Configuration) _configuration = ClusterConfiguration.Decode(entry.Data);
                 state = state.Skip(entry.Index);
                 continue;
             }
@@ -111,6 +118,8 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
     private void Restore(RestoreSnapshot restore)
     {
         _state = StackSnapshotCodec.Read(restore.Snapshot.Data, _options);
+        _appliedTerm = restore.Snapshot.Metadata.LastIncludedTerm;
+        _configuration = restore.Snapshot.Metadata.Configuration;
         _snapshots.Restored(restore.Snapshot.Metadata.LastIncludedIndex, restore.Snapshot.Data.Length);
         _log.Info("Restored stacks from the snapshot at index {0}", _snapshots.LastIndex);
         ServeReads();
@@ -123,7 +132,9 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         while (_reads.TryPeek(out var pending, out var readIndex) && readIndex <= _state.AppliedIndex)
         {
             _reads.Dequeue();
-            pending.Read.ReplyTo.Tell(new Completed(_state.Query(pending.Read.Query)));
+            pending.Read.ReplyTo.Tell(pending.Read.Query is CaptureState
+                ? new StateCaptured(_state, _appliedTerm, _configuration)
+                : new Completed(_state.Query(pending.Read.Query)));
         }
         if (_reads.Count == 0) Timers.Cancel(ExpireReadsTimer);
     }

@@ -159,6 +159,7 @@ public sealed partial class DistStackSerializer
     private const byte QuerySize = 3;
     private const byte QueryDescribe = 4;
     private const byte QueryList = 5;
+    private const byte QueryCaptureState = 6;
 
     private static void WriteQuery(WireWriter w, StackQuery query)
     {
@@ -169,6 +170,7 @@ public sealed partial class DistStackSerializer
             SizeOfStack => QuerySize,
             DescribeStack => QueryDescribe,
             ListStacks => QueryList,
+            CaptureState => QueryCaptureState,
             _ => throw Unsupported(query),
         });
         w.WriteString(query.StackId);
@@ -186,6 +188,7 @@ public sealed partial class DistStackSerializer
             QuerySize => new SizeOfStack(stackId),
             QueryDescribe => new DescribeStack(stackId),
             QueryList => new ListStacks(stackId, r.ReadInt32()),
+            QueryCaptureState => new CaptureState(),
             _ => throw r.Malformed($"{kind} is not a stack query kind"),
         };
     }

@@ -71,6 +71,13 @@ public sealed record ListStacks(string After, int Limit) : StackQuery(After)
     public const int MaxLimit = 1_000;
 }
 
+/// <summary>
+/// The whole state machine, for a backup (GET /cluster/snapshot): a read like any other, so it is taken at an applied
+/// index at or after its ReadIndex. The state is immutable, so the registry answers with the state itself
+/// (StateCaptured), never a <see cref="StackResult"/>; it has no stack id.
+/// </summary>
+public sealed record CaptureState() : StackQuery("");
+
 public enum StackOutcome : byte
 {
     /// <summary>Done; <see cref="StackResult.Value"/> / <see cref="StackResult.Size"/> say the result.</summary>

@@ -191,6 +191,7 @@ public static partial class NodeCommandLine
                 "",
                 "Usage:",
                 "  DistStack.Host --id N --cluster URL1,...,URLn --port P [--data-dir DIR] [options]",
+                "  DistStack.Host restore --help     create a new cluster's data directories from a backup (GET /cluster/snapshot)",
                 "  DistStack.Host --probe URL        exit 0 if GET URL answers 200, else 1 (Docker HEALTHCHECK; https:// trusts --tls-ca)",
                 "  DistStack.Host --help",
                 "",
@@ -312,7 +313,7 @@ public static partial class NodeCommandLine
         }
     }
 
-    private static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)
+    internal static IReadOnlyList<Uri>? ParseCluster(string? text, List<string> errors)
     {
         if (text is null)
         {
@@ -351,5 +352,5 @@ public static partial class NodeCommandLine
     private static partial Regex DurationPattern();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex ClusterTokenPattern();
+    internal static partial Regex ClusterTokenPattern();
 }

@@ -2,7 +2,8 @@ namespace DistStack.Host.Security;
 
 /// <summary>
 /// Which scope a request needs, from its method and path alone, so endpoints added later fall under the same rules
-/// without being listed: /health* is always open, the configured open paths too; a non-GET under /cluster/ is admin;
+/// without being listed: /health* is always open, the configured open paths too; a non-GET under /cluster/ is admin,
+/// and so is /cluster/snapshot (a backup);
 /// GET and HEAD are reads, and so are the seed's POST reads (sId, sTop, sSize); everything else is a write.
 /// </summary>
 public sealed class AccessRules(IReadOnlyList<string> openPaths)
@@ -14,6 +15,8 @@ public sealed class AccessRules(IReadOnlyList<string> openPaths)
         if (IsUnder(path, "/health")) return AccessScope.None;
         foreach (var open in openPaths)
             if (open == "/" ? path == "/" : IsUnder(path, open)) return AccessScope.None;
+        // A backup is a read, but of everything at once: whoever holds it holds every stack.
+        if (IsUnder(path, "/cluster/snapshot")) return AccessScope.Admin;
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         if (IsUnder(path, "/cluster") && !isRead) return AccessScope.Admin;
         if (isRead || (HttpMethods.IsPost(method) && SeedReadPaths.Contains(path.TrimEnd('/')))) return AccessScope.Read;

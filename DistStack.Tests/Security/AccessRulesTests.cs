@@ -26,6 +26,9 @@ public sealed class AccessRulesTests
     [InlineData("POST", "/cluster/members", AccessScope.Admin)]
     [InlineData("DELETE", "/cluster/members/3", AccessScope.Admin)]
     [InlineData("POST", "/cluster/backup", AccessScope.Admin)]
+    // A backup is a GET, but it holds every stack: admin only.
+    [InlineData("GET", "/cluster/snapshot", AccessScope.Admin)]
+    [InlineData("HEAD", "/cluster/snapshot", AccessScope.Admin)]
     // Endpoints that do not exist yet fall under the generic rules: a GET reads, anything else writes.
     [InlineData("GET", "/v1/stacks/s/top", AccessScope.Read)]
     [InlineData("POST", "/v1/stacks/s/push", AccessScope.ReadWrite)]

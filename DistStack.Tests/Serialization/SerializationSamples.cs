@@ -80,7 +80,7 @@ internal static class SerializationSamples
         StackQuery[] queries =
         [
             new StackExists("a"), new TopOfStack("b"), new SizeOfStack("ç"), new DescribeStack("d"),
-            new ListStacks("", 1000), new ListStacks("after-this", 1),
+            new ListStacks("", 1000), new ListStacks("after-this", 1), new CaptureState(),
         ];
         foreach (var query in queries)
         {
