@@ -62,6 +62,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         app.MapStackApiV1();
         app.MapOpenApi(); // GET /openapi/v1.json
         app.MapStatusEndpoints();
+        app.MapMembershipEndpoints();
         app.MapOverviewEndpoints();
         app.MapDashboard();
         app.MapUnknownPaths();

@@ -67,7 +67,14 @@ public sealed record OutcomeUnknown(string Reason) : NodeReply;
 /// traffic (any Raft message from that member), not from Akka.Cluster: a leader hears every follower at each
 /// heartbeat, a follower hears the leader (and candidates); null = never heard in this incarnation.
 /// </summary>
-public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null);
+public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null)
+{
+    /// <summary>"voter" or "learner" in the answering node's latest configuration (local status only; not on the wire).</summary>
+    public string Role { get; init; } = "voter";
+
+    /// <summary>For a learner, on the leader: whether it is caught up (docs/membership.md); null elsewhere.</summary>
+    public bool? CaughtUp { get; init; }
+}
 
 public sealed record NodeStatus(
     int NodeId,
@@ -80,4 +87,11 @@ public sealed record NodeStatus(
     long LastLogIndex,
     long SnapshotIndex,
     string StateDigest,
-    IReadOnlyList<MemberStatus> Members);
+    IReadOnlyList<MemberStatus> Members)
+{
+    /// <summary>
+    /// This node in its latest configuration: "voter", "learner", "removed" (it learned it was removed, and takes no
+    /// part), "joining" (started with --join, not added yet); null while recovering. Local status only; not on the wire.
+    /// </summary>
+    public string? Membership { get; init; }
+}

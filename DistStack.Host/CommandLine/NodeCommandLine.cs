@@ -81,12 +81,6 @@ public static partial class NodeCommandLine
         if (!TryReadFlags(args, out var flags, out var switches, out var flagError))
             return Usage(flagError);
 
-        if (switches.Contains("join"))
-            return new CommandLineResult.Refuse(
-                "--join: adding a node to a running cluster (membership change) is not implemented yet. " +
-                "Start every node with the same --cluster list instead; a node that was down rejoins by itself.",
-                ExitCodes.NotImplemented);
-
         string? Lookup(Setting s, Config? hocon)
         {
             if (flags.TryGetValue(s.Flag, out var fromFlag)) return fromFlag;
@@ -173,6 +167,7 @@ public static partial class NodeCommandLine
             AuthTokensFile = Lookup(AuthTokens, hocon),
             AuthOpenPaths = authOpen,
             ClusterToken = clusterToken,
+            Join = switches.Contains("join"),
         };
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
@@ -202,7 +197,8 @@ public static partial class NodeCommandLine
             };
             foreach (var s in ValueSettings)
                 lines.Add($"  --{s.Flag,-19} {s.EnvironmentVariable,-28} {s.Help}");
-            lines.Add($"  --{"join",-19} {"",-28} join a running cluster: not implemented yet (exits {ExitCodes.NotImplemented})");
+            lines.Add($"  --{"join",-19} {"",-28} join a running cluster: wait to be added (POST /{{id}} on the leader), then catch up;");
+            lines.Add($"  {"",-21} {"",-28} --cluster lists the cluster's Raft URLs with this node's at position --id");
             lines.Add($"  --{ProbeFlag + " URL",-19} {"",-28} health probe (see above)");
             lines.Add($"  --{"help",-19} {"",-28} this text");
             lines.Add("");
