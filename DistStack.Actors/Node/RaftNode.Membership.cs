@@ -111,6 +111,7 @@ public sealed partial class RaftNode
     {
         if (_core is null) return;
         SyncPeersWithConfiguration();
+        NoteOwnMembership();
         foreach (var (client, reply) in _membership.Due(Core.CommittedTermAt, Core.Configuration, Ticks))
             client.Tell(reply);
         if (!IsLeader || _membership.ToPromote.Count == 0) return;
@@ -121,6 +122,26 @@ public sealed partial class RaftNode
                 _settings.NodeId, learner, accepted.Index, Core.Configuration);
             ScheduleFlush();
         }
+    }
+
+    /// <summary>This node in the configuration last noted: logged when it changes (a removed node says so).</summary>
+    private ClusterConfiguration? _ownMembershipNoted;
+
+    private void NoteOwnMembership()
+    {
+        var configuration = Core.Configuration;
+        if (ReferenceEquals(configuration, _ownMembershipNoted)) return;
+        var before = _ownMembershipNoted;
+        _ownMembershipNoted = configuration;
+        bool Was(Func<ClusterConfiguration, bool> test) => before is not null && test(before);
+        if (configuration.Contains(_settings.NodeId) && !Was(c => c.Contains(_settings.NodeId)))
+            _log.Info("Node {0} is a voter ({1})", _settings.NodeId, configuration);
+        else if (configuration.IsLearner(_settings.NodeId) && !Was(c => c.IsLearner(_settings.NodeId)))
+            _log.Info("Node {0} is a learner: it receives the log and is not counted until promoted ({1})", _settings.NodeId, configuration);
+        else if (!configuration.IsMember(_settings.NodeId) && configuration.Voters.Length > 0 && (before is null || Was(c => c.IsMember(_settings.NodeId))))
+            _log.Warning("Node {0} is removed from the cluster by its latest configuration ({1}): once that is committed it takes " +
+                         "no part any more and never campaigns (a leader first hands over); stop it, its data directory may then be " +
+                         "deleted. Its status says membership \"removed\"", _settings.NodeId, configuration);
     }
 
     private MembershipView BuildMembershipView()

@@ -46,6 +46,7 @@ public sealed partial class RaftNode
     {
         if (_core is null || _peerOverrides is not null) return;
         var configuration = Core.Configuration;
+        var initial = _peersConfiguration is null;
         var changed = !ReferenceEquals(configuration, _peersConfiguration);
         if (!changed && _peers.Count == _peersConfiguration!.Members.Count(m => m != _settings.NodeId)) return;
         _peersConfiguration = configuration;
@@ -57,7 +58,7 @@ public sealed partial class RaftNode
             if (EndpointOf(id, configuration) is not { } endpoint) continue;
             var address = new Address(protocol, Context.System.Name, endpoint.Host, endpoint.Port);
             if (_peerAddresses.TryGetValue(id, out var known) && known.Equals(address)) continue;
-            if (_peerAddresses.ContainsKey(id) || _peers.Count > 0)
+            if (!initial)
                 _log.Info("Node {0}: member {1} is at {2} (configuration: {3})", _settings.NodeId, id, endpoint, configuration);
             _peerAddresses[id] = address;
             _peers[id] = Context.ActorSelection($"{address}/user/{ActorName}");
