@@ -126,7 +126,8 @@ public static partial class NodeCommandLine
         var cluster = ParseCluster(clusterText, errors);
         var id = ParseInt(Id, Lookup(Id, hocon), 1, int.MaxValue, errors);
         if (id is not null && cluster is not null && id > cluster.Count)
-            errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}");
+            errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}" +
+                       (switches.Contains("join") ? " (with --join, --cluster lists the cluster's Raft URLs and this node's own at position --id)" : ""));
         var port = ParseInt(Port, Lookup(Port, hocon), 1, 65535, errors);
         var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
         var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);

@@ -20,12 +20,20 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
     private static readonly TimeSpan ChangeDeadline = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>Snapshots every few dozen entries, so that the nodes added later catch up from a snapshot.</summary>
+    private const int SnapshotEveryEntries = 25;
+
+    private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"diststack-membership-{Guid.NewGuid():N}.conf");
     private ProcessCluster _cluster = null!;
     private bool _passed;
 
     public async Task InitializeAsync()
     {
-        _cluster = ProcessCluster.Create(5, new ProcessClusterOptions { Founders = 3, Log = Log });
+        await File.WriteAllTextAsync(_configFile, $"diststack.snapshot.every-entries = {SnapshotEveryEntries}\n");
+        _cluster = ProcessCluster.Create(5, new ProcessClusterOptions
+        {
+            Founders = 3, Log = Log, ExtraArguments = _ => ["--config", _configFile],
+        });
         foreach (var id in new[] { 1, 2, 3 }) _cluster.Node(id).Start();
         await _cluster.WaitForLeaderAsync(StartupDeadline);
     }
@@ -34,6 +42,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
     {
         _cluster.KeepData = !_passed;
         await _cluster.DisposeAsync();
+        File.Delete(_configFile);
     }
 
     private void Log(string line)
@@ -55,6 +64,9 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         using var stop = new CancellationTokenSource();
         var acknowledged = new ConcurrentBag<string>();
         var writer = Task.Run(() => WriteUntil(stop.Token, acknowledged));
+        // Enough entries that the leader has compacted its log: the new nodes must catch up from a snapshot.
+        Assert.True(await ProcessCluster.EventuallyAsync(() => Task.FromResult(acknowledged.Count >= 2 * SnapshotEveryEntries), ChangeDeadline),
+            $"only {acknowledged.Count} writes acknowledged");
 
         // raftexample: curl -L http://127.0.0.1:12380/4 -XPOST -d http://127.0.0.1:42379, then start node 4 with --join.
         foreach (var id in new[] { 4, 5 })
@@ -65,6 +77,10 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
             _cluster.Node(id).Start();
             Assert.True(await ProcessCluster.EventuallyAsync(async () => await RoleOf(id) == "voter", ChangeDeadline),
                 $"node {id} was not promoted to voter.\n{_cluster.DescribeLogs()}");
+            var joined = await _cluster.StatusAsync(_cluster.Node(id));
+            Assert.True(joined is { Membership: "voter", SnapshotIndex: > 0 }, $"node {id} did not catch up from a snapshot: " +
+                $"membership {joined?.Membership}, snapshot index {joined?.SnapshotIndex}");
+            Assert.Contains("installed", _cluster.Node(id).ReadLog(), StringComparison.OrdinalIgnoreCase);
             // A retry of the same command (after a 504, say) finds its target state: 200, not 409.
             Assert.Equal(200, (await ChangeUntilDefinite(HttpMethod.Post, $"/{id}", RaftUrl(id))).Status);
             Log($"node {id} is a voter; {acknowledged.Count} writes acknowledged so far");
