@@ -3,8 +3,9 @@ using DistStack.Actors.Raft;
 namespace DistStack.Actors.Node;
 
 // The membership protocol of the RaftNode actor family: what the HTTP gateway asks its local RaftNode to change in
-// the cluster's configuration, and the replies. Local only: a follower does not forward a change, it answers
-// NotLeader with the leader it knows (HTTP 503 naming it), so these never cross the wire.
+// the cluster's configuration, and the replies. A follower forwards a change to the leader it knows
+// (ForwardedMembershipChange, in NodeProtocol.cs), and the leader answers the gateway's asker directly, so the
+// replies cross the wire (DistStackSerializer.Membership.cs); the requests here stay in-process.
 
 /// <summary>
 /// Gateway → local RaftNode: propose <paramref name="Change"/> and answer once its configuration entry is committed.
@@ -32,7 +33,7 @@ public sealed record MembershipView(
     IReadOnlySet<int> CaughtUpLearners,
     bool AnsweredByLeader);
 
-/// <summary>How a membership change ended.</summary>
+/// <summary>How a membership change ended. Crosses the wire: a leader answers a follower's gateway directly.</summary>
 public abstract record MembershipReply
 {
     private MembershipReply() { }

@@ -16,6 +16,13 @@ public sealed record ExecuteQuery(StackQuery Query);
 /// <summary>Follower RaftNode → leader RaftNode, over Akka.Remote. Reply: <see cref="NodeReply"/>.</summary>
 public sealed record ForwardedCommand(StackCommand Command, int OriginNodeId);
 
+/// <summary>
+/// Follower RaftNode → leader RaftNode, over Akka.Remote: a membership change the follower's gateway was asked for
+/// (<see cref="ChangeMembership"/>). The leader answers the original asker with a <see cref="MembershipReply"/>; it
+/// never forwards it again.
+/// </summary>
+public sealed record ForwardedMembershipChange(ulong ClusterId, int OriginNodeId, ConfigurationChange Change, bool PromoteWhenCaughtUp);
+
 /// <summary>Gateway → local RaftNode. Reply: <see cref="NodeStatus"/>.</summary>
 public sealed record GetNodeStatus
 {

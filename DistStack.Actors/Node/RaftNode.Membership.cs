@@ -19,11 +19,22 @@ public sealed partial class RaftNode
 
     private void SetUpMembershipCommands()
     {
-        Command<ChangeMembership>(c => OnChangeMembership(c, Sender));
+        Command<ChangeMembership>(c => OnChangeMembership(c, Sender, forwarded: false));
+        Command<ForwardedMembershipChange>(f =>
+        {
+            if (_core is not null && IsPeer(f.OriginNodeId) &&
+                AcceptFromPeer(nameof(ForwardedMembershipChange), f.ClusterId, f.OriginNodeId))
+                OnChangeMembership(new ChangeMembership(f.Change, f.PromoteWhenCaughtUp), Sender, forwarded: true);
+        });
         Command<GetMembership>(_ => Sender.Tell(BuildMembershipView()));
     }
 
-    private void OnChangeMembership(ChangeMembership request, IActorRef replyTo)
+    /// <summary>
+    /// A change asked of this node: the leader proposes it; a follower that knows the leader hands it on
+    /// (<see cref="ForwardedMembershipChange"/>, answered by the leader straight to <paramref name="replyTo"/>), as
+    /// raftexample lets any node take <c>POST /{id}</c>. A forwarded change is never forwarded again.
+    /// </summary>
+    private void OnChangeMembership(ChangeMembership request, IActorRef replyTo, bool forwarded)
     {
         if (_core is null)
         {
@@ -62,6 +73,10 @@ public sealed partial class RaftNode
                 break;
             case ConfigurationChangeResult.Refused refused:
                 replyTo.Tell(new MembershipReply.Refused(refused.Reason, RefusalText(refused.Reason, change)));
+                break;
+            case ConfigurationChangeResult.NotLeader { LeaderHint: { } leaderId }
+                when !forwarded && leaderId != _settings.NodeId && _peers.TryGetValue(leaderId, out var leaderPeer):
+                leaderPeer.Tell(new ForwardedMembershipChange(_settings.ClusterId, _settings.NodeId, change, request.PromoteWhenCaughtUp), replyTo);
                 break;
             case ConfigurationChangeResult.NotLeader notLeader:
                 replyTo.Tell(new MembershipReply.NotStarted(notLeader.LeaderHint is { } leader

@@ -72,8 +72,11 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         foreach (var id in new[] { 4, 5 })
         {
             leader = await _cluster.WaitForLeaderAsync(ChangeDeadline);
-            var added = await ChangeUntilDefinite(HttpMethod.Post, $"/{id}", RaftUrl(id));
-            Assert.True(added.Status == 200, $"POST /{id}: {added}");
+            // Node 5 is added through a follower, which forwards the change to the leader.
+            var added = id == 5
+                ? await _cluster.SendAsync(_cluster.Nodes.Take(4).First(n => n != leader), HttpMethod.Post, $"/{id}", Encoding.UTF8.GetBytes(RaftUrl(id)))
+                : await ChangeUntilDefinite(HttpMethod.Post, $"/{id}", RaftUrl(id));
+            Assert.True(added?.Status == 200, $"POST /{id}: {added}");
             _cluster.Node(id).Start();
             Assert.True(await ProcessCluster.EventuallyAsync(async () => await RoleOf(id) == "voter", ChangeDeadline),
                 $"node {id} was not promoted to voter.\n{_cluster.DescribeLogs()}");
@@ -171,9 +174,11 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(promote?.Status == 409 && promote.Body.Contains("caught up"), $"promote of a learner not caught up: {promote}");
         Assert.Equal("learner", (await Members(leader)).Single(m => m.Id == 4).Role);
 
-        // A follower names the leader and changes nothing.
-        var fromFollower = await _cluster.SendAsync(follower, HttpMethod.Post, "/5", Encoding.UTF8.GetBytes(RaftUrl(5)));
-        Assert.True(fromFollower?.Status == 503 && fromFollower.Body.Contains($"node {leader.Id}"), $"POST /5 on a follower: {fromFollower}");
+        // A follower hands changes to the leader and relays its answer (raftexample takes POST /{id} on any node).
+        var fromFollower = await _cluster.SendAsync(follower, HttpMethod.Post, "/cluster/members/9/promote");
+        Assert.True(fromFollower?.Status == 404, $"promote of an unknown member through a follower: {fromFollower}");
+        fromFollower = await _cluster.SendAsync(follower, HttpMethod.Post, "/5", Encoding.UTF8.GetBytes(RaftUrl(2)));
+        Assert.True(fromFollower?.Status == 409 && fromFollower.Body.Contains("address"), $"POST /5 with node 2's URL through a follower: {fromFollower}");
 
         var after = await Members(leader);
         Assert.Equal(before.Select(m => (m.Id, m.Role)).Append((4, "learner")), after.Select(m => (m.Id, m.Role)));

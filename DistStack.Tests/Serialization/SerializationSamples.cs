@@ -119,6 +119,20 @@ internal static class SerializationSamples
         yield return new LeadershipHandedOver(false, null);
         yield return new PeerSilenceNotice(0xfeedfacecafebeefUL, 3, 1, 2000);
         yield return new CommandFormatsSupported(0xfeedfacecafebeefUL, 4, 3);
+
+        // Membership changes a follower forwards, and the leader's answers to the follower's gateway.
+        yield return new ForwardedMembershipChange(ClusterId, 2, ConfigurationChange.AddLearner(4, "127.0.0.1:42379"), true);
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.AddLearner(4), false);
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.Promote(4), false);
+        yield return new ForwardedMembershipChange(ClusterId, 5, ConfigurationChange.Remove(1), false);
+        yield return new MembershipReply.Done("node 4 added as a learner", ThreeAndALearnerWithAddresses);
+        yield return new MembershipReply.Done("node 2 removed", ClusterConfiguration.Of(1, 3));
+        yield return new MembershipReply.Done("node 5 added", ThreeAndTwoLearners);
+        yield return new MembershipReply.Refused(ConfigurationRefusal.AddressInUse, "address in use");
+        yield return new MembershipReply.Refused(ConfigurationRefusal.OwnTermNotCommitted, "new leader");
+        yield return new MembershipReply.NotStarted("no leader", null);
+        yield return new MembershipReply.NotStarted("ask node 2", 2);
+        yield return new MembershipReply.OutcomeUnknown("not seen committed");
         yield return new NotStarted("no leader known");
         yield return new OutcomeUnknown("leader 2 did not answer within 2 s");
         yield return new MemberStatus(2, "akka.tcp://diststack@127.0.0.1:4052", true, 42);
