@@ -9,11 +9,10 @@ namespace DistStack.Actors.Node;
 
 /// <summary>
 /// Gateway → local RaftNode: propose <paramref name="Change"/> and answer once its configuration entry is committed.
-/// With <paramref name="PromoteWhenCaughtUp"/>, an added learner is promoted by this leader as soon as it is caught up
-/// (raftexample's <c>POST /{id}</c>): a voter with the same address then already is the target state.
-/// Reply: <see cref="MembershipReply"/>.
+/// An addition with <see cref="ConfigurationChange.PromoteWhenCaughtUp"/> (raftexample's <c>POST /{id}</c>) asks for a
+/// voter in the end, so a voter at that address already is its target state. Reply: <see cref="MembershipReply"/>.
 /// </summary>
-public sealed record ChangeMembership(ConfigurationChange Change, bool PromoteWhenCaughtUp = false);
+public sealed record ChangeMembership(ConfigurationChange Change);
 
 /// <summary>Gateway → local RaftNode: the members as this node knows them. Reply: <see cref="MembershipView"/>.</summary>
 public sealed record GetMembership

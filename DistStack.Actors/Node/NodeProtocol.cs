@@ -21,7 +21,7 @@ public sealed record ForwardedCommand(StackCommand Command, int OriginNodeId);
 /// (<see cref="ChangeMembership"/>). The leader answers the original asker with a <see cref="MembershipReply"/>; it
 /// never forwards it again.
 /// </summary>
-public sealed record ForwardedMembershipChange(ulong ClusterId, int OriginNodeId, ConfigurationChange Change, bool PromoteWhenCaughtUp);
+public sealed record ForwardedMembershipChange(ulong ClusterId, int OriginNodeId, ConfigurationChange Change);
 
 /// <summary>Gateway → local RaftNode. Reply: <see cref="NodeStatus"/>.</summary>
 public sealed record GetNodeStatus

@@ -24,7 +24,7 @@ public sealed partial class RaftNode
         {
             if (_core is not null && IsPeer(f.OriginNodeId) &&
                 AcceptFromPeer(nameof(ForwardedMembershipChange), f.ClusterId, f.OriginNodeId))
-                OnChangeMembership(new ChangeMembership(f.Change, f.PromoteWhenCaughtUp), Sender, forwarded: true);
+                OnChangeMembership(new ChangeMembership(f.Change), Sender, forwarded: true);
         });
         Command<GetMembership>(_ => Sender.Tell(BuildMembershipView()));
     }
@@ -51,19 +51,15 @@ public sealed partial class RaftNode
             case ConfigurationChangeResult.Accepted accepted:
                 _log.Info("Node {0} proposed {1} of node {2}{3} at index {4}: {5}", _settings.NodeId, change.Kind, change.NodeId,
                     change.Address is null ? "" : $" ({change.Address})", accepted.Index, Core.Configuration);
-                if (request.PromoteWhenCaughtUp && change.Kind == ConfigurationChangeKind.AddLearner)
-                    _membership.PromoteWhenCaughtUp(change.NodeId);
                 _membership.Wait(accepted.Index, accepted.Term, replyTo, answerBy, Describe(change, unchanged: false));
                 ScheduleFlush();
                 break;
             case ConfigurationChangeResult.Unchanged unchanged:
-                if (request.PromoteWhenCaughtUp && change.Kind == ConfigurationChangeKind.AddLearner)
-                    _membership.PromoteWhenCaughtUp(change.NodeId);
                 _membership.Wait(unchanged.ConfigurationIndex, Core.TermAt(unchanged.ConfigurationIndex) ?? -1, replyTo, answerBy,
                     Describe(change, unchanged: true));
                 break;
             case ConfigurationChangeResult.Refused { Reason: ConfigurationRefusal.AlreadyAVoter }
-                when request.PromoteWhenCaughtUp:
+                when change.PromoteWhenCaughtUp:
                 // raftexample's POST /{id} asks for a voter in the end: a voter at that address is the target state.
                 replyTo.Tell(new MembershipReply.Done($"node {change.NodeId} already is a voter", Core.Configuration));
                 break;
@@ -76,7 +72,7 @@ public sealed partial class RaftNode
                 break;
             case ConfigurationChangeResult.NotLeader { LeaderHint: { } leaderId }
                 when !forwarded && leaderId != _settings.NodeId && _peers.TryGetValue(leaderId, out var leaderPeer):
-                leaderPeer.Tell(new ForwardedMembershipChange(_settings.ClusterId, _settings.NodeId, change, request.PromoteWhenCaughtUp), replyTo);
+                leaderPeer.Tell(new ForwardedMembershipChange(_settings.ClusterId, _settings.NodeId, change), replyTo);
                 break;
             case ConfigurationChangeResult.NotLeader notLeader:
                 replyTo.Tell(new MembershipReply.NotStarted(notLeader.LeaderHint is { } leader
@@ -129,8 +125,8 @@ public sealed partial class RaftNode
         NoteOwnMembership();
         foreach (var (client, reply) in _membership.Due(Core.CommittedTermAt, Core.Configuration, Ticks))
             client.Tell(reply);
-        if (!IsLeader || _membership.ToPromote.Count == 0) return;
-        if (_membership.LearnerToPromote(Core.Configuration, Core.IsCaughtUp) is not { } learner) return;
+        if (!IsLeader) return;
+        if (MembershipChanges<IActorRef>.LearnerToPromote(Core.Configuration, Core.IsCaughtUp) is not { } learner) return;
         if (Core.ProposeConfigurationChange(ConfigurationChange.Promote(learner)) is ConfigurationChangeResult.Accepted accepted)
         {
             _log.Info("Node {0} promotes learner {1}, caught up, to voter (index {2}): {3}",

@@ -37,6 +37,24 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     public bool HasAddresses => !Addresses.IsEmpty;
 
+    /// <summary>
+    /// Learners that whichever node leads promotes as soon as they are caught up (raftexample's <c>POST /{id}</c> adds
+    /// a node to become a voter): data in the log, so the wish survives a change of leader. Ascending, a subset of
+    /// the learners. The others stay learners until promoted explicitly (etcd's <c>member promote</c>).
+    /// </summary>
+    public ImmutableArray<int> PromoteWhenCaughtUp { get; init; } = [];
+
+    /// <summary>Whether this configuration needs format 3 (addresses, or learners to promote once caught up).</summary>
+    public bool HasFormat3Data => HasAddresses || !PromoteWhenCaughtUp.IsDefaultOrEmpty;
+
+    /// <summary>Marks learner <paramref name="nodeId"/> to be promoted once caught up, or clears the mark.</summary>
+    public ClusterConfiguration WithPromoteWhenCaughtUp(int nodeId, bool promote) => this with
+    {
+        PromoteWhenCaughtUp = promote
+            ? [.. PromoteWhenCaughtUp.Remove(nodeId).Append(nodeId).Order()]
+            : PromoteWhenCaughtUp.Remove(nodeId),
+    };
+
     /// <summary>The address this configuration records for <paramref name="nodeId"/>, or null.</summary>
     public string? AddressOf(int nodeId) => Addresses.TryGetValue(nodeId, out var address) ? address : null;
 
@@ -68,10 +86,16 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         this with { Learners = [.. Learners.Append(nodeId).Order()] };
 
     public ClusterConfiguration Promote(int nodeId) =>
-        new([.. Voters.Append(nodeId).Order()]) { Learners = Learners.Remove(nodeId), Addresses = Addresses };
+        new([.. Voters.Append(nodeId).Order()])
+        {
+            Learners = Learners.Remove(nodeId), Addresses = Addresses, PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+        };
 
     public ClusterConfiguration Remove(int nodeId) =>
-        new(Voters.Remove(nodeId)) { Learners = Learners.Remove(nodeId), Addresses = Addresses.Remove(nodeId) };
+        new(Voters.Remove(nodeId))
+        {
+            Learners = Learners.Remove(nodeId), Addresses = Addresses.Remove(nodeId), PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+        };
 
     /// <summary>
     /// Without learners, exactly the bytes every earlier version wrote (a voter count, then the voters, little-endian
@@ -80,7 +104,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     /// </summary>
     public byte[] Encode()
     {
-        if (HasAddresses) return EncodeWithAddresses();
+        if (HasFormat3Data) return EncodeWithAddresses();
         if (!HasLearners)
         {
             var bytes = new byte[4 + 4 * Voters.Length];
@@ -105,12 +129,14 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     /// <summary>
     /// <see cref="AddressesFormat"/>, the voters (counted), the learners (counted, possibly none), then the number of
-    /// addresses and for each its node id, its UTF-8 length and bytes, in ascending node id order.
+    /// addresses (possibly none) and for each its node id, its UTF-8 length and bytes, in ascending node id order, then
+    /// the learners to promote once caught up (counted, possibly none).
     /// </summary>
     private byte[] EncodeWithAddresses()
     {
         var encoded = Addresses.Select(a => (Id: a.Key, Bytes: System.Text.Encoding.UTF8.GetBytes(a.Value))).ToList();
-        var bytes = new byte[12 + 4 * (Voters.Length + Learners.Length) + 4 + encoded.Sum(a => 8 + a.Bytes.Length)];
+        var promote = PromoteWhenCaughtUp.IsDefault ? [] : PromoteWhenCaughtUp;
+        var bytes = new byte[12 + 4 * (Voters.Length + Learners.Length) + 4 + encoded.Sum(a => 8 + a.Bytes.Length) + 4 + 4 * promote.Length];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, AddressesFormat);
         WriteInts(bytes, 4, Voters.Length, Voters);
         var offset = 8 + 4 * Voters.Length;
@@ -125,6 +151,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
             address.CopyTo(bytes, offset + 8);
             offset += 8 + address.Length;
         }
+        WriteInts(bytes, offset, promote.Length, promote);
         return bytes;
     }
 
@@ -183,7 +210,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         rest = rest[learnersLength..];
         if (rest.Length < 4) return false;
         var count = BinaryPrimitives.ReadInt32LittleEndian(rest);
-        if (count < 1 || count > voters.Length + learners.Length) return false;
+        if (count < 0 || count > voters.Length + learners.Length) return false;
         rest = rest[4..];
         var addresses = ImmutableSortedDictionary.CreateBuilder<int, string>();
         var previous = 0;
@@ -200,8 +227,10 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
             previous = id;
             rest = rest[(8 + length)..];
         }
-        if (!rest.IsEmpty) return false;
-        configuration = new ClusterConfiguration(voters) { Learners = learners, Addresses = addresses.ToImmutable() };
+        if (!TryReadIds(rest, out var promote, out var promoteLength, minimum: 0) || promoteLength != rest.Length ||
+            !promote.All(learners.Contains))
+            return false;
+        configuration = new ClusterConfiguration(voters) { Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = promote };
         return true;
     }
 
@@ -226,7 +255,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     public bool Equals(ClusterConfiguration? other) =>
         other is not null && Voters.SequenceEqual(other.Voters) && Learners.SequenceEqual(other.Learners) &&
-        Addresses.SequenceEqual(other.Addresses);
+        Addresses.SequenceEqual(other.Addresses) && PromoteWhenCaughtUp.SequenceEqual(other.PromoteWhenCaughtUp);
 
     public override int GetHashCode() =>
         Learners.Aggregate(Voters.Aggregate(17, (h, v) => h * 31 + v), (h, l) => h * 37 + l);
@@ -236,6 +265,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         var members = HasLearners
             ? $"voters [{string.Join(",", Voters)}], learners [{string.Join(",", Learners)}]"
             : $"voters [{string.Join(",", Voters)}]";
+        if (!PromoteWhenCaughtUp.IsDefaultOrEmpty) members += $" (promoted once caught up: {string.Join(",", PromoteWhenCaughtUp)})";
         return HasAddresses ? $"{members}, addresses [{string.Join(",", Addresses.Select(a => $"{a.Key}={a.Value}"))}]" : members;
     }
 }

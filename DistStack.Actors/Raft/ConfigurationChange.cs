@@ -5,10 +5,15 @@ namespace DistStack.Actors.Raft;
 /// For <see cref="ConfigurationChangeKind.AddLearner"/>: the new member's peer address ("host:port"), recorded in the
 /// configuration so every member can reach it; null records none (the simulator, which needs no addresses).
 /// </param>
-public sealed record ConfigurationChange(ConfigurationChangeKind Kind, int NodeId, string? Address = null)
+/// <param name="PromoteWhenCaughtUp">
+/// For <see cref="ConfigurationChangeKind.AddLearner"/>: the configuration marks the learner to be promoted by
+/// whichever node leads once it is caught up (<see cref="ClusterConfiguration.PromoteWhenCaughtUp"/>). Asking again
+/// with the other value changes only the mark.
+/// </param>
+public sealed record ConfigurationChange(ConfigurationChangeKind Kind, int NodeId, string? Address = null, bool PromoteWhenCaughtUp = false)
 {
-    public static ConfigurationChange AddLearner(int nodeId, string? address = null) =>
-        new(ConfigurationChangeKind.AddLearner, nodeId, address);
+    public static ConfigurationChange AddLearner(int nodeId, string? address = null, bool promoteWhenCaughtUp = false) =>
+        new(ConfigurationChangeKind.AddLearner, nodeId, address, promoteWhenCaughtUp);
     public static ConfigurationChange Promote(int nodeId) => new(ConfigurationChangeKind.Promote, nodeId);
     public static ConfigurationChange Remove(int nodeId) => new(ConfigurationChangeKind.Remove, nodeId);
 }

@@ -33,10 +33,16 @@ public sealed partial class RaftCore
                     (current.Addresses.Any(a => a.Key != target && string.Equals(a.Value, address, StringComparison.OrdinalIgnoreCase)) ||
                      (current.AddressOf(target) is { } known && !string.Equals(known, address, StringComparison.OrdinalIgnoreCase))))
                     return Refuse(ConfigurationRefusal.AddressInUse);
-                if (current.IsLearner(target)) return Unchanged();
+                if (current.IsLearner(target))
+                {
+                    if (current.PromoteWhenCaughtUp.Contains(target) == change.PromoteWhenCaughtUp) return Unchanged();
+                    next = current.WithPromoteWhenCaughtUp(target, change.PromoteWhenCaughtUp);
+                    break;
+                }
                 if (current.Contains(target)) return Refuse(ConfigurationRefusal.AlreadyAVoter);
                 next = current.AddLearner(target);
                 if (change.Address is not null) next = next.WithAddress(target, change.Address);
+                if (change.PromoteWhenCaughtUp) next = next.WithPromoteWhenCaughtUp(target, true);
                 break;
             case ConfigurationChangeKind.Promote:
                 if (current.Contains(target)) return Unchanged();

@@ -31,7 +31,7 @@ public sealed partial class DistStackSerializer
         EntriesAppended => JournalManifests.EntriesAppended,
         LogTruncated => JournalManifests.LogTruncated,
         NodeBootstrapped => JournalManifests.NodeBootstrapped,
-        DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasAddresses => JournalManifests.DurableSnapshotWithAddresses,
+        DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasFormat3Data => JournalManifests.DurableSnapshotWithAddresses,
         DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasLearners => JournalManifests.DurableSnapshotWithLearners,
         DurableSnapshot => JournalManifests.DurableSnapshot,
         _ => null,
@@ -58,7 +58,7 @@ public sealed partial class DistStackSerializer
                 w.WriteUInt64Fixed(m.ClusterId);
                 w.WriteVarInt(m.NodeId);
                 // NB1 has no place for learners or addresses, and a founding configuration has none.
-                if (m.Configuration.HasLearners || m.Configuration.HasAddresses)
+                if (m.Configuration.HasLearners || m.Configuration.HasFormat3Data)
                     throw new InvalidOperationException("A bootstrap configuration holds voters only.");
                 WriteConfiguration(w, m.Configuration);
                 return true;

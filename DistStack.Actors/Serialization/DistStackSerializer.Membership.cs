@@ -36,7 +36,7 @@ public sealed partial class DistStackSerializer
                 w.WriteByte((byte)m.Change.Kind);
                 w.WriteVarInt(m.Change.NodeId);
                 w.WriteNullableString(m.Change.Address);
-                w.WriteBool(m.PromoteWhenCaughtUp);
+                w.WriteBool(m.Change.PromoteWhenCaughtUp);
                 return true;
             case MembershipReply.Done m:
                 w.WriteString(m.Detail);
@@ -69,7 +69,7 @@ public sealed partial class DistStackSerializer
                 var origin = r.ReadInt32();
                 var kind = r.ReadEnum<ConfigurationChangeKind>((byte)ConfigurationChangeKind.AddLearner, (byte)ConfigurationChangeKind.Remove);
                 return new ForwardedMembershipChange(clusterId, origin,
-                    new ConfigurationChange(kind, r.ReadInt32(), r.ReadNullableString()), r.ReadBool());
+                    new ConfigurationChange(kind, r.ReadInt32(), r.ReadNullableString(), r.ReadBool()));
             }
             case MembershipManifests.Done:
             {

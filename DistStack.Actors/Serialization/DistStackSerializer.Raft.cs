@@ -51,7 +51,7 @@ public sealed partial class DistStackSerializer
     }
 
     internal static ConfigurationLayout LayoutOf(ClusterConfiguration configuration) =>
-        configuration.HasAddresses ? ConfigurationLayout.WithAddresses :
+        configuration.HasFormat3Data ? ConfigurationLayout.WithAddresses :
         configuration.HasLearners ? ConfigurationLayout.WithLearners : ConfigurationLayout.VotersOnly;
 
     private static string? RaftManifest(object o) => o switch
@@ -62,7 +62,7 @@ public sealed partial class DistStackSerializer
         AppendEntriesResponse => RaftManifests.AppendEntriesResponse,
         Heartbeat => RaftManifests.Heartbeat,
         HeartbeatResponse => RaftManifests.HeartbeatResponse,
-        InstallSnapshot m when m.Metadata.Configuration.HasAddresses => RaftManifests.InstallSnapshotWithAddresses,
+        InstallSnapshot m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.InstallSnapshotWithAddresses,
         InstallSnapshot m when m.Metadata.Configuration.HasLearners => RaftManifests.InstallSnapshotWithLearners,
         InstallSnapshot => RaftManifests.InstallSnapshot,
         InstallSnapshotResponse => RaftManifests.InstallSnapshotResponse,
@@ -70,14 +70,14 @@ public sealed partial class DistStackSerializer
         ReadIndexRequest => RaftManifests.ReadIndexRequest,
         ReadIndexResponse => RaftManifests.ReadIndexResponse,
         LogEntry => RaftManifests.LogEntry,
-        ClusterConfiguration m when m.HasAddresses => RaftManifests.ClusterConfigurationWithAddresses,
+        ClusterConfiguration m when m.HasFormat3Data => RaftManifests.ClusterConfigurationWithAddresses,
         ClusterConfiguration m when m.HasLearners => RaftManifests.ClusterConfigurationWithLearners,
         ClusterConfiguration => RaftManifests.ClusterConfiguration,
         HardState => RaftManifests.HardState,
-        SnapshotMetadata m when m.Configuration.HasAddresses => RaftManifests.SnapshotMetadataWithAddresses,
+        SnapshotMetadata m when m.Configuration.HasFormat3Data => RaftManifests.SnapshotMetadataWithAddresses,
         SnapshotMetadata m when m.Configuration.HasLearners => RaftManifests.SnapshotMetadataWithLearners,
         SnapshotMetadata => RaftManifests.SnapshotMetadata,
-        SnapshotData m when m.Metadata.Configuration.HasAddresses => RaftManifests.SnapshotDataWithAddresses,
+        SnapshotData m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.SnapshotDataWithAddresses,
         SnapshotData m when m.Metadata.Configuration.HasLearners => RaftManifests.SnapshotDataWithLearners,
         SnapshotData => RaftManifests.SnapshotData,
         _ => null,
@@ -334,12 +334,12 @@ public sealed partial class DistStackSerializer
     /// <summary>
     /// The voters; then, only when there are learners (and so only under a "with learners" manifest), the learners;
     /// with addresses (only under a "with addresses" manifest), the learners even when there are none, then each
-    /// recorded address as (node id, string) in ascending node id order.
+    /// recorded address as (node id, string) in ascending node id order, then the learners to promote once caught up.
     /// </summary>
     internal static void WriteConfiguration(WireWriter w, ClusterConfiguration configuration)
     {
         WriteIds(w, configuration.Voters);
-        if (configuration.HasAddresses)
+        if (configuration.HasFormat3Data)
         {
             WriteIds(w, configuration.Learners.IsDefault ? [] : configuration.Learners);
             w.WriteCount(configuration.Addresses.Count);
@@ -348,6 +348,7 @@ public sealed partial class DistStackSerializer
                 w.WriteVarInt(id);
                 w.WriteString(address);
             }
+            WriteIds(w, configuration.PromoteWhenCaughtUp.IsDefault ? [] : configuration.PromoteWhenCaughtUp);
         }
         else if (configuration.HasLearners) WriteIds(w, configuration.Learners);
     }
@@ -361,7 +362,6 @@ public sealed partial class DistStackSerializer
             throw r.Malformed("a configuration with learners needs learners that are not voters");
         if (layout == ConfigurationLayout.WithLearners) return new ClusterConfiguration(voters) { Learners = learners };
         var count = r.ReadCount();
-        if (count < 1) throw r.Malformed("a configuration with addresses records at least one");
         var addresses = ImmutableSortedDictionary.CreateBuilder<int, string>();
         for (var i = 0; i < count; i++)
         {
@@ -372,7 +372,13 @@ public sealed partial class DistStackSerializer
                 throw r.Malformed($"address '{address}' of node {id} is not a member's host:port, or is recorded twice");
             addresses[id] = address;
         }
-        return new ClusterConfiguration(voters) { Learners = learners, Addresses = addresses.ToImmutable() };
+        var promote = ReadIds(ref r);
+        if (!promote.All(learners.Contains) || promote.Distinct().Count() != promote.Length)
+            throw r.Malformed("the learners to promote once caught up must be learners, each once");
+        return new ClusterConfiguration(voters)
+        {
+            Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = [.. promote.Order()],
+        };
     }
 
     private static void WriteIds(WireWriter w, ImmutableArray<int> ids)

@@ -6,26 +6,20 @@ namespace DistStack.Actors.Shell;
 /// <summary>
 /// The shell's side of membership changes, with no actor, task or clock (time is the caller's tick count): which
 /// proposed changes are still waiting for their configuration entry to commit, what to answer each, and which
-/// learner this leader should promote now because it was added to be promoted once caught up (raftexample's
-/// <c>POST /{id}</c>). The core decides whether a change is allowed; this only waits and asks.
+/// learner the leader should promote now because the configuration marks it to be promoted once caught up
+/// (raftexample's <c>POST /{id}</c>). The core decides whether a change is allowed; this only waits and asks.
 /// </summary>
 public sealed class MembershipChanges<TClient>
 {
     private readonly List<Waiting> _waiting = [];
-    private readonly SortedSet<int> _promoteWhenCaughtUp = [];
 
     private sealed record Waiting(long Index, long Term, TClient Client, long AnswerBy, string Detail);
 
     public int WaitingCount => _waiting.Count;
 
-    /// <summary>Learners this node promotes once caught up, while it leads.</summary>
-    public IReadOnlyCollection<int> ToPromote => _promoteWhenCaughtUp;
-
     /// <summary>The change's configuration entry is (Index, Term): answer <paramref name="client"/> once it commits.</summary>
     public void Wait(long index, long term, TClient client, long answerBy, string detail) =>
         _waiting.Add(new Waiting(index, term, client, answerBy, detail));
-
-    public void PromoteWhenCaughtUp(int learner) => _promoteWhenCaughtUp.Add(learner);
 
     /// <summary>
     /// The answers now due. An entry committed at its index with its term is done (Log Matching: it is the entry
@@ -59,15 +53,13 @@ public sealed class MembershipChanges<TClient>
     }
 
     /// <summary>
-    /// The learner to promote now: the first one added to be promoted that is still a learner and that
-    /// <paramref name="isCaughtUp"/> says is caught up (the core's definition). One at a time: the core accepts one
-    /// uncommitted change. Ids that are no longer learners (promoted, removed) are forgotten.
+    /// The learner to promote now: the first one the configuration marks to be promoted once caught up that
+    /// <paramref name="isCaughtUp"/> says is (the core's definition). One at a time: the core accepts one uncommitted
+    /// change. The mark is in the log, so whichever node leads, after any change of leader, does this.
     /// </summary>
-    public int? LearnerToPromote(ClusterConfiguration configuration, Func<int, bool> isCaughtUp)
+    public static int? LearnerToPromote(ClusterConfiguration configuration, Func<int, bool> isCaughtUp)
     {
-        if (_promoteWhenCaughtUp.Count == 0) return null;
-        _promoteWhenCaughtUp.RemoveWhere(id => !configuration.IsLearner(id));
-        foreach (var learner in _promoteWhenCaughtUp)
+        foreach (var learner in configuration.PromoteWhenCaughtUp)
             if (isCaughtUp(learner)) return learner;
         return null;
     }

@@ -51,7 +51,7 @@ public static class MembershipEndpoints
                     await TextAnswers.WriteAsync(context, error!.Value.Status, error.Value.Text);
                     return;
                 }
-                change = new ChangeMembership(ConfigurationChange.AddLearner(id, address), PromoteWhenCaughtUp: true);
+                change = new ChangeMembership(ConfigurationChange.AddLearner(id, address, promoteWhenCaughtUp: true));
             }
             var reply = await Gateway(context).ChangeMembershipAsync(change, context.RequestAborted);
             var (status, text) = TextFor(reply);
@@ -209,7 +209,7 @@ public static class MembershipEndpoints
         if (id is null || addressText is null) return (null, (StatusCodes.Status400BadRequest, $"\"id\" and \"address\" are required; {shape}"));
         var address = ParseAddress(id.Value, addressText, out var bad);
         if (address is null) return (null, (StatusCodes.Status400BadRequest, bad!));
-        return (new ChangeMembership(ConfigurationChange.AddLearner(id.Value, address), PromoteWhenCaughtUp: !learner), null);
+        return (new ChangeMembership(ConfigurationChange.AddLearner(id.Value, address, promoteWhenCaughtUp: !learner)), null);
     }
 
     /// <summary>The status a reply maps to: refusals by reason (a bad id 400, an unknown member 404, the rest 409).</summary>

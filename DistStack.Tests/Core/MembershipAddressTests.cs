@@ -64,14 +64,36 @@ public sealed class MembershipAddressTests
         Assert.Equal(configuration, ClusterConfiguration.Decode(configuration.Encode()));
         Assert.NotEqual(configuration, configuration.WithAddress(3, "d:3"));
 
-        // An address of a node that is not a member; an empty address; a space in one; ids out of order.
-        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 02000000 03000000 623a32"), out _));
-        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 00000000"), out _));
-        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 622032"), out _));
+        // An address of a node that is not a member; an empty address; a space in one; ids out of order; a node to
+        // promote that is not a learner; the promote count missing.
+        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 02000000 03000000 623a32 00000000"), out _));
+        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 00000000 00000000"), out _));
+        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 622032 00000000"), out _));
         Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 02000000 01000000 02000000 00000000 02000000 " +
-                                                        "02000000 01000000 61 01000000 01000000 62"), out _));
-        Assert.True(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 613a31"), out var valid));
+                                                        "02000000 01000000 61 01000000 01000000 62 00000000"), out _));
+        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 613a31 01000000 01000000"), out _));
+        Assert.False(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 613a31"), out _));
+        Assert.True(ClusterConfiguration.TryDecode(Hex("fdffffff 01000000 01000000 00000000 01000000 01000000 03000000 613a31 00000000"), out var valid));
         Assert.Equal("a:1", valid.AddressOf(1));
+    }
+
+    [Fact]
+    public void A_learner_added_to_be_promoted_is_marked_in_the_log_and_asking_again_changes_only_the_mark()
+    {
+        var cluster = Founded();
+        cluster.StartBlank(4);
+        Assert.IsType<ConfigurationChangeResult.Accepted>(
+            cluster[1].ProposeConfigurationChange(ConfigurationChange.AddLearner(4, "h:4", promoteWhenCaughtUp: true)));
+        cluster.Stabilize();
+        Assert.Equal(new[] { 4 }, cluster[2].Configuration.PromoteWhenCaughtUp.ToArray()); // every member knows it
+
+        Assert.IsType<ConfigurationChangeResult.Unchanged>(
+            cluster[1].ProposeConfigurationChange(ConfigurationChange.AddLearner(4, "h:4", promoteWhenCaughtUp: true)));
+        Assert.IsType<ConfigurationChangeResult.Accepted>(
+            cluster[1].ProposeConfigurationChange(ConfigurationChange.AddLearner(4, "h:4", promoteWhenCaughtUp: false)));
+        cluster.Stabilize();
+        Assert.Empty(cluster[2].Configuration.PromoteWhenCaughtUp);
+        Assert.True(cluster[2].Configuration.IsLearner(4));
     }
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", ""));

@@ -36,7 +36,7 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
         },
         {
             // The same record once the configuration records addresses: voters, learners (none), then (id, address).
-            "DS3", "0700000000000000 02 0602 1404 020204 00 02 02 03613a31 04 03623a32 00 02 02000200 00000000",
+            "DS3", "0700000000000000 02 0602 1404 020204 00 02 02 03613a31 04 03623a32 00 00 02 02000200 00000000",
             new DurableSnapshot(7, 1, new HardState(3, 1), new SnapshotData(new SnapshotMetadata(10, 2, TwoWithAddresses), []),
                 [new LogEntry(1, 0, EntryKind.Configuration, []), new LogEntry(1, 0, EntryKind.Command, [])])
         },
@@ -46,14 +46,21 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
     public void A_configuration_with_addresses_keeps_its_bytes_in_log_entries_and_on_the_wire()
     {
         // In a log entry: the marker -3, voters, learners (counted, none here), the number of addresses, then each
-        // as node id, UTF-8 length and bytes; little-endian int32s.
-        const string entry = "fdffffff 02000000 01000000 02000000 00000000 02000000 01000000 03000000 613a31 02000000 03000000 623a32";
+        // as node id, UTF-8 length and bytes, then the learners to promote once caught up (counted, none); int32s.
+        const string entry = "fdffffff 02000000 01000000 02000000 00000000 02000000 01000000 03000000 613a31 02000000 03000000 623a32 00000000";
         Assert.Equal(Convert.FromHexString(entry.Replace(" ", "")), TwoWithAddresses.Encode());
         Assert.Equal(TwoWithAddresses, ClusterConfiguration.Decode(Convert.FromHexString(entry.Replace(" ", ""))));
 
         var serializer = fixture.Serialization.FindSerializerFor(TwoWithAddresses);
         Assert.Equal("CC3", Akka.Serialization.Serialization.ManifestFor(serializer, TwoWithAddresses));
-        Assert.Equal(Convert.FromHexString("020204000202 03613a31 04 03623a32".Replace(" ", "")), serializer.ToBinary(TwoWithAddresses));
+        Assert.Equal(Convert.FromHexString("020204000202 03613a31 04 03623a32 00".Replace(" ", "")), serializer.ToBinary(TwoWithAddresses));
+
+        // A learner to promote once caught up, without addresses, is format 3 too: voters [1], learners [2], no
+        // address, promote [2].
+        var marked = ClusterConfiguration.Of(1).AddLearner(2).WithPromoteWhenCaughtUp(2, true);
+        Assert.Equal(Convert.FromHexString("fdffffff 01000000 01000000 01000000 02000000 00000000 01000000 02000000".Replace(" ", "")), marked.Encode());
+        Assert.Equal("CC3", Akka.Serialization.Serialization.ManifestFor(serializer, marked));
+        Assert.Equal(Convert.FromHexString("0102 0104 00 0104".Replace(" ", "")), serializer.ToBinary(marked));
     }
 
     [Fact]

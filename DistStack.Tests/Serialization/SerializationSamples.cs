@@ -22,7 +22,7 @@ internal static class SerializationSamples
 
     /// <summary>Written under the "with addresses" manifests (CC3, SM3, SD3, IS3, DS3): a learner, addresses for some members.</summary>
     private static readonly ClusterConfiguration ThreeAndALearnerWithAddresses = ClusterConfiguration.Of(1, 2, 3).AddLearner(4)
-        .WithAddress(1, "10.0.0.1:12379").WithAddress(4, "node-4.example:42379");
+        .WithAddress(1, "10.0.0.1:12379").WithAddress(4, "node-4.example:42379").WithPromoteWhenCaughtUp(4, true);
 
     /// <summary>Addresses and no learners: the learners are still written (as none) under the addresses manifests.</summary>
     private static readonly ClusterConfiguration ThreeWithAddresses = ClusterConfiguration.Of(1, 2, 3)
@@ -121,10 +121,12 @@ internal static class SerializationSamples
         yield return new CommandFormatsSupported(0xfeedfacecafebeefUL, 4, 3);
 
         // Membership changes a follower forwards, and the leader's answers to the follower's gateway.
-        yield return new ForwardedMembershipChange(ClusterId, 2, ConfigurationChange.AddLearner(4, "127.0.0.1:42379"), true);
-        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.AddLearner(4), false);
-        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.Promote(4), false);
-        yield return new ForwardedMembershipChange(ClusterId, 5, ConfigurationChange.Remove(1), false);
+        yield return new ForwardedMembershipChange(ClusterId, 2, ConfigurationChange.AddLearner(4, "127.0.0.1:42379", promoteWhenCaughtUp: true));
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.AddLearner(4));
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.Promote(4));
+        yield return new ForwardedMembershipChange(ClusterId, 5, ConfigurationChange.Remove(1));
+        // Format 3 without addresses: a learner marked to be promoted once caught up.
+        yield return ClusterConfiguration.Of(1, 2, 3).AddLearner(4).WithPromoteWhenCaughtUp(4, true);
         yield return new MembershipReply.Done("node 4 added as a learner", ThreeAndALearnerWithAddresses);
         yield return new MembershipReply.Done("node 2 removed", ClusterConfiguration.Of(1, 3));
         yield return new MembershipReply.Done("node 5 added", ThreeAndTwoLearners);
