@@ -34,6 +34,7 @@ public sealed partial class RaftNode
         _peers = peers;
         _peerAddresses.Clear();
         _peersConfiguration = null;
+        _formatGate = null; // over the configuration's members, now that the core runs
         SyncPeersWithConfiguration();
         return _peers;
     }
@@ -49,6 +50,8 @@ public sealed partial class RaftNode
         var initial = _peersConfiguration is null;
         var changed = !ReferenceEquals(configuration, _peersConfiguration);
         if (!changed && _peers.Count == _peersConfiguration!.Members.Count(m => m != _settings.NodeId)) return;
+        if (changed && !initial && !configuration.Members.Order().SequenceEqual(_peersConfiguration!.Members.Order()))
+            _formatGate = null; // rebuilt over the new members (RaftNode.CommandFormats.cs)
         _peersConfiguration = configuration;
 
         var members = MembersOf(configuration).Where(id => id != _settings.NodeId).ToHashSet();
