@@ -66,6 +66,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         app.MapOpenApi(); // GET /openapi/v1.json
         app.MapStatusEndpoints();
         app.MapBackupEndpoints();
+        app.MapMembershipEndpoints();
         app.MapOverviewEndpoints();
         app.MapDashboard();
         app.MapUnknownPaths();

@@ -16,8 +16,9 @@ id=${2#raftexample}
 [[ "$id" =~ ^[0-9]+$ ]] || usage
 name="raftexample$id"
 
-line=$(grep -E "^$name:" Procfile | head -1 | cut -d: -f2- | sed 's/^ *//') || true
-[ -n "$line" ] || { echo "no $name in Procfile" >&2; exit 2; }
+procfile=${PROCFILE:-Procfile}
+line=$(grep -E "^$name:" "$procfile" | head -1 | cut -d: -f2- | sed 's/^ *//') || true
+[ -n "$line" ] || { echo "no $name in $procfile" >&2; exit 2; }
 # The node's own process: the Procfile command line (Release build, this id).
 pid=$(pgrep -f -x -- "$line" | head -1 || true)
 

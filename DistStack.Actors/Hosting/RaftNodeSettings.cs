@@ -19,6 +19,18 @@ public sealed record RaftNodeSettings
     /// <summary>Mixed into the cluster id (<see cref="ClusterIdentity"/>); empty = the id of earlier versions.</summary>
     public required string ClusterToken { get; init; }
 
+    /// <summary>
+    /// Started to join a running cluster (diststack.join): an empty data directory is not bootstrapped; the node waits
+    /// to be added and learns the cluster id from the leader.
+    /// </summary>
+    public bool Join { get; init; }
+
+    /// <summary>
+    /// The id of the cluster this node joined, learned from its leader and recorded in the data directory; null for
+    /// founders, whose id is computed from the founding members and the token.
+    /// </summary>
+    public ulong? JoinedClusterId { get; init; }
+
     /// <summary>Absolute path of this node's data directory.</summary>
     public required string DataDirectory { get; init; }
 
@@ -70,7 +82,7 @@ public sealed record RaftNodeSettings
     /// </summary>
     public Stacks.StackStateOptions StateMachine { get; init; } = new();
 
-    public ulong ClusterId => ClusterIdentity.FromMembers(Members, ClusterToken);
+    public ulong ClusterId => JoinedClusterId ?? ClusterIdentity.FromMembers(Members, ClusterToken);
     public PeerEndpoint Self => Members[NodeId - 1];
     public ClusterConfiguration InitialConfiguration => ClusterConfiguration.Of([.. Members.Select(m => m.NodeId)]);
 
@@ -84,6 +96,11 @@ public sealed record RaftNodeSettings
         SnapshotChunkBytes = SnapshotChunkBytes,
         PreVote = PreVote,
         CheckQuorum = CheckQuorum,
+        // A founder records the founders' addresses in the first membership change. A joiner's list is only where it
+        // looks for the cluster: the configuration it receives records every member's address already.
+        MemberAddresses = Join || JoinedClusterId is not null
+            ? new Dictionary<int, string>()
+            : Members.ToDictionary(m => m.NodeId, m => m.ToString()),
     };
 
     /// <summary>
@@ -113,6 +130,7 @@ public sealed record RaftNodeSettings
             NodeId = nodeId,
             Members = members,
             ClusterToken = root.GetString("cluster-token") ?? "",
+            Join = root.GetBoolean("join"),
             DataDirectory = dataDir,
             BindHostname = string.IsNullOrWhiteSpace(bind) ? null : bind,
             PeerTls = Security.PeerTlsSettings.FromConfig(root),

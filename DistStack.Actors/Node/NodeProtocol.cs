@@ -16,6 +16,13 @@ public sealed record ExecuteQuery(StackQuery Query);
 /// <summary>Follower RaftNode → leader RaftNode, over Akka.Remote. Reply: <see cref="NodeReply"/>.</summary>
 public sealed record ForwardedCommand(StackCommand Command, int OriginNodeId);
 
+/// <summary>
+/// Follower RaftNode → leader RaftNode, over Akka.Remote: a membership change the follower's gateway was asked for
+/// (<see cref="ChangeMembership"/>). The leader answers the original asker with a <see cref="MembershipReply"/>; it
+/// never forwards it again.
+/// </summary>
+public sealed record ForwardedMembershipChange(ulong ClusterId, int OriginNodeId, ConfigurationChange Change);
+
 /// <summary>Gateway → local RaftNode. Reply: <see cref="NodeStatus"/>.</summary>
 public sealed record GetNodeStatus
 {
@@ -67,7 +74,14 @@ public sealed record OutcomeUnknown(string Reason) : NodeReply;
 /// traffic (any Raft message from that member), not from Akka.Cluster: a leader hears every follower at each
 /// heartbeat, a follower hears the leader (and candidates); null = never heard in this incarnation.
 /// </summary>
-public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null);
+public sealed record MemberStatus(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null)
+{
+    /// <summary>"voter" or "learner" in the answering node's latest configuration (local status only; not on the wire).</summary>
+    public string Role { get; init; } = "voter";
+
+    /// <summary>For a learner, on the leader: whether it is caught up (docs/membership.md); null elsewhere.</summary>
+    public bool? CaughtUp { get; init; }
+}
 
 public sealed record NodeStatus(
     int NodeId,
@@ -80,4 +94,11 @@ public sealed record NodeStatus(
     long LastLogIndex,
     long SnapshotIndex,
     string StateDigest,
-    IReadOnlyList<MemberStatus> Members);
+    IReadOnlyList<MemberStatus> Members)
+{
+    /// <summary>
+    /// This node in its latest configuration: "voter", "learner", "removed" (it learned it was removed, and takes no
+    /// part), "joining" (started with --join, not added yet); null while recovering. Local status only; not on the wire.
+    /// </summary>
+    public string? Membership { get; init; }
+}

@@ -11,8 +11,14 @@ public sealed partial class RaftNode
     private CommandFormatGate? _formatGate;
     private long _ticksSinceFormatsAdvertised = long.MaxValue;
 
+    /// <summary>
+    /// Over the members of the latest configuration (learners apply entries too), rebuilt when it changes
+    /// (RaftNode.Peers.cs): a member added at runtime must have said it reads a format, a removed one no longer
+    /// holds batches back. What was heard survives the rebuild in command-formats.txt.
+    /// </summary>
     private CommandFormatGate FormatGate =>
-        _formatGate ??= new CommandFormatGate(_settings.NodeId, [.. _settings.Members.Select(m => m.NodeId)],
+        _formatGate ??= new CommandFormatGate(_settings.NodeId,
+            [.. MembersOf(_core?.Configuration ?? Raft.ClusterConfiguration.Of())],
             remembered: CommandFormatsFile.Read(_settings.DataDirectory, _log));
 
     /// <summary>Every election timeout: often enough that a new leader learns every live member within about one.</summary>

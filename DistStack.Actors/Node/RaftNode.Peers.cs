@@ -5,15 +5,22 @@ using DistStack.Actors.Raft;
 
 namespace DistStack.Actors.Node;
 
-// Peers are the configured members, addressed by ActorSelection at <protocol>://<system>@host:port/user/raft-node.
+// Peers are the members of the latest configuration (committed or not), addressed by ActorSelection at
+// <protocol>://<system>@host:port/user/raft-node, where host:port is the address the configuration records for the
+// member, or for founders in configurations that record none, the one this node was configured with. After bootstrap
+// the configuration wins over --cluster: a member added at runtime becomes a peer as soon as its entry is in the log,
+// and a removed one stops being one once the leader no longer replicates to it (it has learned of its removal).
 // A selection resolves on every send, so a peer that restarted (new incarnation, new UID) is reached again
 // without any re-identification. No remote DeathWatch (it quarantines) and no cluster events: Raft's own
 // timeouts decide who is alive.
 public sealed partial class RaftNode
 {
-    private IReadOnlyDictionary<int, ICanTell> _peers = new Dictionary<int, ICanTell>();
+    private Dictionary<int, ICanTell> _peers = [];
     private readonly Dictionary<int, Address> _peerAddresses = [];
     private Shell.PeerLinkRepair? _links;
+
+    /// <summary>The configuration the peers were last brought in step with (reference comparison: it changes rarely).</summary>
+    private ClusterConfiguration? _peersConfiguration;
 
     private Dictionary<int, ICanTell> ResolvePeers()
     {
@@ -24,16 +31,47 @@ public sealed partial class RaftNode
                 if (id != _settings.NodeId) peers[id] = peer;
             return peers;
         }
+        _peers = peers;
+        _peerAddresses.Clear();
+        _peersConfiguration = null;
+        _formatGate = null; // over the configuration's members, now that the core runs
+        SyncPeersWithConfiguration();
+        return _peers;
+    }
 
+    /// <summary>
+    /// Adds the members of the latest configuration that are not peers yet (or moved), and drops peers that are no
+    /// longer members once the core no longer replicates to them. Cheap when nothing changed.
+    /// </summary>
+    private void SyncPeersWithConfiguration()
+    {
+        if (_core is null || _peerOverrides is not null) return;
+        var configuration = Core.Configuration;
+        var initial = _peersConfiguration is null;
+        var changed = !ReferenceEquals(configuration, _peersConfiguration);
+        if (!changed && _peers.Count == _peersConfiguration!.Members.Count(m => m != _settings.NodeId)) return;
+        if (changed && !initial && !configuration.Members.Order().SequenceEqual(_peersConfiguration!.Members.Order()))
+            _formatGate = null; // rebuilt over the new members (RaftNode.CommandFormats.cs)
+        _peersConfiguration = configuration;
+
+        var members = MembersOf(configuration).Where(id => id != _settings.NodeId).ToHashSet();
         var protocol = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.Protocol;
-        foreach (var member in _settings.Members)
+        foreach (var id in members)
         {
-            if (member.NodeId == _settings.NodeId) continue;
-            var address = new Address(protocol, Context.System.Name, member.Host, member.Port);
-            _peerAddresses[member.NodeId] = address;
-            peers[member.NodeId] = Context.ActorSelection($"{address}/user/{ActorName}");
+            if (EndpointOf(id, configuration) is not { } endpoint) continue;
+            var address = new Address(protocol, Context.System.Name, endpoint.Host, endpoint.Port);
+            if (_peerAddresses.TryGetValue(id, out var known) && known.Equals(address)) continue;
+            if (!initial)
+                _log.Info("Node {0}: member {1} is at {2} (configuration: {3})", _settings.NodeId, id, endpoint, configuration);
+            _peerAddresses[id] = address;
+            _peers[id] = Context.ActorSelection($"{address}/user/{ActorName}");
         }
-        return peers;
+        foreach (var id in _peers.Keys.Where(id => !members.Contains(id) && !Core.IsReplicatingTo(id)).ToList())
+        {
+            _log.Info("Node {0}: node {1} is no longer a member; no longer a peer", _settings.NodeId, id);
+            _peers.Remove(id);
+            _peerAddresses.Remove(id);
+        }
     }
 
     private bool IsPeer(int nodeId) => _peers.ContainsKey(nodeId);
@@ -42,13 +80,22 @@ public sealed partial class RaftNode
     {
         foreach (var message in messages)
         {
-            if (_peers.TryGetValue(message.To, out var peer))
+            var peer = _peers.GetValueOrDefault(message.To)
+                // A member added by an entry this very Ready carries: it becomes a peer now rather than at the next tick.
+                ?? (!ReferenceEquals(_core?.Configuration, _peersConfiguration) ? SyncThenFind(message.To) : null);
+            if (peer is not null)
             {
                 peer.Tell(message, Self);
                 _observations.Metrics.PeerMessageSent(message);
             }
             else _log.Debug("Dropped {0} to unknown peer {1}", message.GetType().Name, message.To);
         }
+    }
+
+    private ICanTell? SyncThenFind(int peer)
+    {
+        SyncPeersWithConfiguration();
+        return _peers.GetValueOrDefault(peer);
     }
 
     private void NotePeerMessage(RaftMessage message) => _links!.Heard(message, Ticks);

@@ -44,6 +44,11 @@ public sealed partial class RaftNode
                        "majority, empty the data directory completely (identity.json too) to start this node afresh");
                 return;
             }
+            if (_settings.Join)
+            {
+                WaitToBeAdded();
+                return;
+            }
             Bootstrap();
             return;
         }
@@ -121,6 +126,8 @@ public sealed partial class RaftNode
             Command<ExecuteQuery>(_ => Sender.Tell(new NotStarted(_refusal)));
             Command<HandOverLeadership>(_ => Sender.Tell(new LeadershipHandedOver(false, null)));
             Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));
+            Command<ChangeMembership>(_ => Sender.Tell(new MembershipReply.NotStarted(_refusal, null)));
+            Command<GetMembership>(_ => Sender.Tell(BuildMembershipView()));
             CommandAny(_ => { });
         });
     }

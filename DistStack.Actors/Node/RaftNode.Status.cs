@@ -20,24 +20,44 @@ public sealed partial class RaftNode
             return new NodeStatus(_settings.NodeId, clusterId, RaftRole.Follower, _persisted.HardState.Term, null,
                 0, _applied.AppliedIndex, _persisted.LastIndex, _persisted.SnapshotIndex,
                 _applied.Digest.ToString("x16"),
-                [.. _settings.Members.Select(m => new MemberStatus(m.NodeId, m.ToString(), m.NodeId == _settings.NodeId, null))]);
+                [.. _settings.Members.Select(m => new MemberStatus(m.NodeId, m.ToString(), m.NodeId == _settings.NodeId, null))])
+            {
+                Membership = _waitingToJoin ? "joining" : null,
+            };
 
         var status = Core.Status;
-        var members = _settings.Members.Select(m =>
+        // The members of the latest configuration, with the address it records (or, for founders, the configured one).
+        var members = MembersOf(status.Configuration).Select(id =>
             {
-                var self = m.NodeId == _settings.NodeId;
-                var heard = self ? 0 : MillisecondsSinceHeard(m.NodeId);
+                var self = id == _settings.NodeId;
+                var heard = self ? 0 : MillisecondsSinceHeard(id);
+                var learner = status.Configuration.IsLearner(id);
                 return new MemberStatus(
-                    m.NodeId,
-                    m.ToString(),
+                    id,
+                    EndpointOf(id, status.Configuration)?.ToString() ?? "",
                     heard <= ReachableWithinMs,
-                    status.Role == RaftRole.Leader && status.MatchIndex.TryGetValue(m.NodeId, out var match) ? match : null,
-                    heard);
+                    status.Role == RaftRole.Leader && status.MatchIndex.TryGetValue(id, out var match) ? match : null,
+                    heard)
+                {
+                    Role = learner ? "learner" : "voter",
+                    CaughtUp = learner && status.Role == RaftRole.Leader ? Core.IsCaughtUp(id) : null,
+                };
             })
             .ToList();
         return new NodeStatus(
             _settings.NodeId, clusterId, status.Role, status.Term, status.LeaderId,
             status.CommitIndex, _applied.AppliedIndex, status.LastLogIndex, status.SnapshotIndex,
-            _applied.Digest.ToString("x16"), members);
+            _applied.Digest.ToString("x16"), members)
+        {
+            Membership = MembershipName(status.Membership),
+        };
     }
+
+    /// <summary>What this node is in its latest configuration: a removed node says so.</summary>
+    private static string MembershipName(Membership membership) => membership switch
+    {
+        Raft.Membership.Voter => "voter",
+        Raft.Membership.Learner => "learner",
+        _ => "removed",
+    };
 }

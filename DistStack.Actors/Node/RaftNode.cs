@@ -22,7 +22,8 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
 
     private const string TickTimerKey = "raft-tick";
 
-    private readonly RaftNodeSettings _settings;
+    /// <summary>Replaced once, when a node started with --join learns its cluster's id (RaftNode.Membership.cs).</summary>
+    private RaftNodeSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PersistedRaftState _persisted = new();
     private readonly IReadOnlyDictionary<int, IActorRef>? _peerOverrides;
@@ -133,12 +134,17 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Command<Terminated>(t => _forwardedWrites.Remove(t.ActorRef));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(d => _log.Warning("Deleting old snapshots failed: {0}", d.Cause.Message));
+        SetUpMembershipCommands();
     }
 
     /// <summary>Feed a peer's message to the core. Messages for another node or from an unknown peer are dropped.</summary>
     private void OnPeerMessage(RaftMessage message)
     {
-        if (_core is null) return;
+        if (_core is null)
+        {
+            if (_waitingToJoin) OnMessageWhileWaitingToJoin(message);
+            return;
+        }
         if (message.To != _settings.NodeId || !IsPeer(message.From))
         {
             _log.Debug("Dropped {0} from {1} to {2}: not for this node or from an unknown peer",
@@ -159,6 +165,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         WatchSilentPeers();
         AdvertiseCommandFormats();
         _clients!.Tick();
+        OnMembershipTick();
         ObserveSelf();
         ScheduleFlush();
     }

@@ -18,8 +18,13 @@ public static class NodeIdentityFile
     /// journal means the journal was lost, not that the node is new. Null in files written before the flag existed.
     /// </param>
     /// <param name="ClusterToken">Mixed into the cluster id; null in files written before tokens existed (no token).</param>
+    /// <param name="Joined">
+    /// True for a node started with --join: its cluster id is not computed from <paramref name="Members"/> (where it
+    /// looked for the cluster) but learned from the leader that added it, and recorded here with
+    /// <paramref name="Bootstrapped"/> once the journal holds it ("" until then). Null for founders.
+    /// </param>
     private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members, bool? Bootstrapped = null,
-        string? ClusterToken = null);
+        string? ClusterToken = null, bool? Joined = null);
 
     /// <summary>
     /// Empty or missing directory: records the settings' identity and returns them. Otherwise the persisted
@@ -42,6 +47,7 @@ public static class NodeIdentityFile
         var persistedMembers = document.Members.Select((m, i) => PeerEndpoint.Parse(i + 1, m)).ToList();
         var persistedToken = document.ClusterToken ?? "";
         var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers, persistedToken);
+        var joined = document.Joined == true;
 
         if (settings.NodeId != 0 && settings.NodeId != document.NodeId)
             throw new DataDirectoryMismatchException(
@@ -60,13 +66,36 @@ public static class NodeIdentityFile
                 $"{(persistedToken.Length == 0 ? "no cluster token" : $"cluster token '{persistedToken}'")}, but this node " +
                 $"was started with cluster token '{settings.ClusterToken}'. The persisted identity wins on restart: start " +
                 "without a token, with the same one, or with an empty data directory.");
-        if (ClusterIdentity.Format(persistedClusterId) != document.ClusterId)
+        if (!joined && ClusterIdentity.Format(persistedClusterId) != document.ClusterId)
             throw new DataDirectoryMismatchException(
                 $"{path} is inconsistent: cluster id {document.ClusterId} does not match its member list and token.");
+        ulong? joinedClusterId = null;
+        if (joined && document.Bootstrapped == true)
+        {
+            if (!ulong.TryParse(document.ClusterId, System.Globalization.NumberStyles.HexNumber, null, out var learned))
+                throw new DataDirectoryMismatchException($"{path} is inconsistent: '{document.ClusterId}' is not a cluster id.");
+            joinedClusterId = learned;
+        }
 
-        var reconciled = settings with { NodeId = document.NodeId, Members = persistedMembers, ClusterToken = persistedToken };
+        // A directory that holds a node restarts as that node: --join matters only until a joiner has joined.
+        var reconciled = settings with
+        {
+            NodeId = document.NodeId, Members = persistedMembers, ClusterToken = persistedToken,
+            Join = joined && joinedClusterId is null, JoinedClusterId = joinedClusterId,
+        };
         reconciled.Validate();
         return reconciled;
+    }
+
+    /// <summary>
+    /// A node started with --join was added to the cluster <paramref name="clusterId"/>, and its journal durably holds
+    /// that: from now on it restarts as a member of that cluster, whatever --join says.
+    /// </summary>
+    public static void MarkJoined(string dataDirectory, ulong clusterId)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (ReadDocument(path) is not { } document) return;
+        Write(path, document with { ClusterId = ClusterIdentity.Format(clusterId), Bootstrapped = true, Joined = true });
     }
 
     /// <summary>
@@ -96,8 +125,9 @@ public static class NodeIdentityFile
         JsonSerializer.Deserialize<IdentityDocument>(File.ReadAllText(path));
 
     private static void Write(string path, RaftNodeSettings settings) => Write(path, new IdentityDocument(
-        ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())], Bootstrapped: false,
-        ClusterToken: settings.ClusterToken.Length == 0 ? null : settings.ClusterToken));
+        settings.Join ? "" : ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())],
+        Bootstrapped: false, ClusterToken: settings.ClusterToken.Length == 0 ? null : settings.ClusterToken,
+        Joined: settings.Join ? true : null));
 
     private static void Write(string path, IdentityDocument document)
     {

@@ -28,6 +28,53 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     public bool HasLearners => !Learners.IsDefaultOrEmpty;
 
+    /// <summary>
+    /// Each member's peer address ("host:port"), by node id, for the members whose address the configuration
+    /// records. Configurations written before addresses existed record none: the founders' addresses then come from
+    /// the node's own member list. Only members have an address here.
+    /// </summary>
+    public ImmutableSortedDictionary<int, string> Addresses { get; init; } = ImmutableSortedDictionary<int, string>.Empty;
+
+    public bool HasAddresses => !Addresses.IsEmpty;
+
+    /// <summary>
+    /// Learners that whichever node leads promotes as soon as they are caught up (raftexample's <c>POST /{id}</c> adds
+    /// a node to become a voter): data in the log, so the wish survives a change of leader. Ascending, a subset of
+    /// the learners. The others stay learners until promoted explicitly (etcd's <c>member promote</c>).
+    /// </summary>
+    public ImmutableArray<int> PromoteWhenCaughtUp { get; init; } = [];
+
+    /// <summary>Whether this configuration needs format 3 (addresses, or learners to promote once caught up).</summary>
+    public bool HasFormat3Data => HasAddresses || !PromoteWhenCaughtUp.IsDefaultOrEmpty;
+
+    /// <summary>Marks learner <paramref name="nodeId"/> to be promoted once caught up, or clears the mark.</summary>
+    public ClusterConfiguration WithPromoteWhenCaughtUp(int nodeId, bool promote) => this with
+    {
+        PromoteWhenCaughtUp = promote
+            ? [.. PromoteWhenCaughtUp.Remove(nodeId).Append(nodeId).Order()]
+            : PromoteWhenCaughtUp.Remove(nodeId),
+    };
+
+    /// <summary>The address this configuration records for <paramref name="nodeId"/>, or null.</summary>
+    public string? AddressOf(int nodeId) => Addresses.TryGetValue(nodeId, out var address) ? address : null;
+
+    /// <summary>The most bytes of UTF-8 an address may take (a host name is at most 253, plus ":port").</summary>
+    public const int MaxAddressBytes = 300;
+
+    /// <summary>Records <paramref name="address"/> for member <paramref name="nodeId"/>.</summary>
+    public ClusterConfiguration WithAddress(int nodeId, string address) =>
+        this with { Addresses = Addresses.SetItem(nodeId, address) };
+
+    /// <summary>Records, for every member that has none yet, the address <paramref name="known"/> gives it (if any).</summary>
+    public ClusterConfiguration WithMissingAddresses(IReadOnlyDictionary<int, string> known)
+    {
+        var addresses = Addresses;
+        foreach (var member in Members)
+            if (!addresses.ContainsKey(member) && known.TryGetValue(member, out var address))
+                addresses = addresses.SetItem(member, address);
+        return ReferenceEquals(addresses, Addresses) ? this : this with { Addresses = addresses };
+    }
+
     /// <summary>Voters, then learners.</summary>
     public IEnumerable<int> Members => Voters.Concat(Learners);
 
@@ -39,9 +86,16 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         this with { Learners = [.. Learners.Append(nodeId).Order()] };
 
     public ClusterConfiguration Promote(int nodeId) =>
-        new([.. Voters.Append(nodeId).Order()]) { Learners = Learners.Remove(nodeId) };
+        new([.. Voters.Append(nodeId).Order()])
+        {
+            Learners = Learners.Remove(nodeId), Addresses = Addresses, PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+        };
 
-    public ClusterConfiguration Remove(int nodeId) => new(Voters.Remove(nodeId)) { Learners = Learners.Remove(nodeId) };
+    public ClusterConfiguration Remove(int nodeId) =>
+        new(Voters.Remove(nodeId))
+        {
+            Learners = Learners.Remove(nodeId), Addresses = Addresses.Remove(nodeId), PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+        };
 
     /// <summary>
     /// Without learners, exactly the bytes every earlier version wrote (a voter count, then the voters, little-endian
@@ -50,6 +104,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     /// </summary>
     public byte[] Encode()
     {
+        if (HasFormat3Data) return EncodeWithAddresses();
         if (!HasLearners)
         {
             var bytes = new byte[4 + 4 * Voters.Length];
@@ -65,6 +120,47 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     /// <summary>The first int32 of an encoding with learners: earlier decoders refuse it (counts start at 1).</summary>
     private const int LearnersFormat = -2;
+
+    /// <summary>
+    /// The first int32 of an encoding with addresses: decoders of the two earlier formats refuse it (neither a count
+    /// nor <see cref="LearnersFormat"/>), rather than run a configuration whose new members they cannot reach.
+    /// </summary>
+    private const int AddressesFormat = -3;
+
+    /// <summary>
+    /// <see cref="AddressesFormat"/>, the voters (counted), the learners (counted, possibly none), then the number of
+    /// addresses (possibly none) and for each its node id, its UTF-8 length and bytes, in ascending node id order, then
+    /// the learners to promote once caught up (counted, possibly none).
+    /// </summary>
+    private byte[] EncodeWithAddresses()
+    {
+        var encoded = Addresses.Select(a => (Id: a.Key, Bytes: System.Text.Encoding.UTF8.GetBytes(a.Value))).ToList();
+        var promote = PromoteWhenCaughtUp.IsDefault ? [] : PromoteWhenCaughtUp;
+        var bytes = new byte[12 + 4 * (Voters.Length + Learners.Length) + 4 + encoded.Sum(a => 8 + a.Bytes.Length) + 4 + 4 * promote.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, AddressesFormat);
+        WriteInts(bytes, 4, Voters.Length, Voters);
+        var offset = 8 + 4 * Voters.Length;
+        WriteInts(bytes, offset, Learners.Length, Learners.IsDefault ? [] : Learners);
+        offset += 4 + 4 * Learners.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset, 4), encoded.Count);
+        offset += 4;
+        foreach (var (id, address) in encoded)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset, 4), id);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset + 4, 4), address.Length);
+            address.CopyTo(bytes, offset + 8);
+            offset += 8 + address.Length;
+        }
+        WriteInts(bytes, offset, promote.Length, promote);
+        return bytes;
+    }
+
+    /// <summary>
+    /// What a decoder accepts as an address: 1-<see cref="MaxAddressBytes"/> bytes of printable ASCII without
+    /// spaces (a host name or IP literal and a port), for a member of the configuration.
+    /// </summary>
+    public static bool IsValidAddress(string? address) =>
+        address is { Length: > 0 and <= MaxAddressBytes } && address.All(c => c is > ' ' and < (char)127);
 
     private static void WriteInts(byte[] bytes, int offset, int count, ImmutableArray<int> values)
     {
@@ -87,6 +183,8 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     {
         configuration = null!;
         if (bytes.Length < 4) return false;
+        if (BinaryPrimitives.ReadInt32LittleEndian(bytes) == AddressesFormat)
+            return TryDecodeWithAddresses(bytes[4..], out configuration);
         if (BinaryPrimitives.ReadInt32LittleEndian(bytes) != LearnersFormat)
         {
             if (!TryReadIds(bytes, out var voters, out var used) || used != bytes.Length) return false;
@@ -102,13 +200,47 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         return true;
     }
 
-    private static bool TryReadIds(ReadOnlySpan<byte> bytes, out ImmutableArray<int> ids, out int length)
+    private static bool TryDecodeWithAddresses(ReadOnlySpan<byte> rest, out ClusterConfiguration configuration)
+    {
+        configuration = null!;
+        if (!TryReadIds(rest, out var voters, out var votersLength)) return false;
+        rest = rest[votersLength..];
+        if (!TryReadIds(rest, out var learners, out var learnersLength, minimum: 0) || learners.Any(voters.Contains))
+            return false;
+        rest = rest[learnersLength..];
+        if (rest.Length < 4) return false;
+        var count = BinaryPrimitives.ReadInt32LittleEndian(rest);
+        if (count < 0 || count > voters.Length + learners.Length) return false;
+        rest = rest[4..];
+        var addresses = ImmutableSortedDictionary.CreateBuilder<int, string>();
+        var previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (rest.Length < 8) return false;
+            var id = BinaryPrimitives.ReadInt32LittleEndian(rest);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(rest[4..]);
+            if (id <= previous || !(voters.Contains(id) || learners.Contains(id)) ||
+                length is < 1 or > MaxAddressBytes || rest.Length < 8 + length)
+                return false;
+            if (rest.Slice(8, length).ContainsAnyExceptInRange((byte)33, (byte)126)) return false;
+            addresses[id] = System.Text.Encoding.ASCII.GetString(rest.Slice(8, length));
+            previous = id;
+            rest = rest[(8 + length)..];
+        }
+        if (!TryReadIds(rest, out var promote, out var promoteLength, minimum: 0) || promoteLength != rest.Length ||
+            !promote.All(learners.Contains))
+            return false;
+        configuration = new ClusterConfiguration(voters) { Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = promote };
+        return true;
+    }
+
+    private static bool TryReadIds(ReadOnlySpan<byte> bytes, out ImmutableArray<int> ids, out int length, int minimum = 1)
     {
         ids = default;
         length = 0;
         if (bytes.Length < 4) return false;
         var count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-        if (count is < 1 or > MaxMembers || bytes.Length < 4 + 4 * count) return false;
+        if (count < minimum || count > MaxMembers || bytes.Length < 4 + 4 * count) return false;
         var builder = ImmutableArray.CreateBuilder<int>(count);
         for (var i = 0; i < count; i++)
         {
@@ -122,11 +254,18 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     }
 
     public bool Equals(ClusterConfiguration? other) =>
-        other is not null && Voters.SequenceEqual(other.Voters) && Learners.SequenceEqual(other.Learners);
+        other is not null && Voters.SequenceEqual(other.Voters) && Learners.SequenceEqual(other.Learners) &&
+        Addresses.SequenceEqual(other.Addresses) && PromoteWhenCaughtUp.SequenceEqual(other.PromoteWhenCaughtUp);
 
     public override int GetHashCode() =>
         Learners.Aggregate(Voters.Aggregate(17, (h, v) => h * 31 + v), (h, l) => h * 37 + l);
 
-    public override string ToString() =>
-        HasLearners ? $"voters [{string.Join(",", Voters)}], learners [{string.Join(",", Learners)}]" : $"voters [{string.Join(",", Voters)}]";
+    public override string ToString()
+    {
+        var members = HasLearners
+            ? $"voters [{string.Join(",", Voters)}], learners [{string.Join(",", Learners)}]"
+            : $"voters [{string.Join(",", Voters)}]";
+        if (!PromoteWhenCaughtUp.IsDefaultOrEmpty) members += $" (promoted once caught up: {string.Join(",", PromoteWhenCaughtUp)})";
+        return HasAddresses ? $"{members}, addresses [{string.Join(",", Addresses.Select(a => $"{a.Key}={a.Value}"))}]" : members;
+    }
 }

@@ -1,9 +1,19 @@
 namespace DistStack.Actors.Raft;
 
 /// <summary>One single-server membership change (dissertation §4.1; docs/membership.md).</summary>
-public sealed record ConfigurationChange(ConfigurationChangeKind Kind, int NodeId)
+/// <param name="Address">
+/// For <see cref="ConfigurationChangeKind.AddLearner"/>: the new member's peer address ("host:port"), recorded in the
+/// configuration so every member can reach it; null records none (the simulator, which needs no addresses).
+/// </param>
+/// <param name="PromoteWhenCaughtUp">
+/// For <see cref="ConfigurationChangeKind.AddLearner"/>: the configuration marks the learner to be promoted by
+/// whichever node leads once it is caught up (<see cref="ClusterConfiguration.PromoteWhenCaughtUp"/>). Asking again
+/// with the other value changes only the mark.
+/// </param>
+public sealed record ConfigurationChange(ConfigurationChangeKind Kind, int NodeId, string? Address = null, bool PromoteWhenCaughtUp = false)
 {
-    public static ConfigurationChange AddLearner(int nodeId) => new(ConfigurationChangeKind.AddLearner, nodeId);
+    public static ConfigurationChange AddLearner(int nodeId, string? address = null, bool promoteWhenCaughtUp = false) =>
+        new(ConfigurationChangeKind.AddLearner, nodeId, address, promoteWhenCaughtUp);
     public static ConfigurationChange Promote(int nodeId) => new(ConfigurationChangeKind.Promote, nodeId);
     public static ConfigurationChange Remove(int nodeId) => new(ConfigurationChangeKind.Remove, nodeId);
 }
@@ -73,6 +83,12 @@ public enum ConfigurationRefusal : byte
     /// <summary>Removing the only voter would leave a cluster that can never elect a leader.</summary>
     LastVoter = 7,
 
-    /// <summary>Node ids are positive.</summary>
+    /// <summary>Node ids are positive, and an address is host:port (<see cref="ClusterConfiguration.IsValidAddress"/>).</summary>
     InvalidNodeId = 8,
+
+    /// <summary>
+    /// The address is another member's, or the node is already a member at another address: two ids on one
+    /// address, or one id at two, would send one node's messages to another.
+    /// </summary>
+    AddressInUse = 9,
 }

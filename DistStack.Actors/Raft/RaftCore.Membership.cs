@@ -18,16 +18,31 @@ public sealed partial class RaftCore
         if (_role != RaftRole.Leader) return new ConfigurationChangeResult.NotLeader(LeaderHint);
         if (_transferTarget != None) return new ConfigurationChangeResult.TransferInProgress(_transferTarget);
         if (change.NodeId <= 0) return Refuse(ConfigurationRefusal.InvalidNodeId);
+        if (change.Address is not null && !ClusterConfiguration.IsValidAddress(change.Address))
+            return Refuse(ConfigurationRefusal.InvalidNodeId);
 
-        var current = _configuration;
+        // The founders' addresses are recorded by the first change that lacks them, so that from then on the
+        // configuration alone says where every member is (docs/membership.md).
+        var current = _configuration.WithMissingAddresses(_options.MemberAddresses);
         var target = change.NodeId;
         ClusterConfiguration next;
         switch (change.Kind)
         {
             case ConfigurationChangeKind.AddLearner:
-                if (current.IsLearner(target)) return Unchanged();
+                if (change.Address is { } address &&
+                    (current.Addresses.Any(a => a.Key != target && string.Equals(a.Value, address, StringComparison.OrdinalIgnoreCase)) ||
+                     (current.AddressOf(target) is { } known && !string.Equals(known, address, StringComparison.OrdinalIgnoreCase))))
+                    return Refuse(ConfigurationRefusal.AddressInUse);
+                if (current.IsLearner(target))
+                {
+                    if (current.PromoteWhenCaughtUp.Contains(target) == change.PromoteWhenCaughtUp) return Unchanged();
+                    next = current.WithPromoteWhenCaughtUp(target, change.PromoteWhenCaughtUp);
+                    break;
+                }
                 if (current.Contains(target)) return Refuse(ConfigurationRefusal.AlreadyAVoter);
                 next = current.AddLearner(target);
+                if (change.Address is not null) next = next.WithAddress(target, change.Address);
+                if (change.PromoteWhenCaughtUp) next = next.WithPromoteWhenCaughtUp(target, true);
                 break;
             case ConfigurationChangeKind.Promote:
                 if (current.Contains(target)) return Unchanged();
@@ -68,6 +83,21 @@ public sealed partial class RaftCore
         _role == RaftRole.Leader && _progress.TryGetValue(learner, out var progress) &&
         progress.State == ReplicationState.Replicate && HeardRecently(progress) &&
         _log.LastIndex - progress.Match <= _options.MaxEntriesPerAppend;
+
+    /// <summary>The configuration in force (the latest in the log, committed or not).</summary>
+    public ClusterConfiguration Configuration => _configuration;
+
+    /// <summary>Whether this leader still replicates to <paramref name="node"/> (a member, or a removed one not yet told).</summary>
+    public bool IsReplicatingTo(int node) => _role == RaftRole.Leader && _progress.ContainsKey(node);
+
+    /// <summary>
+    /// The term of the entry at <paramref name="index"/> if it is committed and still in the log (not compacted), so
+    /// that whoever proposed an entry at (index, term) can tell that exactly that entry committed; otherwise null.
+    /// </summary>
+    public long? CommittedTermAt(long index) => index <= _log.Committed ? _log.Term(index) : null;
+
+    /// <summary>The term of the entry at <paramref name="index"/> in this node's log, or null (compacted or beyond).</summary>
+    public long? TermAt(long index) => _log.Term(index);
 
     /// <summary>Strict reconfiguration: enough voters of <paramref name="next"/> were heard from lately to commit in it.</summary>
     private bool RecentlyActiveQuorumIn(ClusterConfiguration next)

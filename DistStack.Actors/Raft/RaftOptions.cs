@@ -35,6 +35,12 @@ public sealed record RaftOptions(int NodeId, ulong ClusterId)
     /// <summary>Pre-vote (§9.6): a node that cannot win does not disturb the cluster by raising terms.</summary>
     public required bool PreVote { get; init; }
 
+    /// <summary>
+    /// The founders' peer addresses ("host:port") by node id, as every founder was configured with them: recorded
+    /// in the first configuration change that lacks them. Empty: no addresses are recorded (the simulator).
+    /// </summary>
+    public IReadOnlyDictionary<int, string> MemberAddresses { get; init; } = new Dictionary<int, string>();
+
     /// <summary>Check-quorum: a leader that has not heard from a majority within an election timeout steps down.</summary>
     public required bool CheckQuorum { get; init; }
 }

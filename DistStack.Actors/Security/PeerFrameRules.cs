@@ -26,7 +26,7 @@ public static class PeerFrameRules
         "GNS1", // GetNodeStatus
         "HOL1", // HandOverLeadership
         "LHO1", // LeadershipHandedOver
-        "HSR1", "EA1", "EAS1", "LT1", "NB1", "DS1", // journal events and the snapshot record
+        "HSR1", "EA1", "EAS1", "LT1", "NB1", "DS1", "DS2", "DS3", // journal events and the snapshot records
     ];
 
     public static void CheckDistStackManifest(string manifest)

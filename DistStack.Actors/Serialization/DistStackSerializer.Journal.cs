@@ -19,6 +19,9 @@ public sealed partial class DistStackSerializer
 
         /// <summary>DS1 whose snapshot's configuration has learners (written as SD2 writes it).</summary>
         public const string DurableSnapshotWithLearners = "DS2";
+
+        /// <summary>DS1 whose snapshot's configuration records addresses (written as SD3 writes it).</summary>
+        public const string DurableSnapshotWithAddresses = "DS3";
     }
 
     private static string? JournalManifest(object o) => o switch
@@ -28,6 +31,7 @@ public sealed partial class DistStackSerializer
         EntriesAppended => JournalManifests.EntriesAppended,
         LogTruncated => JournalManifests.LogTruncated,
         NodeBootstrapped => JournalManifests.NodeBootstrapped,
+        DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasFormat3Data => JournalManifests.DurableSnapshotWithAddresses,
         DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasLearners => JournalManifests.DurableSnapshotWithLearners,
         DurableSnapshot => JournalManifests.DurableSnapshot,
         _ => null,
@@ -53,8 +57,8 @@ public sealed partial class DistStackSerializer
             case NodeBootstrapped m:
                 w.WriteUInt64Fixed(m.ClusterId);
                 w.WriteVarInt(m.NodeId);
-                // NB1 has no place for learners, and a founding configuration has none.
-                if (m.Configuration.HasLearners)
+                // NB1 has no place for learners or addresses, and a founding configuration has none.
+                if (m.Configuration.HasLearners || m.Configuration.HasFormat3Data)
                     throw new InvalidOperationException("A bootstrap configuration holds voters only.");
                 WriteConfiguration(w, m.Configuration);
                 return true;
@@ -83,11 +87,17 @@ public sealed partial class DistStackSerializer
             case JournalManifests.LogTruncated:
                 return new LogTruncated(r.ReadVarInt());
             case JournalManifests.NodeBootstrapped:
-                return new NodeBootstrapped(r.ReadUInt64Fixed(), r.ReadInt32(), ReadConfiguration(ref r, withLearners: false));
+                return new NodeBootstrapped(r.ReadUInt64Fixed(), r.ReadInt32(), ReadConfiguration(ref r, ConfigurationLayout.VotersOnly));
             case JournalManifests.DurableSnapshot:
             case JournalManifests.DurableSnapshotWithLearners:
+            case JournalManifests.DurableSnapshotWithAddresses:
                 return new DurableSnapshot(r.ReadUInt64Fixed(), r.ReadInt32(), ReadHardState(ref r),
-                    ReadSnapshotData(ref r, manifest == JournalManifests.DurableSnapshotWithLearners), ReadEntries(ref r));
+                    ReadSnapshotData(ref r, manifest switch
+                    {
+                        JournalManifests.DurableSnapshotWithAddresses => ConfigurationLayout.WithAddresses,
+                        JournalManifests.DurableSnapshotWithLearners => ConfigurationLayout.WithLearners,
+                        _ => ConfigurationLayout.VotersOnly,
+                    }), ReadEntries(ref r));
             default:
                 return null;
         }

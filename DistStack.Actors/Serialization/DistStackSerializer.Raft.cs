@@ -33,7 +33,26 @@ public sealed partial class DistStackSerializer
         public const string ClusterConfigurationWithLearners = "CC2";
         public const string SnapshotMetadataWithLearners = "SM2";
         public const string SnapshotDataWithLearners = "SD2";
+
+        // The same layouts when the configuration records members' addresses: voters, learners (possibly none), then
+        // the addresses. Earlier builds do not know these manifests and drop the message (or refuse the record).
+        public const string InstallSnapshotWithAddresses = "IS3";
+        public const string ClusterConfigurationWithAddresses = "CC3";
+        public const string SnapshotMetadataWithAddresses = "SM3";
+        public const string SnapshotDataWithAddresses = "SD3";
     }
+
+    /// <summary>Which of the three configuration layouts a manifest carries.</summary>
+    internal enum ConfigurationLayout : byte
+    {
+        VotersOnly = 1,
+        WithLearners = 2,
+        WithAddresses = 3,
+    }
+
+    internal static ConfigurationLayout LayoutOf(ClusterConfiguration configuration) =>
+        configuration.HasFormat3Data ? ConfigurationLayout.WithAddresses :
+        configuration.HasLearners ? ConfigurationLayout.WithLearners : ConfigurationLayout.VotersOnly;
 
     private static string? RaftManifest(object o) => o switch
     {
@@ -43,6 +62,7 @@ public sealed partial class DistStackSerializer
         AppendEntriesResponse => RaftManifests.AppendEntriesResponse,
         Heartbeat => RaftManifests.Heartbeat,
         HeartbeatResponse => RaftManifests.HeartbeatResponse,
+        InstallSnapshot m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.InstallSnapshotWithAddresses,
         InstallSnapshot m when m.Metadata.Configuration.HasLearners => RaftManifests.InstallSnapshotWithLearners,
         InstallSnapshot => RaftManifests.InstallSnapshot,
         InstallSnapshotResponse => RaftManifests.InstallSnapshotResponse,
@@ -50,11 +70,14 @@ public sealed partial class DistStackSerializer
         ReadIndexRequest => RaftManifests.ReadIndexRequest,
         ReadIndexResponse => RaftManifests.ReadIndexResponse,
         LogEntry => RaftManifests.LogEntry,
+        ClusterConfiguration m when m.HasFormat3Data => RaftManifests.ClusterConfigurationWithAddresses,
         ClusterConfiguration m when m.HasLearners => RaftManifests.ClusterConfigurationWithLearners,
         ClusterConfiguration => RaftManifests.ClusterConfiguration,
         HardState => RaftManifests.HardState,
+        SnapshotMetadata m when m.Configuration.HasFormat3Data => RaftManifests.SnapshotMetadataWithAddresses,
         SnapshotMetadata m when m.Configuration.HasLearners => RaftManifests.SnapshotMetadataWithLearners,
         SnapshotMetadata => RaftManifests.SnapshotMetadata,
+        SnapshotData m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.SnapshotDataWithAddresses,
         SnapshotData m when m.Metadata.Configuration.HasLearners => RaftManifests.SnapshotDataWithLearners,
         SnapshotData => RaftManifests.SnapshotData,
         _ => null,
@@ -185,11 +208,17 @@ public sealed partial class DistStackSerializer
             }
             case RaftManifests.InstallSnapshot:
             case RaftManifests.InstallSnapshotWithLearners:
+            case RaftManifests.InstallSnapshotWithAddresses:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
-                var withLearners = manifest == RaftManifests.InstallSnapshotWithLearners;
+                var layout = manifest switch
+                {
+                    RaftManifests.InstallSnapshotWithAddresses => ConfigurationLayout.WithAddresses,
+                    RaftManifests.InstallSnapshotWithLearners => ConfigurationLayout.WithLearners,
+                    _ => ConfigurationLayout.VotersOnly,
+                };
                 return new InstallSnapshot(clusterId, from, to, term,
-                    ReadSnapshotMetadata(ref r, withLearners), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
+                    ReadSnapshotMetadata(ref r, layout), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
             }
             case RaftManifests.InstallSnapshotResponse:
             {
@@ -220,19 +249,25 @@ public sealed partial class DistStackSerializer
             case RaftManifests.LogEntry:
                 return ReadEntry(ref r, previousIndex: 0, previousTerm: 0);
             case RaftManifests.ClusterConfiguration:
-                return ReadConfiguration(ref r, withLearners: false);
+                return ReadConfiguration(ref r, ConfigurationLayout.VotersOnly);
             case RaftManifests.ClusterConfigurationWithLearners:
-                return ReadConfiguration(ref r, withLearners: true);
+                return ReadConfiguration(ref r, ConfigurationLayout.WithLearners);
+            case RaftManifests.ClusterConfigurationWithAddresses:
+                return ReadConfiguration(ref r, ConfigurationLayout.WithAddresses);
             case RaftManifests.HardState:
                 return ReadHardState(ref r);
             case RaftManifests.SnapshotMetadata:
-                return ReadSnapshotMetadata(ref r, withLearners: false);
+                return ReadSnapshotMetadata(ref r, ConfigurationLayout.VotersOnly);
             case RaftManifests.SnapshotMetadataWithLearners:
-                return ReadSnapshotMetadata(ref r, withLearners: true);
+                return ReadSnapshotMetadata(ref r, ConfigurationLayout.WithLearners);
+            case RaftManifests.SnapshotMetadataWithAddresses:
+                return ReadSnapshotMetadata(ref r, ConfigurationLayout.WithAddresses);
             case RaftManifests.SnapshotData:
-                return ReadSnapshotData(ref r, withLearners: false);
+                return ReadSnapshotData(ref r, ConfigurationLayout.VotersOnly);
             case RaftManifests.SnapshotDataWithLearners:
-                return ReadSnapshotData(ref r, withLearners: true);
+                return ReadSnapshotData(ref r, ConfigurationLayout.WithLearners);
+            case RaftManifests.SnapshotDataWithAddresses:
+                return ReadSnapshotData(ref r, ConfigurationLayout.WithAddresses);
             default:
                 return null;
         }
@@ -297,22 +332,53 @@ public sealed partial class DistStackSerializer
     }
 
     /// <summary>
-    /// The voters; then, only when there are learners (and so only under a "with learners" manifest), the learners.
+    /// The voters; then, only when there are learners (and so only under a "with learners" manifest), the learners;
+    /// with addresses (only under a "with addresses" manifest), the learners even when there are none, then each
+    /// recorded address as (node id, string) in ascending node id order, then the learners to promote once caught up.
     /// </summary>
     internal static void WriteConfiguration(WireWriter w, ClusterConfiguration configuration)
     {
         WriteIds(w, configuration.Voters);
-        if (configuration.HasLearners) WriteIds(w, configuration.Learners);
+        if (configuration.HasFormat3Data)
+        {
+            WriteIds(w, configuration.Learners.IsDefault ? [] : configuration.Learners);
+            w.WriteCount(configuration.Addresses.Count);
+            foreach (var (id, address) in configuration.Addresses)
+            {
+                w.WriteVarInt(id);
+                w.WriteString(address);
+            }
+            WriteIds(w, configuration.PromoteWhenCaughtUp.IsDefault ? [] : configuration.PromoteWhenCaughtUp);
+        }
+        else if (configuration.HasLearners) WriteIds(w, configuration.Learners);
     }
 
-    internal static ClusterConfiguration ReadConfiguration(ref WireReader r, bool withLearners)
+    internal static ClusterConfiguration ReadConfiguration(ref WireReader r, ConfigurationLayout layout)
     {
         var voters = ReadIds(ref r);
-        if (!withLearners) return new ClusterConfiguration(voters);
+        if (layout == ConfigurationLayout.VotersOnly) return new ClusterConfiguration(voters);
         var learners = ReadIds(ref r);
-        if (learners.IsEmpty || learners.Any(voters.Contains))
+        if ((layout == ConfigurationLayout.WithLearners && learners.IsEmpty) || learners.Any(voters.Contains))
             throw r.Malformed("a configuration with learners needs learners that are not voters");
-        return new ClusterConfiguration(voters) { Learners = learners };
+        if (layout == ConfigurationLayout.WithLearners) return new ClusterConfiguration(voters) { Learners = learners };
+        var count = r.ReadCount();
+        var addresses = ImmutableSortedDictionary.CreateBuilder<int, string>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = r.ReadInt32();
+            var address = r.ReadString();
+            if (!(voters.Contains(id) || learners.Contains(id)) || addresses.ContainsKey(id) ||
+                !ClusterConfiguration.IsValidAddress(address))
+                throw r.Malformed($"address '{address}' of node {id} is not a member's host:port, or is recorded twice");
+            addresses[id] = address;
+        }
+        var promote = ReadIds(ref r);
+        if (!promote.All(learners.Contains) || promote.Distinct().Count() != promote.Length)
+            throw r.Malformed("the learners to promote once caught up must be learners, each once");
+        return new ClusterConfiguration(voters)
+        {
+            Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = [.. promote.Order()],
+        };
     }
 
     private static void WriteIds(WireWriter w, ImmutableArray<int> ids)
@@ -344,8 +410,8 @@ public sealed partial class DistStackSerializer
         WriteConfiguration(w, metadata.Configuration);
     }
 
-    internal static SnapshotMetadata ReadSnapshotMetadata(ref WireReader r, bool withLearners) =>
-        new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r, withLearners));
+    internal static SnapshotMetadata ReadSnapshotMetadata(ref WireReader r, ConfigurationLayout layout) =>
+        new(r.ReadVarInt(), r.ReadVarInt(), ReadConfiguration(ref r, layout));
 
     internal static void WriteSnapshotData(WireWriter w, SnapshotData snapshot)
     {
@@ -353,6 +419,6 @@ public sealed partial class DistStackSerializer
         w.WriteBytes(snapshot.Data);
     }
 
-    internal static SnapshotData ReadSnapshotData(ref WireReader r, bool withLearners) =>
-        new(ReadSnapshotMetadata(ref r, withLearners), r.ReadBytes());
+    internal static SnapshotData ReadSnapshotData(ref WireReader r, ConfigurationLayout layout) =>
+        new(ReadSnapshotMetadata(ref r, layout), r.ReadBytes());
 }

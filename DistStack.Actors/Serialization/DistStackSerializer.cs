@@ -30,12 +30,13 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerIdentifier;
 
     public override string Manifest(object o) =>
-        RaftManifest(o) ?? NodeManifest(o) ?? OverviewManifest(o) ?? JournalManifest(o) ?? throw Unsupported(o);
+        RaftManifest(o) ?? NodeManifest(o) ?? MembershipManifest(o) ?? OverviewManifest(o) ?? JournalManifest(o) ?? throw Unsupported(o);
 
     public override byte[] ToBinary(object obj)
     {
         using var writer = new WireWriter(SizeHint(obj), WireErrors.Serialization);
-        if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteOverview(writer, obj) || TryWriteJournal(writer, obj)))
+        if (!(TryWriteRaft(writer, obj) || TryWriteNode(writer, obj) || TryWriteMembership(writer, obj) || TryWriteOverview(writer, obj) ||
+              TryWriteJournal(writer, obj)))
             throw Unsupported(obj);
         return writer.ToArray();
     }
@@ -45,7 +46,8 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
         ArgumentNullException.ThrowIfNull(bytes);
         PeerFrameRules.CheckDistStackManifest(manifest);
         var reader = new WireReader(bytes, "DistStack message", WireErrors.Serialization, manifest);
-        var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadOverview(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
+        var result = ReadRaft(ref reader, manifest) ?? ReadNode(ref reader, manifest) ?? ReadMembership(ref reader, manifest) ??
+                     ReadOverview(ref reader, manifest) ?? ReadJournal(ref reader, manifest)
                      ?? throw new SerializationException(
                          $"Unknown DistStack manifest '{manifest}' (serializer {SerializerIdentifier}): written by a newer " +
                          "DistStack version, or not DistStack data at all.");

@@ -39,6 +39,8 @@ public static class SerializationConfig
         typeof(LeadershipHandedOver),
         typeof(PeerSilenceNotice),
         typeof(CommandFormatsSupported),
+        typeof(ForwardedMembershipChange),
+        typeof(MembershipReply),
         typeof(NodeReply),
         typeof(NodeStatus),
         typeof(MemberStatus),

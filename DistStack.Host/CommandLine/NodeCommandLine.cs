@@ -81,12 +81,6 @@ public static partial class NodeCommandLine
         if (!TryReadFlags(args, out var flags, out var switches, out var flagError))
             return Usage(flagError);
 
-        if (switches.Contains("join"))
-            return new CommandLineResult.Refuse(
-                "--join: adding a node to a running cluster (membership change) is not implemented yet. " +
-                "Start every node with the same --cluster list instead; a node that was down rejoins by itself.",
-                ExitCodes.NotImplemented);
-
         string? Lookup(Setting s, Config? hocon)
         {
             if (flags.TryGetValue(s.Flag, out var fromFlag)) return fromFlag;
@@ -132,7 +126,8 @@ public static partial class NodeCommandLine
         var cluster = ParseCluster(clusterText, errors);
         var id = ParseInt(Id, Lookup(Id, hocon), 1, int.MaxValue, errors);
         if (id is not null && cluster is not null && id > cluster.Count)
-            errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}");
+            errors.Add($"--id {id}: the cluster has only {cluster.Count} node(s); --id must be 1..{cluster.Count}" +
+                       (switches.Contains("join") ? " (with --join, --cluster lists the cluster's Raft URLs and this node's own at position --id)" : ""));
         var port = ParseInt(Port, Lookup(Port, hocon), 1, 65535, errors);
         var requestTimeout = ParseOptionalDuration(RequestTimeout, Lookup(RequestTimeout, hocon), errors);
         var handOverTimeout = ParseOptionalDuration(HandOverTimeout, Lookup(HandOverTimeout, hocon), errors);
@@ -173,6 +168,7 @@ public static partial class NodeCommandLine
             AuthTokensFile = Lookup(AuthTokens, hocon),
             AuthOpenPaths = authOpen,
             ClusterToken = clusterToken,
+            Join = switches.Contains("join"),
         };
 
         if (IsLoopbackOrAny(options.RaftUrl.Host) && options.RaftUrl.Port == options.HttpPort)
@@ -203,7 +199,8 @@ public static partial class NodeCommandLine
             };
             foreach (var s in ValueSettings)
                 lines.Add($"  --{s.Flag,-19} {s.EnvironmentVariable,-28} {s.Help}");
-            lines.Add($"  --{"join",-19} {"",-28} join a running cluster: not implemented yet (exits {ExitCodes.NotImplemented})");
+            lines.Add($"  --{"join",-19} {"",-28} join a running cluster: wait to be added (POST /{{id}} on the leader), then catch up;");
+            lines.Add($"  {"",-21} {"",-28} --cluster lists the cluster's Raft URLs with this node's at position --id");
             lines.Add($"  --{ProbeFlag + " URL",-19} {"",-28} health probe (see above)");
             lines.Add($"  --{"help",-19} {"",-28} this text");
             lines.Add("");

@@ -45,6 +45,9 @@ public sealed record NodeOptions(
     /// <summary>Set only when a flag or environment variable gives it: it then overrides diststack.cluster-token.</summary>
     public string? ClusterToken { get; init; }
 
+    /// <summary>--join: with an empty data directory, wait to be added to a running cluster instead of founding one.</summary>
+    public bool Join { get; init; }
+
     /// <summary>This node's own Raft URL.</summary>
     public Uri RaftUrl => Cluster[NodeId - 1];
 

@@ -27,6 +27,15 @@ public sealed class GatewayClient(IRequiredActor<HttpGateway> gateway, GatewaySe
         return reply;
     }
 
+    /// <summary>A membership change; RaftNode answers within its request timeout, so an Ask timeout is "unknown".</summary>
+    public async Task<MembershipReply> ChangeMembershipAsync(ChangeMembership change, CancellationToken cancellationToken) =>
+        await AskAsync<MembershipReply>(change, cancellationToken,
+            () => new MembershipReply.OutcomeUnknown("the node did not answer in time; the change may or may not take effect"));
+
+    /// <summary>The members as the local node knows them; null if it does not answer.</summary>
+    public async Task<MembershipView?> MembershipAsync(CancellationToken cancellationToken) =>
+        await AskAsync<MembershipView?>(GetMembership.Instance, cancellationToken, () => null);
+
     public async Task<StatusReply> StatusAsync(CancellationToken cancellationToken) =>
         await AskAsync<StatusReply>(RequestStatus.Instance, cancellationToken,
             () => new StatusReply.Unavailable("the gateway did not answer in time"));

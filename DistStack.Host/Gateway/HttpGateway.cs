@@ -39,6 +39,14 @@ public sealed class HttpGateway : ReceiveActor
 
         Receive<RunQuery>(run => HandToRaftNode(new ExecuteQuery(run.Query)));
 
+        // Membership changes and the member list: RaftNode answers the asker itself, as for commands.
+        Receive<ChangeMembership>(change =>
+        {
+            if (_refusal is not null) Sender.Tell(new MembershipReply.NotStarted(_refusal, null));
+            else _raftNode.Tell(change, Sender);
+        });
+        Receive<GetMembership>(get => _raftNode.Tell(get, Sender));
+
         Receive<RequestStatus>(_ =>
         {
             var replyTo = Sender;

@@ -30,6 +30,7 @@ public static class RaftNodeHosting
               {{(options.PeerKey is { } peerKey ? $"peer-tls.key = {Quote(Path.GetFullPath(peerKey))}" : "")}}
               {{(options.PeerCa is { } peerCa ? $"peer-tls.ca = {Quote(Path.GetFullPath(peerCa))}" : "")}}
               {{(options.ClusterToken is { } token ? $"cluster-token = {Quote(token)}" : "")}}
+              {{(options.Join ? "join = on" : "")}}
             }
             """);
         var config = options.UserConfig.IsEmpty ? fromOptions : fromOptions.WithFallback(options.UserConfig);

@@ -4,7 +4,10 @@ using DistStack.Actors.Raft;
 
 namespace DistStack.Host.Http;
 
-/// <summary>The JSON of GET /cluster/status (camelCase). matchIndex is only known on the leader.</summary>
+/// <summary>
+/// The JSON of GET /cluster/status (camelCase). matchIndex is only known on the leader. membership is this node in its
+/// latest configuration (voter, learner, removed, joining); learners lists the learners among the members.
+/// </summary>
 public sealed record ClusterStatusDocument(
     int NodeId,
     string ClusterId,
@@ -16,7 +19,9 @@ public sealed record ClusterStatusDocument(
     long LastLogIndex,
     long SnapshotIndex,
     string StateDigest,
-    IReadOnlyList<MemberDocument> Members)
+    IReadOnlyList<MemberDocument> Members,
+    string? Membership = null,
+    IReadOnlyList<int>? Learners = null)
 {
     public static ClusterStatusDocument From(NodeStatus status) => new(
         status.NodeId,
@@ -29,7 +34,10 @@ public sealed record ClusterStatusDocument(
         status.LastLogIndex,
         status.SnapshotIndex,
         status.StateDigest,
-        [.. status.Members.OrderBy(m => m.Id).Select(m => new MemberDocument(m.Id, m.Address, m.Reachable, m.MatchIndex, m.LastHeardMs))]);
+        [.. status.Members.OrderBy(m => m.Id).Select(m => new MemberDocument(m.Id, m.Address, m.Reachable, m.MatchIndex, m.LastHeardMs,
+            m.Role, m.CaughtUp))],
+        status.Membership,
+        [.. status.Members.Where(m => m.Role == "learner").Select(m => m.Id).Order()]);
 
     public static string RoleName(RaftRole role) => role switch
     {
@@ -43,9 +51,11 @@ public sealed record ClusterStatusDocument(
 
 /// <summary>
 /// One member as the answering node sees it: reachable = it heard a Raft message from that member within two
-/// election timeouts; lastHeardMs = how long ago (null = never, in this node's current incarnation).
+/// election timeouts; lastHeardMs = how long ago (null = never, in this node's current incarnation);
+/// role = voter or learner; caughtUp = for a learner, on the leader, whether it is caught up (null elsewhere).
 /// </summary>
-public sealed record MemberDocument(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null);
+public sealed record MemberDocument(int Id, string Address, bool Reachable, long? MatchIndex, long? LastHeardMs = null,
+    string Role = "voter", bool? CaughtUp = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(ClusterStatusDocument))]

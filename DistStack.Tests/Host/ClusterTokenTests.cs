@@ -113,4 +113,35 @@ public sealed class ClusterTokenTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_joiner_records_the_cluster_id_it_learned_and_restarts_as_that_member_whatever_join_says()
+    {
+        var dir = NodeSpecContext.TempDirectory();
+        try
+        {
+            var joiner = NodeSpecContext.NewSettings(dir, members: 3) with { NodeId = 3, Join = true };
+            var first = NodeIdentityFile.Reconcile(joiner);
+            Assert.True(first.Join);
+            Assert.Null(first.JoinedClusterId);
+
+            // Restarted before it was added: it still waits.
+            Assert.True(NodeIdentityFile.Reconcile(joiner with { Join = false }).Join);
+
+            const ulong learned = 0x1234_5678_9abc_def0UL;
+            NodeIdentityFile.MarkJoined(dir, learned);
+            Assert.True(NodeIdentityFile.ReadBootstrapped(dir));
+            var restarted = NodeIdentityFile.Reconcile(joiner);
+            Assert.False(restarted.Join);
+            Assert.Equal(learned, restarted.JoinedClusterId);
+            Assert.Equal(learned, restarted.ClusterId); // not the hash of its own --cluster list
+            Assert.NotEqual(ClusterIdentity.FromMembers(joiner.Members), restarted.ClusterId);
+            Assert.Empty(restarted.ToRaftOptions().MemberAddresses); // a joiner never records addresses from its list
+            Assert.Equal(3, NodeSpecContext.NewSettings(dir, members: 3).ToRaftOptions().MemberAddresses.Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

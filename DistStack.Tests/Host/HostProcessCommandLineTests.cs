@@ -39,12 +39,12 @@ public sealed class HostProcessCommandLineTests
     }
 
     [Fact]
-    public async Task Join_exits_non_zero_saying_membership_change_is_not_implemented()
+    public async Task Join_without_this_nodes_own_url_in_the_cluster_list_exits_2_saying_where_it_goes()
     {
         var (exitCode, _, stderr) = await RunHost("--id", "4", "--cluster", "http://127.0.0.1:12379", "--port", "42380", "--join");
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("membership change", stderr);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("this node's own at position --id", stderr);
     }
 
     [Fact]

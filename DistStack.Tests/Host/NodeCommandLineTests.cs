@@ -116,14 +116,15 @@ public sealed class NodeCommandLineTests
     }
 
     [Fact]
-    public void Join_is_refused_as_not_implemented_with_a_clear_message()
+    public void Join_starts_a_node_that_waits_to_be_added()
     {
-        var refused = Refused($"--id 4 --cluster {ThreeNodes} --port 42380 --join");
+        var run = Assert.IsType<CommandLineResult.RunNode>(
+            NodeCommandLine.Parse($"--id 4 --cluster {ThreeNodes},http://127.0.0.1:42379 --port 42380 --join".Split(' '), _ => null));
 
-        Assert.Equal(ExitCodes.NotImplemented, refused.ExitCode);
-        Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("membership change", refused.Message);
-        Assert.Contains("not implemented", refused.Message);
+        Assert.True(run.Options.Join);
+        Assert.Equal(4, run.Options.NodeId);
+        Assert.False(Assert.IsType<CommandLineResult.RunNode>(
+            NodeCommandLine.Parse($"--id 1 --cluster {ThreeNodes} --port 12380".Split(' '), _ => null)).Options.Join);
     }
 
     [Fact]

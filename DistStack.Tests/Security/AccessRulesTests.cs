@@ -29,6 +29,15 @@ public sealed class AccessRulesTests
     // A backup is a GET, but it holds every stack: admin only.
     [InlineData("GET", "/cluster/snapshot", AccessScope.Admin)]
     [InlineData("HEAD", "/cluster/snapshot", AccessScope.Admin)]
+    // raftexample's membership changes, and malformed ids on those paths too.
+    [InlineData("POST", "/4", AccessScope.Admin)]
+    [InlineData("DELETE", "/4", AccessScope.Admin)]
+    [InlineData("DELETE", "/-4/", AccessScope.Admin)]
+    [InlineData("POST", "/99999999999", AccessScope.Admin)]
+    [InlineData("GET", "/4", AccessScope.Read)]
+    [InlineData("POST", "/cluster/members/4/promote", AccessScope.Admin)]
+    [InlineData("GET", "/cluster/members", AccessScope.Read)]
+    [InlineData("POST", "/4a", AccessScope.ReadWrite)]
     // Endpoints that do not exist yet fall under the generic rules: a GET reads, anything else writes.
     [InlineData("GET", "/v1/stacks/s/top", AccessScope.Read)]
     [InlineData("POST", "/v1/stacks/s/push", AccessScope.ReadWrite)]

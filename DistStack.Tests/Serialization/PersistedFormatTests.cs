@@ -15,6 +15,10 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
 {
     private static readonly ClusterConfiguration Three = ClusterConfiguration.Of(1, 2, 3);
 
+    /// <summary>Voters 1 and 2, no learners, each member's address recorded: format 3.</summary>
+    private static readonly ClusterConfiguration TwoWithAddresses =
+        ClusterConfiguration.Of(1, 2).WithAddress(1, "a:1").WithAddress(2, "b:2");
+
     public static TheoryData<string, string, object> Pinned() => new()
     {
         { "HSR1", "1206", new HardStateRecorded(9, 3) },
@@ -30,7 +34,48 @@ public sealed class PersistedFormatTests(SerializationSystemFixture fixture) : I
             new DurableSnapshot(7, 1, new HardState(3, 1), new SnapshotData(new SnapshotMetadata(10, 2, Three), []),
                 [new LogEntry(1, 0, EntryKind.Configuration, []), new LogEntry(1, 0, EntryKind.Command, [])])
         },
+        {
+            // The same record once the configuration records addresses: voters, learners (none), then (id, address).
+            "DS3", "0700000000000000 02 0602 1404 020204 00 02 02 03613a31 04 03623a32 00 00 02 02000200 00000000",
+            new DurableSnapshot(7, 1, new HardState(3, 1), new SnapshotData(new SnapshotMetadata(10, 2, TwoWithAddresses), []),
+                [new LogEntry(1, 0, EntryKind.Configuration, []), new LogEntry(1, 0, EntryKind.Command, [])])
+        },
     };
+
+    [Fact]
+    public void A_configuration_with_addresses_keeps_its_bytes_in_log_entries_and_on_the_wire()
+    {
+        // In a log entry: the marker -3, voters, learners (counted, none here), the number of addresses, then each
+        // as node id, UTF-8 length and bytes, then the learners to promote once caught up (counted, none); int32s.
+        const string entry = "fdffffff 02000000 01000000 02000000 00000000 02000000 01000000 03000000 613a31 02000000 03000000 623a32 00000000";
+        Assert.Equal(Convert.FromHexString(entry.Replace(" ", "")), TwoWithAddresses.Encode());
+        Assert.Equal(TwoWithAddresses, ClusterConfiguration.Decode(Convert.FromHexString(entry.Replace(" ", ""))));
+
+        var serializer = fixture.Serialization.FindSerializerFor(TwoWithAddresses);
+        Assert.Equal("CC3", Akka.Serialization.Serialization.ManifestFor(serializer, TwoWithAddresses));
+        Assert.Equal(Convert.FromHexString("020204000202 03613a31 04 03623a32 00".Replace(" ", "")), serializer.ToBinary(TwoWithAddresses));
+
+        // A learner to promote once caught up, without addresses, is format 3 too: voters [1], learners [2], no
+        // address, promote [2].
+        var marked = ClusterConfiguration.Of(1).AddLearner(2).WithPromoteWhenCaughtUp(2, true);
+        Assert.Equal(Convert.FromHexString("fdffffff 01000000 01000000 01000000 02000000 00000000 01000000 02000000".Replace(" ", "")), marked.Encode());
+        Assert.Equal("CC3", Akka.Serialization.Serialization.ManifestFor(serializer, marked));
+        Assert.Equal(Convert.FromHexString("0102 0104 00 0104".Replace(" ", "")), serializer.ToBinary(marked));
+    }
+
+    [Fact]
+    public void Old_readers_refuse_a_configuration_with_addresses_rather_than_misread_it()
+    {
+        // Readers of formats 1 and 2 take the first int32 as a voter count (1-1024) or as the learners marker (-2):
+        // -3 is neither, so they refuse the entry (a peer's append holding it is dropped) instead of running a
+        // configuration whose new members they cannot reach.
+        var marker = BitConverter.ToInt32(TwoWithAddresses.Encode(), 0);
+        Assert.True(marker < 1 && marker != -2, $"marker {marker}");
+        // And voters-only configurations, as every earlier version wrote them, still decode unchanged.
+        Assert.Equal(Three, ClusterConfiguration.Decode(Convert.FromHexString("03000000010000000200000003000000")));
+        Assert.False(Three.HasAddresses);
+        Assert.Equal(Convert.FromHexString("03000000010000000200000003000000"), Three.Encode());
+    }
 
     [Theory]
     [MemberData(nameof(Pinned))]

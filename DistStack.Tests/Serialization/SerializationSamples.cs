@@ -20,6 +20,14 @@ internal static class SerializationSamples
     /// <summary>Written under the "with learners" manifests (CC2, SM2, SD2, IS2, DS2).</summary>
     private static readonly ClusterConfiguration ThreeAndTwoLearners = ClusterConfiguration.Of(1, 2, 3).WithLearners(4, int.MaxValue);
 
+    /// <summary>Written under the "with addresses" manifests (CC3, SM3, SD3, IS3, DS3): a learner, addresses for some members.</summary>
+    private static readonly ClusterConfiguration ThreeAndALearnerWithAddresses = ClusterConfiguration.Of(1, 2, 3).AddLearner(4)
+        .WithAddress(1, "10.0.0.1:12379").WithAddress(4, "node-4.example:42379").WithPromoteWhenCaughtUp(4, true);
+
+    /// <summary>Addresses and no learners: the learners are still written (as none) under the addresses manifests.</summary>
+    private static readonly ClusterConfiguration ThreeWithAddresses = ClusterConfiguration.Of(1, 2, 3)
+        .WithAddress(1, "[::1]:1").WithAddress(2, "h:2").WithAddress(3, "h:3");
+
     private static readonly LogEntry[] Entries =
     [
         new(41, 7, EntryKind.NoOp, []),
@@ -43,6 +51,7 @@ internal static class SerializationSamples
         yield return new InstallSnapshot(ClusterId, 1, 5, 8, new SnapshotMetadata(1000, 7, Five), 65536, [9, 8, 7, 0, 255], Done: false);
         yield return new InstallSnapshot(ClusterId, 1, 5, 8, new SnapshotMetadata(0, 0, new ClusterConfiguration([])), 0, [], Done: true);
         yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndTwoLearners), 0, [1], Done: true);
+        yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndALearnerWithAddresses), 0, [1], Done: true);
         yield return new InstallSnapshotResponse(ClusterId, 5, 1, 8, 1000, 131072, Done: true);
         yield return new TimeoutNow(ClusterId, 1, 2, 8);
         yield return new ReadIndexRequest(ClusterId, 2, 1, 8, 77);
@@ -63,6 +72,11 @@ internal static class SerializationSamples
         yield return new LogEntry(44, 8, EntryKind.Configuration, ThreeAndTwoLearners.Encode());
         yield return new SnapshotMetadata(500, 6, ThreeAndTwoLearners);
         yield return new SnapshotData(new SnapshotMetadata(500, 6, ThreeAndTwoLearners), [1, 2, 3, 4]);
+        yield return ThreeAndALearnerWithAddresses;
+        yield return ThreeWithAddresses;
+        yield return new LogEntry(45, 8, EntryKind.Configuration, ThreeAndALearnerWithAddresses.Encode());
+        yield return new SnapshotMetadata(500, 6, ThreeWithAddresses);
+        yield return new SnapshotData(new SnapshotMetadata(500, 6, ThreeAndALearnerWithAddresses), [1, 2, 3, 4]);
 
         // Node protocol and the stack types inside it.
         StackCommand[] commands =
@@ -105,6 +119,22 @@ internal static class SerializationSamples
         yield return new LeadershipHandedOver(false, null);
         yield return new PeerSilenceNotice(0xfeedfacecafebeefUL, 3, 1, 2000);
         yield return new CommandFormatsSupported(0xfeedfacecafebeefUL, 4, 3);
+
+        // Membership changes a follower forwards, and the leader's answers to the follower's gateway.
+        yield return new ForwardedMembershipChange(ClusterId, 2, ConfigurationChange.AddLearner(4, "127.0.0.1:42379", promoteWhenCaughtUp: true));
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.AddLearner(4));
+        yield return new ForwardedMembershipChange(ClusterId, 3, ConfigurationChange.Promote(4));
+        yield return new ForwardedMembershipChange(ClusterId, 5, ConfigurationChange.Remove(1));
+        // Format 3 without addresses: a learner marked to be promoted once caught up.
+        yield return ClusterConfiguration.Of(1, 2, 3).AddLearner(4).WithPromoteWhenCaughtUp(4, true);
+        yield return new MembershipReply.Done("node 4 added as a learner", ThreeAndALearnerWithAddresses);
+        yield return new MembershipReply.Done("node 2 removed", ClusterConfiguration.Of(1, 3));
+        yield return new MembershipReply.Done("node 5 added", ThreeAndTwoLearners);
+        yield return new MembershipReply.Refused(ConfigurationRefusal.AddressInUse, "address in use");
+        yield return new MembershipReply.Refused(ConfigurationRefusal.OwnTermNotCommitted, "new leader");
+        yield return new MembershipReply.NotStarted("no leader", null);
+        yield return new MembershipReply.NotStarted("ask node 2", 2);
+        yield return new MembershipReply.OutcomeUnknown("not seen committed");
         yield return new NotStarted("no leader known");
         yield return new OutcomeUnknown("leader 2 did not answer within 2 s");
         yield return new MemberStatus(2, "akka.tcp://diststack@127.0.0.1:4052", true, 42);
@@ -142,6 +172,10 @@ internal static class SerializationSamples
             new SnapshotData(new SnapshotMetadata(0, 0, ClusterConfiguration.Of(3)), []), []);
         yield return new DurableSnapshot(ClusterId, 4, new HardState(9, 0),
             new SnapshotData(new SnapshotMetadata(40, 7, ThreeAndTwoLearners), [5]), Entries);
+        yield return new DurableSnapshot(ClusterId, 4, new HardState(9, 0),
+            new SnapshotData(new SnapshotMetadata(40, 7, ThreeAndALearnerWithAddresses), [5]), Entries);
+        // A node started with --join records the cluster it joined with no configuration of its own yet.
+        yield return new NodeBootstrapped(ClusterId, 4, new ClusterConfiguration([]));
     }
 
     /// <summary>Asserts structural equality: records compared member by member, lists and arrays element-wise.</summary>

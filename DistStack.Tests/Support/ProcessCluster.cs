@@ -58,6 +58,8 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         var raftPorts = ports.Take(nodeCount).ToList();
         var httpPorts = ports.Skip(nodeCount).ToList();
         var clusterArgument = string.Join(",", raftPorts.Select(p => $"http://127.0.0.1:{p}"));
+        var founders = Math.Clamp(options.Founders ?? nodeCount, 1, nodeCount);
+        var foundersArgument = string.Join(",", raftPorts.Take(founders).Select(p => $"http://127.0.0.1:{p}"));
 
         var nodes = new List<NodeProcess>();
         for (var id = 1; id <= nodeCount; id++)
@@ -67,8 +69,10 @@ public sealed partial class ProcessCluster : IAsyncDisposable
             var dataDir = Path.Combine(nodeRoot, "data");
             var arguments = new List<string>
             {
-                "--id", id.ToString(), "--cluster", clusterArgument, "--port", httpPorts[id - 1].ToString(), "--data-dir", dataDir,
+                "--id", id.ToString(), "--cluster", id <= founders ? foundersArgument : clusterArgument,
+                "--port", httpPorts[id - 1].ToString(), "--data-dir", dataDir,
             };
+            if (id > founders) arguments.Add("--join");
             if (options.ExtraArguments is not null) arguments.AddRange(options.ExtraArguments(id));
             nodes.Add(new NodeProcess(id, httpPorts[id - 1], raftPorts[id - 1], dataDir, Path.Combine(nodeRoot, "node.log"),
                 hostDll, arguments, options.Environment));

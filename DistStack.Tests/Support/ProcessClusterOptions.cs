@@ -15,6 +15,12 @@ public sealed record ProcessClusterOptions
     /// <summary>Extra environment variables for every node (inherited DISTSTACK_* variables are removed first).</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>
+    /// How many nodes found the cluster (default: all). Nodes 1..Founders get only the founders' URLs in --cluster;
+    /// the others get every node's URL and --join, to be added at runtime (POST /{id} on the leader).
+    /// </summary>
+    public int? Founders { get; init; }
+
     /// <summary>Keep data dirs and logs after dispose (also forced by DISTSTACK_KEEP_TEST_DATA=1).</summary>
     public bool KeepData { get; init; }
 
