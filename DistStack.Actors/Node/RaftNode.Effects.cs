@@ -13,11 +13,11 @@ namespace DistStack.Actors.Node;
 // PERSISTENCE ORDER (Ready.cs is the contract; Shell/ReadyLoop decides the sequence; this is how the shell keeps it):
 //  1. Ready.Messages go out at once: they promise nothing about our disk.
 //  2. HardState, the log Entries (after a LogTruncated when they overwrite indexes already written) are written as
-//     ONE PersistAllAsync (one atomic write) per Ready. Up to max-writes-in-flight Readies are written at once
-//     (asynchronous storage writes): nothing is stashed meanwhile, so peers' acknowledgements and heartbeat answers
-//     reach the core during our own fsync, and the journal groups what is queued into one transaction. The journal
-//     has one writer, so the writes become durable in the order they were queued, and Akka.Persistence runs their
-//     handlers in that order.
+//     ONE PersistAllAsync (one atomic write). Up to max-writes-in-flight Readies are taken before the first is
+//     durable (asynchronous storage writes): nothing is stashed meanwhile, so peers' acknowledgements and heartbeat
+//     answers reach the core during our own fsync. The Readies taken while a write is in flight are batched into
+//     the next write (JournalWriteBatch): one write per fsync, not one per Ready. The journal has one writer, so the
+//     writes become durable in the order they were queued, and Akka.Persistence runs their handlers in that order.
 //  3. In the handler of a write's LAST event (the whole write is durable then), the loop gives the second halves now
 //     due: Ready.MessagesAfterDurable of this Ready and of any that wrote nothing and were queued behind it. Votes
 //     and append acknowledgements never leave before what they promise is on disk.
@@ -40,6 +40,10 @@ public sealed partial class RaftNode
 
     private long _journalWrites;
     private long _eventsWritten;
+
+    /// <summary>Readies taken whose write waits for the journal write in flight (<see cref="StartJournalWrite"/>).</summary>
+    private readonly JournalWriteBatch _batch = new();
+    private int _journalWritesInFlight;
 
     private void ScheduleFlush()
     {
@@ -74,22 +78,38 @@ public sealed partial class RaftNode
                 Complete(_readyLoop.Durable(taken));
                 continue;
             }
-
-            _journalWrites++;
-            var remaining = events.Count;
-            var writeStarted = Stopwatch.GetTimestamp();
-            PersistAllAsync(events, e =>
-            {
-                _eventsWritten++;
-                _persisted.Apply(e);
-                if (--remaining > 0) return;
-                // This write is durable now (this is the handler of its last event), and so is every earlier one.
-                ObserveJournalWrite(writeStarted, ready.Entries.Count);
-                Complete(_readyLoop.Durable(taken));
-                TryDeferredCompaction();
-                ProcessReady();
-            });
+            _batch.Add(taken, events);
         }
+        StartJournalWrite();
+    }
+
+    /// <summary>
+    /// Hands the batched Readies' events to the journal as ONE atomic write, unless a write is in flight (then the
+    /// batch grows until it is durable), or <paramref name="evenWhileWriting"/> (a snapshot save must queue its own
+    /// write behind every Ready already taken). Each journal write has a fixed CPU cost far above its per-entry cost
+    /// (docs/profiling.md), and a Ready under load carries only the few requests that arrived since the last one;
+    /// one write per fsync, carrying every Ready taken meanwhile, is the group commit the synchronous loop had.
+    /// </summary>
+    private void StartJournalWrite(bool evenWhileWriting = false)
+    {
+        if (_batch.IsEmpty || (_journalWritesInFlight > 0 && !evenWhileWriting)) return;
+        var (readies, events, entries) = _batch.Take();
+        _journalWrites++;
+        _journalWritesInFlight++;
+        var remaining = events.Count;
+        var writeStarted = Stopwatch.GetTimestamp();
+        PersistAllAsync(events, e =>
+        {
+            _eventsWritten++;
+            _persisted.Apply(e);
+            if (--remaining > 0) return;
+            // This write is durable now (this is the handler of its last event), and so is every earlier one.
+            _journalWritesInFlight--;
+            ObserveJournalWrite(writeStarted, entries);
+            foreach (var taken in readies) Complete(_readyLoop!.Durable(taken));
+            TryDeferredCompaction();
+            ProcessReady();
+        });
     }
 
     /// <summary>Step 4 of the persistence order: committed entries to apply, reads to serve.</summary>

@@ -68,6 +68,7 @@ public sealed partial class RaftNode
 
     private void SaveDurableSnapshot(HardStateRecorded start, Func<SnapshotSave> save)
     {
+        StartJournalWrite(evenWhileWriting: true); // the Readies batched so far go first: the save copies them
         _holdReadies = true;
         _journalWrites++;
         ObserveSnapshotSaveStarted();
