@@ -26,8 +26,8 @@ public static class ExitCodes
     public const int ProbeFailed = 1;
     /// <summary>Bad or missing flags, like most Unix tools.</summary>
     public const int Usage = 2;
-    /// <summary>A valid request this version cannot do (membership change).</summary>
-    public const int NotImplemented = 3;
+    // 3 was "not implemented" (--join, before membership changes existed); not reused, so scripts that test for it
+    // do not misread another failure.
     /// <summary>The node's data directory cannot be trusted (another node's, or its journal was lost); stderr says why.</summary>
     public const int RefusedToStart = 4;
 }

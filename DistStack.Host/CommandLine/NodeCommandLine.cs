@@ -204,7 +204,7 @@ public static partial class NodeCommandLine
             lines.Add($"  --{ProbeFlag + " URL",-19} {"",-28} health probe (see above)");
             lines.Add($"  --{"help",-19} {"",-28} this text");
             lines.Add("");
-            lines.Add($"Exit codes: 0 ok, {ExitCodes.ProbeFailed} probe failed, {ExitCodes.Usage} bad flags, {ExitCodes.NotImplemented} not implemented, {ExitCodes.RefusedToStart} data directory refused (another node's, or its journal lost).");
+            lines.Add($"Exit codes: 0 ok, {ExitCodes.ProbeFailed} probe failed, {ExitCodes.Usage} bad flags, {ExitCodes.RefusedToStart} data directory refused (another node's, or its journal lost).");
             return string.Join(Environment.NewLine, lines) + Environment.NewLine;
         }
     }

@@ -86,7 +86,10 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
             if (!_cluster.Node(id).IsRunning) _cluster.Node(id).Start();
             Assert.True(await ProcessCluster.EventuallyAsync(async () => await RoleOf(id) == "voter", ChangeDeadline),
                 $"node {id} was not promoted to voter.\n{_cluster.DescribeLogs()}");
-            var joined = await _cluster.StatusAsync(_cluster.Node(id));
+            // The leader counts it a voter once the promotion commits; the node itself says so once it has the entry.
+            DistStack.Host.Http.ClusterStatusDocument? joined = null;
+            await ProcessCluster.EventuallyAsync(async () =>
+                (joined = await _cluster.StatusAsync(_cluster.Node(id))) is { Membership: "voter" }, ChangeDeadline);
             Assert.True(joined is { Membership: "voter", SnapshotIndex: > 0 }, $"node {id} did not catch up from a snapshot: " +
                 $"membership {joined?.Membership}, snapshot index {joined?.SnapshotIndex}");
             Assert.Contains("installed", _cluster.Node(id).ReadLog(), StringComparison.OrdinalIgnoreCase);
