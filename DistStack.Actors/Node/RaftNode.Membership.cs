@@ -58,11 +58,6 @@ public sealed partial class RaftNode
                 _membership.Wait(unchanged.ConfigurationIndex, Core.TermAt(unchanged.ConfigurationIndex) ?? -1, replyTo, answerBy,
                     Describe(change, unchanged: true));
                 break;
-            case ConfigurationChangeResult.Refused { Reason: ConfigurationRefusal.AlreadyAVoter }
-                when change.PromoteWhenCaughtUp:
-                // raftexample's POST /{id} asks for a voter in the end: a voter at that address is the target state.
-                replyTo.Tell(new MembershipReply.Done($"node {change.NodeId} already is a voter", Core.Configuration));
-                break;
             case ConfigurationChangeResult.Refused { Reason: ConfigurationRefusal.OwnTermNotCommitted }:
                 replyTo.Tell(new MembershipReply.NotStarted(
                     "this leader was just elected and has not committed an entry of its term yet; retry in a moment", _settings.NodeId));

@@ -39,7 +39,10 @@ public sealed partial class RaftCore
                     next = current.WithPromoteWhenCaughtUp(target, change.PromoteWhenCaughtUp);
                     break;
                 }
-                if (current.Contains(target)) return Refuse(ConfigurationRefusal.AlreadyAVoter);
+                // An add that asks for a voter in the end (raftexample's POST /{id}) finds its target state in a voter,
+                // and waits like any retry for the entry that made it one to commit; a plain learner add is refused.
+                if (current.Contains(target))
+                    return change.PromoteWhenCaughtUp ? Unchanged() : Refuse(ConfigurationRefusal.AlreadyAVoter);
                 next = current.AddLearner(target);
                 if (change.Address is not null) next = next.WithAddress(target, change.Address);
                 if (change.PromoteWhenCaughtUp) next = next.WithPromoteWhenCaughtUp(target, true);

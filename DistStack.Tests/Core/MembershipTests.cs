@@ -184,6 +184,9 @@ public sealed class MembershipTests
         var leader = cluster[1];
         Assert.Equal(ConfigurationRefusal.NotAMember, Refusal(leader, ConfigurationChange.Promote(9)));
         Assert.Equal(ConfigurationRefusal.AlreadyAVoter, Refusal(leader, ConfigurationChange.AddLearner(2)));
+        // raftexample's POST /{id} asks for a voter in the end: a voter is its target state, so a retry waits for the
+        // entry that made it one (answering at once let the next change meet an uncommitted promotion: 409).
+        Assert.IsType<ConfigurationChangeResult.Unchanged>(leader.ProposeConfigurationChange(ConfigurationChange.AddLearner(2, promoteWhenCaughtUp: true)));
         Assert.Equal(ConfigurationRefusal.InvalidNodeId, Refusal(leader, ConfigurationChange.AddLearner(0)));
         Assert.IsType<ConfigurationChangeResult.Unchanged>(leader.ProposeConfigurationChange(ConfigurationChange.AddLearner(4)));
         Assert.IsType<ConfigurationChangeResult.Unchanged>(leader.ProposeConfigurationChange(ConfigurationChange.Promote(2)));
