@@ -65,8 +65,6 @@ public sealed class NodeSpecContext : IDisposable
         return dir;
     }
 
-    public static int FreePort() => DistStack.Tests.Support.TestPorts.Take();
-
     public void Dispose()
     {
         try { Directory.Delete(DataDirectory, recursive: true); }

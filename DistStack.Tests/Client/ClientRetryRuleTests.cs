@@ -155,7 +155,7 @@ public sealed class ClientRetryRuleTests
     {
         // Not a multiple of the 0.5 s an unreachable node rests, so the deadline falls between attempts.
         var options = new DistStackClientOptions { Deadline = TimeSpan.FromSeconds(2.25) };
-        foreach (var port in NodeProcess.FreePorts(3)) options.Nodes.Add(new Uri($"http://127.0.0.1:{port}"));
+        foreach (var port in TestPorts.Take(3)) options.Nodes.Add(new Uri($"http://127.0.0.1:{port}"));
         using var client = new DistStackClient(options);
 
         var clock = Stopwatch.StartNew();

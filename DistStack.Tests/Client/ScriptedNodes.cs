@@ -30,7 +30,7 @@ public sealed class ScriptedNodes : IAsyncDisposable
     public static async Task<ScriptedNodes> StartAsync(int count, Func<int, int, HttpContext, Task> answer)
     {
         var nodes = new ScriptedNodes();
-        var ports = NodeProcess.FreePorts(count);
+        var ports = TestPorts.Take(count);
         var ordinal = -1;
         for (var i = 0; i < count; i++)
         {

@@ -13,7 +13,7 @@ public sealed class DatabaseUnreachableAtStartupTests
     [Fact]
     public async Task A_node_whose_PostgreSQL_is_unreachable_exits_1_with_one_line_naming_the_database()
     {
-        var ports = NodeProcess.FreePorts(3);
+        var ports = TestPorts.Take(3);
         var root = Path.Combine(Path.GetTempPath(), "diststack-tests", "pg-unreachable-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try

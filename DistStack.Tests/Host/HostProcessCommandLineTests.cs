@@ -6,18 +6,8 @@ namespace DistStack.Tests.Host;
 /// <summary>The real executable's exit codes and messages (no cluster: these exit before starting a node).</summary>
 public sealed class HostProcessCommandLineTests
 {
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunHost(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(NodeProcessBuildOutput.HostDll);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHost(params string[] arguments) =>
+        HostCommand.RunAsync(TimeSpan.FromSeconds(30), arguments);
 
     [Fact]
     public async Task Help_exits_0_and_lists_the_flags()
@@ -50,7 +40,7 @@ public sealed class HostProcessCommandLineTests
     [Fact]
     public async Task A_node_whose_HTTP_port_is_taken_exits_1_with_one_clear_line()
     {
-        var ports = NodeProcess.FreePorts(2);
+        var ports = TestPorts.Take(2);
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, ports[1]);
         squatter.Start();
         var dataDir = Path.Combine(Path.GetTempPath(), "diststack-tests", "port-taken-" + Guid.NewGuid().ToString("N"));
@@ -73,7 +63,7 @@ public sealed class HostProcessCommandLineTests
     [Fact]
     public async Task A_data_dir_of_another_cluster_is_refused_with_exit_code_2()
     {
-        var ports = NodeProcess.FreePorts(3);
+        var ports = TestPorts.Take(3);
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, ports[2]);
         squatter.Start(); // the first run only has to create the data dir's identity, then it stops on the taken port
         var dataDir = Path.Combine(Path.GetTempPath(), "diststack-tests", "other-cluster-" + Guid.NewGuid().ToString("N"));
@@ -98,7 +88,7 @@ public sealed class HostProcessCommandLineTests
     [Fact]
     public async Task Probe_exits_1_when_nothing_answers()
     {
-        var port = NodeProcess.FreePorts(1)[0];
+        var port = TestPorts.Take(1)[0];
         var (exitCode, stdout, _) = await RunHost("--probe", $"http://127.0.0.1:{port}/health/ready");
 
         Assert.Equal(1, exitCode);

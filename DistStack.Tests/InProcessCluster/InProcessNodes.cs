@@ -1,3 +1,4 @@
+using DistStack.Tests.Support;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
@@ -51,7 +52,7 @@ public sealed class InProcessNodes : IAsyncDisposable
     public static InProcessNodes Start(int count, ITestOutputHelper output, bool withThrottler = false,
         Func<RaftNodeSettings, RaftNodeSettings>? tweak = null)
     {
-        var ports = Enumerable.Range(0, count).Select(_ => NodeSpecContext.FreePort()).ToList();
+        var ports = Enumerable.Range(0, count).Select(_ => TestPorts.Take()).ToList();
         var settings = Enumerable.Range(1, count)
             .Select(id =>
             {

@@ -188,7 +188,7 @@ public sealed class BackupRestoreTests(BackupRestoreTests.OldCluster fixture, IT
         // Restored onto the same hosts while old node 3 still runs: the new cluster's node 3 is old node 3's address.
         // Members 1 and 2 are restored one at a time (--id), as on separate hosts; new node 3 is never started.
         var oldNode3 = old.Node(3);
-        var ports = NodeProcess.FreePorts(4);
+        var ports = TestPorts.Take(4);
         var clusterArgument = string.Join(",", new[] { ports[0], ports[1], oldNode3.RaftPort }.Select(p => $"http://127.0.0.1:{p}"));
         var backupPath = Path.Combine(root, "old.backup");
         await File.WriteAllBytesAsync(backupPath, backup.Body);
@@ -261,16 +261,7 @@ public sealed class BackupRestoreTests(BackupRestoreTests.OldCluster fixture, IT
 
     private void Log(string line) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
 
-    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(NodeProcessBuildOutput.HostDll);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    // A restore writes several data directories: a minute, not the half minute a flag check gets.
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(params string[] arguments) =>
+        HostCommand.RunAsync(TimeSpan.FromSeconds(60), arguments);
 }

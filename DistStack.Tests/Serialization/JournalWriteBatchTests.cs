@@ -1,6 +1,7 @@
 using DistStack.Actors.Persistence;
 using DistStack.Actors.Raft;
 using DistStack.Actors.Shell;
+using static DistStack.Tests.Serialization.JournalWritesTests;
 
 namespace DistStack.Tests.Serialization;
 
@@ -10,18 +11,8 @@ namespace DistStack.Tests.Serialization;
 /// </summary>
 public sealed class JournalWriteBatchTests
 {
-    private static LogEntry E(long index, long term) => new(index, term, EntryKind.Command, [(byte)index]);
-
     private static ReadyTaken Taken(HardState? hard, params LogEntry[] entries) =>
-        new(new Ready(null, hard, null, entries, [], [], [], []), [], [], []);
-
-    private static PersistedRaftState Recovered()
-    {
-        var state = new PersistedRaftState();
-        state.Apply(new HardStateRecorded(1, 0));
-        state.Apply(new EntriesAppended([E(1, 1), E(2, 1)]));
-        return state;
-    }
+        new(Writing(hard, entries), [], [], []);
 
     [Fact]
     public void Contiguous_entries_of_several_Readies_become_one_event_and_replay_as_written_one_by_one()

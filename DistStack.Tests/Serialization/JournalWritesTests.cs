@@ -9,12 +9,13 @@ namespace DistStack.Tests.Serialization;
 /// </summary>
 public sealed class JournalWritesTests
 {
-    private static LogEntry E(long index, long term) => new(index, term, EntryKind.Command, [(byte)index]);
+    internal static LogEntry E(long index, long term) => new(index, term, EntryKind.Command, [(byte)index]);
 
-    private static Ready Writing(HardState? hard, params LogEntry[] entries) =>
+    internal static Ready Writing(HardState? hard, params LogEntry[] entries) =>
         new(null, hard, null, entries, [], [], [], []);
 
-    private static PersistedRaftState Recovered()
+    /// <summary>A journal replayed to term 1 and entries 1-2 (also the start of JournalWriteBatchTests).</summary>
+    internal static PersistedRaftState Recovered()
     {
         var state = new PersistedRaftState();
         state.Apply(new HardStateRecorded(1, 0));

@@ -224,7 +224,4 @@ public sealed partial class NodeProcess : IAsyncDisposable
             // the process or the log went away; nothing more to copy
         }
     }
-
-    /// <summary>Distinct free TCP ports on 127.0.0.1, never handed out before in this process.</summary>
-    public static IReadOnlyList<int> FreePorts(int count) => TestPorts.Take(count);
 }

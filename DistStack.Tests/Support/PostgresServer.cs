@@ -42,7 +42,7 @@ public sealed class PostgresServer : IDisposable
         var binaries = PostgresBinaries.Find() ?? throw new PostgresUnavailableException(PostgresBinaries.NotFoundReason);
         var root = Path.Combine(Path.GetTempPath(), "diststack-tests", "postgres-" + Guid.NewGuid().ToString("n")[..12]);
         Directory.CreateDirectory(root);
-        var server = new PostgresServer(binaries, root, NodeProcess.FreePorts(1)[0]);
+        var server = new PostgresServer(binaries, root, TestPorts.Take(1)[0]);
         try
         {
             Directory.CreateDirectory(server.SocketDirectory);

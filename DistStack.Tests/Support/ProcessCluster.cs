@@ -54,7 +54,7 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         var root = options.RootDirectory ?? Path.Combine(Path.GetTempPath(), "diststack-tests", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..30]);
         Directory.CreateDirectory(root);
 
-        var ports = NodeProcess.FreePorts(2 * nodeCount);
+        var ports = TestPorts.Take(2 * nodeCount);
         var raftPorts = ports.Take(nodeCount).ToList();
         var httpPorts = ports.Skip(nodeCount).ToList();
         var clusterArgument = string.Join(",", raftPorts.Select(p => $"http://127.0.0.1:{p}"));
