@@ -44,8 +44,34 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     /// </summary>
     public ImmutableArray<int> PromoteWhenCaughtUp { get; init; } = [];
 
-    /// <summary>Whether this configuration needs format 3 (addresses, or learners to promote once caught up).</summary>
-    public bool HasFormat3Data => HasAddresses || !PromoteWhenCaughtUp.IsDefaultOrEmpty;
+    /// <summary>Whether this configuration needs format 3 or later (addresses, learners to promote once caught up, storage ids).</summary>
+    public bool HasFormat3Data => HasAddresses || !PromoteWhenCaughtUp.IsDefaultOrEmpty || HasStorageIds;
+
+    /// <summary>
+    /// Each member's storage id, by node id, for the members whose storage the cluster has recorded: a random id a
+    /// node's storage gets at its first boot (docs/membership.md, "Storage ids"). A vote or an acknowledgement counts
+    /// only from the storage recorded here, so a member whose disk was lost (and came back blank, under a new storage
+    /// id) can never vote or count toward a commit with a blank log. Only members have one; never 0.
+    /// </summary>
+    public ImmutableSortedDictionary<int, ulong> StorageIds { get; init; } = ImmutableSortedDictionary<int, ulong>.Empty;
+
+    public bool HasStorageIds => !StorageIds.IsEmpty;
+
+    /// <summary>
+    /// Whether a vote or an acknowledgement from <paramref name="nodeId"/>'s storage <paramref name="storageId"/> may
+    /// count: no storage is recorded for the node yet (before the first leader records the founders'), or it is this one.
+    /// </summary>
+    public bool StorageMatches(int nodeId, ulong storageId) =>
+        !StorageIds.TryGetValue(nodeId, out var recorded) || recorded == storageId;
+
+    /// <summary>Records the storage ids of <paramref name="storageIds"/> (members only, non-zero ids only).</summary>
+    public ClusterConfiguration WithStorageIds(IEnumerable<KeyValuePair<int, ulong>> storageIds)
+    {
+        var recorded = StorageIds;
+        foreach (var (id, storageId) in storageIds)
+            if (storageId != 0 && IsMember(id)) recorded = recorded.SetItem(id, storageId);
+        return recorded.SequenceEqual(StorageIds) ? this : this with { StorageIds = recorded };
+    }
 
     /// <summary>Marks learner <paramref name="nodeId"/> to be promoted once caught up, or clears the mark.</summary>
     public ClusterConfiguration WithPromoteWhenCaughtUp(int nodeId, bool promote) => this with
@@ -89,12 +115,14 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         new([.. Voters.Append(nodeId).Order()])
         {
             Learners = Learners.Remove(nodeId), Addresses = Addresses, PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+            StorageIds = StorageIds,
         };
 
     public ClusterConfiguration Remove(int nodeId) =>
         new(Voters.Remove(nodeId))
         {
             Learners = Learners.Remove(nodeId), Addresses = Addresses.Remove(nodeId), PromoteWhenCaughtUp = PromoteWhenCaughtUp.Remove(nodeId),
+            StorageIds = StorageIds.Remove(nodeId),
         };
 
     /// <summary>
@@ -128,16 +156,24 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     private const int AddressesFormat = -3;
 
     /// <summary>
+    /// The first int32 of an encoding with storage ids: format 3's layout, then the storage ids. Decoders of the earlier
+    /// formats refuse it, rather than run a configuration whose storage checks they would skip.
+    /// </summary>
+    private const int StorageIdsFormat = -4;
+
+    /// <summary>
     /// <see cref="AddressesFormat"/>, the voters (counted), the learners (counted, possibly none), then the number of
     /// addresses (possibly none) and for each its node id, its UTF-8 length and bytes, in ascending node id order, then
-    /// the learners to promote once caught up (counted, possibly none).
+    /// the learners to promote once caught up (counted, possibly none). Under <see cref="StorageIdsFormat"/>, then the
+    /// number of storage ids and for each its node id and storage id (uint64), in ascending node id order.
     /// </summary>
     private byte[] EncodeWithAddresses()
     {
         var encoded = Addresses.Select(a => (Id: a.Key, Bytes: System.Text.Encoding.UTF8.GetBytes(a.Value))).ToList();
         var promote = PromoteWhenCaughtUp.IsDefault ? [] : PromoteWhenCaughtUp;
-        var bytes = new byte[12 + 4 * (Voters.Length + Learners.Length) + 4 + encoded.Sum(a => 8 + a.Bytes.Length) + 4 + 4 * promote.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, AddressesFormat);
+        var storageIdsLength = HasStorageIds ? 4 + 12 * StorageIds.Count : 0;
+        var bytes = new byte[12 + 4 * (Voters.Length + Learners.Length) + 4 + encoded.Sum(a => 8 + a.Bytes.Length) + 4 + 4 * promote.Length + storageIdsLength];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, HasStorageIds ? StorageIdsFormat : AddressesFormat);
         WriteInts(bytes, 4, Voters.Length, Voters);
         var offset = 8 + 4 * Voters.Length;
         WriteInts(bytes, offset, Learners.Length, Learners.IsDefault ? [] : Learners);
@@ -152,6 +188,16 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
             offset += 8 + address.Length;
         }
         WriteInts(bytes, offset, promote.Length, promote);
+        if (!HasStorageIds) return bytes;
+        offset += 4 + 4 * promote.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset, 4), StorageIds.Count);
+        offset += 4;
+        foreach (var (id, storageId) in StorageIds)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset, 4), id);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset + 4, 8), storageId);
+            offset += 12;
+        }
         return bytes;
     }
 
@@ -183,8 +229,8 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
     {
         configuration = null!;
         if (bytes.Length < 4) return false;
-        if (BinaryPrimitives.ReadInt32LittleEndian(bytes) == AddressesFormat)
-            return TryDecodeWithAddresses(bytes[4..], out configuration);
+        if (BinaryPrimitives.ReadInt32LittleEndian(bytes) is AddressesFormat or StorageIdsFormat)
+            return TryDecodeWithAddresses(bytes[4..], BinaryPrimitives.ReadInt32LittleEndian(bytes) == StorageIdsFormat, out configuration);
         if (BinaryPrimitives.ReadInt32LittleEndian(bytes) != LearnersFormat)
         {
             if (!TryReadIds(bytes, out var voters, out var used) || used != bytes.Length) return false;
@@ -200,7 +246,7 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
         return true;
     }
 
-    private static bool TryDecodeWithAddresses(ReadOnlySpan<byte> rest, out ClusterConfiguration configuration)
+    private static bool TryDecodeWithAddresses(ReadOnlySpan<byte> rest, bool withStorageIds, out ClusterConfiguration configuration)
     {
         configuration = null!;
         if (!TryReadIds(rest, out var voters, out var votersLength)) return false;
@@ -227,10 +273,42 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
             previous = id;
             rest = rest[(8 + length)..];
         }
-        if (!TryReadIds(rest, out var promote, out var promoteLength, minimum: 0) || promoteLength != rest.Length ||
-            !promote.All(learners.Contains))
+        if (!TryReadIds(rest, out var promote, out var promoteLength, minimum: 0) || !promote.All(learners.Contains))
             return false;
-        configuration = new ClusterConfiguration(voters) { Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = promote };
+        rest = rest[promoteLength..];
+        var storageIds = ImmutableSortedDictionary<int, ulong>.Empty;
+        if (withStorageIds && !TryReadStorageIds(rest, id => voters.Contains(id) || learners.Contains(id), out storageIds, out rest))
+            return false;
+        if (rest.Length != 0) return false;
+        configuration = new ClusterConfiguration(voters)
+        {
+            Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = promote, StorageIds = storageIds,
+        };
+        return true;
+    }
+
+    /// <summary>1 or more (node id, storage id) pairs: members, ascending, each storage id non-zero.</summary>
+    private static bool TryReadStorageIds(ReadOnlySpan<byte> bytes, Func<int, bool> isMember,
+        out ImmutableSortedDictionary<int, ulong> storageIds, out ReadOnlySpan<byte> rest)
+    {
+        storageIds = ImmutableSortedDictionary<int, ulong>.Empty;
+        rest = bytes;
+        if (rest.Length < 4) return false;
+        var count = BinaryPrimitives.ReadInt32LittleEndian(rest);
+        if (count < 1 || count > 2 * MaxMembers || rest.Length < 4 + 12L * count) return false;
+        rest = rest[4..];
+        var builder = ImmutableSortedDictionary.CreateBuilder<int, ulong>();
+        var previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var id = BinaryPrimitives.ReadInt32LittleEndian(rest);
+            var storageId = BinaryPrimitives.ReadUInt64LittleEndian(rest[4..]);
+            if (id <= previous || !isMember(id) || storageId == 0) return false;
+            builder[id] = storageId;
+            previous = id;
+            rest = rest[12..];
+        }
+        storageIds = builder.ToImmutable();
         return true;
     }
 
@@ -255,7 +333,8 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
 
     public bool Equals(ClusterConfiguration? other) =>
         other is not null && Voters.SequenceEqual(other.Voters) && Learners.SequenceEqual(other.Learners) &&
-        Addresses.SequenceEqual(other.Addresses) && PromoteWhenCaughtUp.SequenceEqual(other.PromoteWhenCaughtUp);
+        Addresses.SequenceEqual(other.Addresses) && PromoteWhenCaughtUp.SequenceEqual(other.PromoteWhenCaughtUp) &&
+        StorageIds.SequenceEqual(other.StorageIds);
 
     public override int GetHashCode() =>
         Learners.Aggregate(Voters.Aggregate(17, (h, v) => h * 31 + v), (h, l) => h * 37 + l);
@@ -266,6 +345,8 @@ public sealed record ClusterConfiguration(ImmutableArray<int> Voters)
             ? $"voters [{string.Join(",", Voters)}], learners [{string.Join(",", Learners)}]"
             : $"voters [{string.Join(",", Voters)}]";
         if (!PromoteWhenCaughtUp.IsDefaultOrEmpty) members += $" (promoted once caught up: {string.Join(",", PromoteWhenCaughtUp)})";
-        return HasAddresses ? $"{members}, addresses [{string.Join(",", Addresses.Select(a => $"{a.Key}={a.Value}"))}]" : members;
+        if (HasAddresses) members += $", addresses [{string.Join(",", Addresses.Select(a => $"{a.Key}={a.Value}"))}]";
+        if (HasStorageIds) members += $", storage [{string.Join(",", StorageIds.Select(s => $"{s.Key}={s.Value:x16}"))}]";
+        return members;
     }
 }

@@ -99,6 +99,26 @@ internal sealed class FollowerProgress(long next, int maxInflight)
         _inflight.Clear();
     }
 
+    /// <summary>
+    /// The storage id of the follower's last answer (0 until it answers, or from a build without storage ids): its
+    /// acknowledgements count only when the configuration records this storage for it.
+    /// </summary>
+    public ulong StorageId { get; set; }
+
+    /// <summary>
+    /// The follower answered from another storage than before: its disk was lost and it came back blank. What we
+    /// knew of its log (Match, and the rounds it confirmed) was about the lost storage: start over as with a new
+    /// follower, probing from <paramref name="next"/>, or it would reject every append below a Match it no longer holds.
+    /// </summary>
+    public void ForgetLostStorage(long next)
+    {
+        Match = 0;
+        CommitSent = 0;
+        ReadRoundAcked = 0;
+        BecomeProbe();
+        Next = next;
+    }
+
     /// <summary>A successful acknowledgement up to <paramref name="index"/>. True when Match moved.</summary>
     public bool MaybeUpdate(long index)
     {

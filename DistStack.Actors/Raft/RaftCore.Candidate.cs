@@ -15,6 +15,9 @@ public sealed partial class RaftCore
             case RequestVoteResponse response when response.PreVote == (_role == RaftRole.PreCandidate):
                 // Granted pre-votes carry the term we would campaign in; rejections carry the voter's term.
                 if (response.PreVote && response.Granted && response.Term != _term + 1) return;
+                // A vote counts only from the storage the configuration records for the voter: a blank one, whose
+                // disk was lost, may have voted already in this term, and its log says nothing of what it acknowledged.
+                if (!_configuration.StorageMatches(response.From, response.StorageId)) return;
                 RecordVote(response.From, response.Granted);
                 TallyVotes();
                 break;

@@ -50,11 +50,11 @@ public sealed partial class RaftCore
                 // With pre-vote and check-quorum, a leader cut off and then reconnected may never meet a higher
                 // term on its own (our pre-votes don't raise terms, and its lease hides others' votes). Tell it.
                 // After the durable write: the answer reports our term.
-                SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, message.From, _term, false, 0, 0, 0));
+                SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, message.From, _term, false, 0, 0, 0) { StorageId = StorageId });
                 break;
             case RequestVote { PreVote: true }:
                 // Let the pre-candidate learn our term, so it stops asking with a hopeless one.
-                Send(new RequestVoteResponse(ClusterId, _id, message.From, _term, PreVote: true, Granted: false));
+                Send(new RequestVoteResponse(ClusterId, _id, message.From, _term, PreVote: true, Granted: false) { StorageId = StorageId });
                 break;
         }
     }
@@ -76,7 +76,7 @@ public sealed partial class RaftCore
         {
             // Nothing was recorded, so nothing needs to be durable first.
             var term = grant ? request.Term : _term;
-            Send(new RequestVoteResponse(ClusterId, _id, request.From, term, PreVote: true, grant));
+            Send(new RequestVoteResponse(ClusterId, _id, request.From, term, PreVote: true, grant) { StorageId = StorageId });
             return;
         }
 
@@ -88,7 +88,7 @@ public sealed partial class RaftCore
         }
         // PERSISTENCE: a vote is a promise for the whole term; it must survive a crash before the candidate
         // can count it (Figure 2: respond after updating stable storage). The HardState goes in the same Ready.
-        SendAfterDurable(new RequestVoteResponse(ClusterId, _id, request.From, _term, PreVote: false, grant));
+        SendAfterDurable(new RequestVoteResponse(ClusterId, _id, request.From, _term, PreVote: false, grant) { StorageId = StorageId });
     }
 
     /// <summary>
@@ -118,7 +118,7 @@ public sealed partial class RaftCore
     /// <summary>Counts the votes of the configuration's voters and moves on once the outcome is certain.</summary>
     private void TallyVotes()
     {
-        var granted = _votes.Count(v => v.Value && _configuration.Contains(v.Key));
+        var granted = _votes.Count(v => v.Value && _configuration.Contains(v.Key) && (v.Key != _id || OwnStorageRecorded));
         var rejected = _votes.Count(v => !v.Value && _configuration.Contains(v.Key));
         if (granted >= Quorum)
         {

@@ -27,18 +27,24 @@ public sealed partial class RaftCore
 
         if (_heartbeatElapsed >= _options.HeartbeatTicks) BroadcastHeartbeat();
         ForgetDepartedWhoKnow();
+        MaybeRecordStorageIds();
     }
 
     private bool QuorumRecentlyActive()
     {
-        var active = _configuration.Voters.Count(v => v == _id || (_progress.TryGetValue(v, out var p) && p.RecentActive));
+        var active = _configuration.Voters.Count(v =>
+            v == _id || (_progress.TryGetValue(v, out var p) && p.RecentActive && AnswersCount(_configuration, v)));
         return active >= Quorum;
     }
 
     private void StepLeader(RaftMessage message)
     {
         // For strict reconfiguration and a learner's catch-up (RaftCore.Membership.cs): when we last heard from each.
-        if (_progress.TryGetValue(message.From, out var heard)) heard.LastHeardAt = _now;
+        if (_progress.TryGetValue(message.From, out var heard))
+        {
+            heard.LastHeardAt = _now;
+            if (message is IStorageStamped answer) NoteStorage(heard, answer);
+        }
         switch (message)
         {
             case AppendEntriesResponse response:

@@ -23,7 +23,8 @@ public sealed partial class RaftCore
 
         // The founders' addresses are recorded by the first change that lacks them, so that from then on the
         // configuration alone says where every member is (docs/membership.md).
-        var current = _configuration.WithMissingAddresses(_options.MemberAddresses);
+        // Storage ids likewise (RaftCore.StorageIds.cs).
+        var current = _configuration.WithMissingAddresses(_options.MemberAddresses).WithStorageIds(UnrecordedStorageIds());
         var target = change.NodeId;
         ClusterConfiguration next;
         switch (change.Kind)
@@ -80,11 +81,13 @@ public sealed partial class RaftCore
     /// <summary>
     /// A learner is caught up when the leader streams to it (replicate state), has heard from it within an election
     /// timeout, and what it lacks fits in one append: one round trip brings it level with the leader, so counting
-    /// it from now on cannot stall commits behind its catch-up.
+    /// it from now on cannot stall commits behind its catch-up. And its answers come from the storage recorded for it
+    /// (a learner whose disk was lost is added again, not promoted).
     /// </summary>
     public bool IsCaughtUp(int learner) =>
         _role == RaftRole.Leader && _progress.TryGetValue(learner, out var progress) &&
         progress.State == ReplicationState.Replicate && HeardRecently(progress) &&
+        _configuration.StorageMatches(learner, progress.StorageId) &&
         _log.LastIndex - progress.Match <= _options.MaxEntriesPerAppend;
 
     /// <summary>The configuration in force (the latest in the log, committed or not).</summary>
@@ -105,7 +108,8 @@ public sealed partial class RaftCore
     /// <summary>Strict reconfiguration: enough voters of <paramref name="next"/> were heard from lately to commit in it.</summary>
     private bool RecentlyActiveQuorumIn(ClusterConfiguration next)
     {
-        var active = next.Voters.Count(v => v == _id || (_progress.TryGetValue(v, out var p) && HeardRecently(p)));
+        var active = next.Voters.Count(v =>
+            v == _id || (_progress.TryGetValue(v, out var p) && HeardRecently(p) && AnswersCount(next, v)));
         return active >= next.QuorumSize;
     }
 
@@ -176,7 +180,7 @@ public sealed partial class RaftCore
             return false;
         BroadcastAppend(sendIfEmpty: true);
         var successor = _configuration.Voters
-            .Where(v => _progress.ContainsKey(v))
+            .Where(v => _progress.ContainsKey(v) && AnswersCount(_configuration, v))
             .OrderByDescending(v => _progress[v].Match)
             .FirstOrDefault(None);
         if (successor != None) SendTimeoutNow(successor);

@@ -90,7 +90,7 @@ public sealed partial class RaftCore
         progress.ReadRoundAcked = Math.Min(round, _readRound);
 
         var acked = _configuration.Voters
-            .Select(v => v == _id ? _readRound : _progress.TryGetValue(v, out var p) ? p.ReadRoundAcked : 0)
+            .Select(v => !AnswersCount(_configuration, v) ? 0 : v == _id ? _readRound : _progress[v].ReadRoundAcked)
             .OrderDescending()
             .ToList();
         var confirmed = acked[Quorum - 1];

@@ -130,8 +130,9 @@ public sealed partial class RaftCore
     /// </summary>
     private bool MaybeCommit()
     {
+        // A voter whose answers come from another storage than the one recorded for it counts as holding nothing.
         var matches = _configuration.Voters
-            .Select(v => v == _id ? _log.StableIndex : _progress.TryGetValue(v, out var p) ? p.Match : 0)
+            .Select(v => !AnswersCount(_configuration, v) ? 0 : v == _id ? _log.StableIndex : _progress[v].Match)
             .OrderDescending()
             .ToList();
         if (matches.Count == 0) return false;
@@ -200,7 +201,7 @@ public sealed partial class RaftCore
             if (prevIndex < _log.Committed)
             {
                 // PERSISTENCE: an acknowledgement promises the entries are durable: after the write.
-                SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, append.From, _term, true, _log.Committed, 0, 0));
+                SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, append.From, _term, true, _log.Committed, 0, 0) { StorageId = StorageId });
                 return;
             }
         }
@@ -220,7 +221,7 @@ public sealed partial class RaftCore
             }
             // MatchIndex on a rejection carries the rejected PrevLogIndex, so the leader can ignore stale ones.
             SendAfterDurable(new AppendEntriesResponse(
-                ClusterId, _id, append.From, _term, false, append.PrevLogIndex, conflictIndex, conflictTerm));
+                ClusterId, _id, append.From, _term, false, append.PrevLogIndex, conflictIndex, conflictTerm) { StorageId = StorageId });
             return;
         }
 
@@ -240,7 +241,7 @@ public sealed partial class RaftCore
         _log.CommitTo(Math.Min(append.LeaderCommit, lastNew));
         // PERSISTENCE: "success" promises these entries survive a crash (the leader counts them toward commit),
         // so it leaves only after this Ready's Entries are durable.
-        SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, append.From, _term, true, lastNew, 0, 0));
+        SendAfterDurable(new AppendEntriesResponse(ClusterId, _id, append.From, _term, true, lastNew, 0, 0) { StorageId = StorageId });
     }
 
     /// <summary>
@@ -257,6 +258,6 @@ public sealed partial class RaftCore
     {
         _log.CommitTo(Math.Min(heartbeat.Commit, _log.LastIndex));
         // Promises nothing about our disk: it only echoes the read round (§6.4).
-        Send(new HeartbeatResponse(ClusterId, _id, heartbeat.From, _term, heartbeat.ReadContext));
+        Send(new HeartbeatResponse(ClusterId, _id, heartbeat.From, _term, heartbeat.ReadContext) { StorageId = StorageId });
     }
 }

@@ -67,6 +67,7 @@ public sealed partial class RaftCore
         SyncProgressWithConfiguration();
         _readRound = 0;
         _confirmedRound = 0;
+        _ledSince = _now;
         // §5.4.2 / §6.4: commit an entry of our own term at once; earlier entries commit with it, and reads
         // can be served after it.
         AppendAsLeader(EntryKind.NoOp, []);

@@ -105,7 +105,7 @@ public sealed partial class RaftCore
             _incomingSnapshot = null;
             // PERSISTENCE: "done" promises we hold up to there durably; after the write.
             SendAfterDurable(new InstallSnapshotResponse(
-                ClusterId, _id, chunk.From, _term, _log.Committed, chunk.Offset + chunk.Chunk.Length, true));
+                ClusterId, _id, chunk.From, _term, _log.Committed, chunk.Offset + chunk.Chunk.Length, true) { StorageId = StorageId });
             return;
         }
 
@@ -114,7 +114,7 @@ public sealed partial class RaftCore
             if (chunk.Offset != 0)
             {
                 // A chunk of a transfer we have no start of: ask for the beginning.
-                Send(new InstallSnapshotResponse(ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, 0, false));
+                Send(new InstallSnapshotResponse(ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, 0, false) { StorageId = StorageId });
                 return;
             }
             _incomingSnapshot = new IncomingSnapshot(metadata, _term, chunk.From);
@@ -124,14 +124,14 @@ public sealed partial class RaftCore
         {
             // Duplicate or out of order: say which byte we want next.
             Send(new InstallSnapshotResponse(
-                ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, _incomingSnapshot.Received, false));
+                ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, _incomingSnapshot.Received, false) { StorageId = StorageId });
             return;
         }
 
         if (_incomingSnapshot.Received + chunk.Chunk.Length > Math.Min(_options.MaxIncomingSnapshotBytes, Array.MaxLength))
         {
             _incomingSnapshot = null;
-            Send(new InstallSnapshotResponse(ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, 0, false));
+            Send(new InstallSnapshotResponse(ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, 0, false) { StorageId = StorageId });
             return;
         }
 
@@ -140,7 +140,7 @@ public sealed partial class RaftCore
         {
             // Chunks are only buffered in memory; acknowledging them promises nothing.
             Send(new InstallSnapshotResponse(
-                ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, _incomingSnapshot.Received, false));
+                ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, _incomingSnapshot.Received, false) { StorageId = StorageId });
             return;
         }
 
@@ -149,7 +149,7 @@ public sealed partial class RaftCore
         Restore(snapshot);
         // PERSISTENCE: "done" promises the snapshot is durable and installed: it leaves after the Ready's write.
         SendAfterDurable(new InstallSnapshotResponse(
-            ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, snapshot.Data.Length, true));
+            ClusterId, _id, chunk.From, _term, metadata.LastIncludedIndex, snapshot.Data.Length, true) { StorageId = StorageId });
     }
 
     private void Restore(SnapshotData snapshot)

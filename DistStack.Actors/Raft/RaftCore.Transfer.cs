@@ -16,8 +16,9 @@ public sealed partial class RaftCore
             return;
         }
         // Only a voter can be elected: a learner has progress too, but would ignore TimeoutNow.
+        // Nor a voter whose disk was lost: it never campaigns (RaftCore.StorageIds.cs).
         if (!_configuration.Contains(target) || !_progress.TryGetValue(target, out var progress) ||
-            _transferTarget == target)
+            !AnswersCount(_configuration, target) || _transferTarget == target)
             return;
 
         // Proposals are refused from now on (Propose), so the target can catch up with a log that stops growing.

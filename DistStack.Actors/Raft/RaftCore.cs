@@ -208,13 +208,21 @@ public sealed partial class RaftCore
                     match[voter] = voter == _id ? _log.StableIndex : _progress.GetValueOrDefault(voter)?.Match ?? 0;
             }
             return new RaftStatus(_id, _role, _term, LeaderHint, _log.Committed, _log.Applied, _log.LastIndex,
-                _log.SnapshotIndex, _configuration, match);
+                _log.SnapshotIndex, _configuration, match)
+            {
+                OwnStorageRecorded = OwnStorageRecorded,
+                MembersWithLostStorage = _role == RaftRole.Leader ? MembersWithLostStorage() : [],
+            };
         }
     }
 
     private int? LeaderHint => _leaderId == None ? null : _leaderId;
 
-    private bool IsPromotable => _configuration.Contains(_id) || MayStillBeNeededAsVoter();
+    /// <summary>
+    /// May campaign: a voter (or still needed as one), whose storage is the one recorded for it. A node whose disk was
+    /// lost and that came back blank waits to be removed and added again (RaftCore.StorageIds.cs).
+    /// </summary>
+    private bool IsPromotable => (_configuration.Contains(_id) || MayStillBeNeededAsVoter()) && OwnStorageRecorded;
 
     private int Quorum => _configuration.QuorumSize;
 
@@ -227,6 +235,9 @@ public sealed partial class RaftCore
 
     /// <summary>Every outgoing message is stamped with our cluster id so strays from another cluster are dropped.</summary>
     private ulong ClusterId => _options.ClusterId;
+
+    /// <summary>Stamped on every vote and acknowledgement (<see cref="IStorageStamped"/>).</summary>
+    private ulong StorageId => _options.StorageId;
 
     /// <summary>Messages that promise nothing about our disk: sent before the Ready's writes.</summary>
     private void Send(RaftMessage message) => _messages.Add(message);

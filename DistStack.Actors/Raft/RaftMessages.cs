@@ -7,6 +7,16 @@ namespace DistStack.Actors.Raft;
 public abstract record RaftMessage(ulong ClusterId, int From, int To, long Term);
 
 /// <summary>
+/// An answer that a vote or an acknowledgement counts from. It names the storage that answered (a random id its node's
+/// storage got at first boot; 0 = unknown, from a build before storage ids): the leader and candidates count it only if
+/// the configuration records that storage for the sender, so a node whose disk was lost never counts with a blank log.
+/// </summary>
+public interface IStorageStamped
+{
+    ulong StorageId { get; }
+}
+
+/// <summary>
 /// RequestVote (§5.2), or its pre-vote form (§9.6) when <paramref name="PreVote"/> is set: a pre-vote does not
 /// change the receiver's term or vote, and <paramref name="Term"/> is then the term the sender would campaign in.
 /// <paramref name="LeadershipTransfer"/> marks a campaign started by TimeoutNow, which followers must not ignore
@@ -20,7 +30,10 @@ public sealed record RequestVote(
 public sealed record RequestVoteResponse(
     ulong ClusterId, int From, int To, long Term,
     bool PreVote, bool Granted)
-    : RaftMessage(ClusterId, From, To, Term);
+    : RaftMessage(ClusterId, From, To, Term), IStorageStamped
+{
+    public ulong StorageId { get; init; }
+}
 
 /// <summary>AppendEntries (§5.3). Batches are bounded in entries and bytes.</summary>
 public sealed record AppendEntries(
@@ -39,7 +52,10 @@ public sealed record AppendEntries(
 public sealed record AppendEntriesResponse(
     ulong ClusterId, int From, int To, long Term,
     bool Success, long MatchIndex, long ConflictIndex, long ConflictTerm)
-    : RaftMessage(ClusterId, From, To, Term);
+    : RaftMessage(ClusterId, From, To, Term), IStorageStamped
+{
+    public ulong StorageId { get; init; }
+}
 
 /// <summary>
 /// Leader heartbeat. <paramref name="Commit"/> never exceeds what the receiver is known to hold.
@@ -53,7 +69,10 @@ public sealed record Heartbeat(
 public sealed record HeartbeatResponse(
     ulong ClusterId, int From, int To, long Term,
     long ReadContext)
-    : RaftMessage(ClusterId, From, To, Term);
+    : RaftMessage(ClusterId, From, To, Term), IStorageStamped
+{
+    public ulong StorageId { get; init; }
+}
 
 /// <summary>
 /// One chunk of a snapshot (§7). Chunks respect the frame limit; <paramref name="Offset"/> is the chunk's
@@ -71,7 +90,10 @@ public sealed record InstallSnapshot(
 public sealed record InstallSnapshotResponse(
     ulong ClusterId, int From, int To, long Term,
     long LastIncludedIndex, long NextOffset, bool Done)
-    : RaftMessage(ClusterId, From, To, Term);
+    : RaftMessage(ClusterId, From, To, Term), IStorageStamped
+{
+    public ulong StorageId { get; init; }
+}
 
 /// <summary>Leadership transfer (dissertation §3.10): the target starts an election at once.</summary>
 public sealed record TimeoutNow(ulong ClusterId, int From, int To, long Term)

@@ -41,6 +41,13 @@ public sealed record RaftOptions(int NodeId, ulong ClusterId)
     /// </summary>
     public IReadOnlyDictionary<int, string> MemberAddresses { get; init; } = new Dictionary<int, string>();
 
+    /// <summary>
+    /// This node's storage id: random, chosen when its storage was created, never 0 in a node (0 in a test core: unknown).
+    /// Stamped on every vote and acknowledgement; a node whose latest configuration records another storage id for it
+    /// (its disk was lost) never campaigns.
+    /// </summary>
+    public ulong StorageId { get; init; }
+
     /// <summary>Check-quorum: a leader that has not heard from a majority within an election timeout steps down.</summary>
     public required bool CheckQuorum { get; init; }
 }

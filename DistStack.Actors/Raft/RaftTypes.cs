@@ -100,6 +100,18 @@ public sealed record RaftStatus(
     ClusterConfiguration Configuration,
     IReadOnlyDictionary<int, long> MatchIndex)
 {
+    /// <summary>
+    /// False when the configuration records another storage for this node than its own: its disk was lost, it came
+    /// back blank, and it neither campaigns nor counts until it is removed and added again.
+    /// </summary>
+    public bool OwnStorageRecorded { get; init; } = true;
+
+    /// <summary>
+    /// Leader only: members that answer from another storage than the one recorded for them (their disks were lost);
+    /// they count toward nothing until removed and added again.
+    /// </summary>
+    public IReadOnlyList<int> MembersWithLostStorage { get; init; } = [];
+
     /// <summary>What this node is in the configuration in force: a removed (or not yet added) node is neither.</summary>
     public Membership Membership =>
         Configuration.Contains(NodeId) ? Membership.Voter :

@@ -22,6 +22,9 @@ public sealed partial class DistStackSerializer
 
         /// <summary>DS1 whose snapshot's configuration records addresses (written as SD3 writes it).</summary>
         public const string DurableSnapshotWithAddresses = "DS3";
+
+        /// <summary>DS1 whose snapshot's configuration records storage ids (written as SD4 writes it).</summary>
+        public const string DurableSnapshotWithStorageIds = "DS4";
     }
 
     private static string? JournalManifest(object o) => o switch
@@ -31,6 +34,7 @@ public sealed partial class DistStackSerializer
         EntriesAppended => JournalManifests.EntriesAppended,
         LogTruncated => JournalManifests.LogTruncated,
         NodeBootstrapped => JournalManifests.NodeBootstrapped,
+        DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasStorageIds => JournalManifests.DurableSnapshotWithStorageIds,
         DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasFormat3Data => JournalManifests.DurableSnapshotWithAddresses,
         DurableSnapshot m when m.Snapshot.Metadata.Configuration.HasLearners => JournalManifests.DurableSnapshotWithLearners,
         DurableSnapshot => JournalManifests.DurableSnapshot,
@@ -91,9 +95,11 @@ public sealed partial class DistStackSerializer
             case JournalManifests.DurableSnapshot:
             case JournalManifests.DurableSnapshotWithLearners:
             case JournalManifests.DurableSnapshotWithAddresses:
+            case JournalManifests.DurableSnapshotWithStorageIds:
                 return new DurableSnapshot(r.ReadUInt64Fixed(), r.ReadInt32(), ReadHardState(ref r),
                     ReadSnapshotData(ref r, manifest switch
                     {
+                        JournalManifests.DurableSnapshotWithStorageIds => ConfigurationLayout.WithStorageIds,
                         JournalManifests.DurableSnapshotWithAddresses => ConfigurationLayout.WithAddresses,
                         JournalManifests.DurableSnapshotWithLearners => ConfigurationLayout.WithLearners,
                         _ => ConfigurationLayout.VotersOnly,

@@ -74,7 +74,7 @@ public sealed partial class DistStackSerializer
             case MembershipManifests.Done:
             {
                 var detail = r.ReadString();
-                var layout = r.ReadEnum<ConfigurationLayout>((byte)ConfigurationLayout.VotersOnly, (byte)ConfigurationLayout.WithAddresses);
+                var layout = r.ReadEnum<ConfigurationLayout>((byte)ConfigurationLayout.VotersOnly, (byte)ConfigurationLayout.WithStorageIds);
                 return new MembershipReply.Done(detail, ReadConfiguration(ref r, layout));
             }
             case MembershipManifests.Refused:

@@ -40,6 +40,19 @@ public sealed partial class DistStackSerializer
         public const string ClusterConfigurationWithAddresses = "CC3";
         public const string SnapshotMetadataWithAddresses = "SM3";
         public const string SnapshotDataWithAddresses = "SD3";
+
+        // The same layouts when the configuration records members' storage ids: format 3's layout, then the storage ids.
+        public const string InstallSnapshotWithStorageIds = "IS4";
+        public const string ClusterConfigurationWithStorageIds = "CC4";
+        public const string SnapshotMetadataWithStorageIds = "SM4";
+        public const string SnapshotDataWithStorageIds = "SD4";
+
+        // The answers that a vote or an acknowledgement counts from, with the sender's storage id after version 1's
+        // layout. Version 1 (storage id 0: unknown) is still read, and written for an answer without one.
+        public const string RequestVoteResponseWithStorageId = "RVR2";
+        public const string AppendEntriesResponseWithStorageId = "AER2";
+        public const string HeartbeatResponseWithStorageId = "HBR2";
+        public const string InstallSnapshotResponseWithStorageId = "ISR2";
     }
 
     /// <summary>Which of the three configuration layouts a manifest carries.</summary>
@@ -48,35 +61,45 @@ public sealed partial class DistStackSerializer
         VotersOnly = 1,
         WithLearners = 2,
         WithAddresses = 3,
+        WithStorageIds = 4,
     }
 
     internal static ConfigurationLayout LayoutOf(ClusterConfiguration configuration) =>
+        configuration.HasStorageIds ? ConfigurationLayout.WithStorageIds :
         configuration.HasFormat3Data ? ConfigurationLayout.WithAddresses :
         configuration.HasLearners ? ConfigurationLayout.WithLearners : ConfigurationLayout.VotersOnly;
 
     private static string? RaftManifest(object o) => o switch
     {
         RequestVote => RaftManifests.RequestVote,
+        RequestVoteResponse { StorageId: not 0 } => RaftManifests.RequestVoteResponseWithStorageId,
         RequestVoteResponse => RaftManifests.RequestVoteResponse,
         AppendEntries => RaftManifests.AppendEntries,
+        AppendEntriesResponse { StorageId: not 0 } => RaftManifests.AppendEntriesResponseWithStorageId,
         AppendEntriesResponse => RaftManifests.AppendEntriesResponse,
         Heartbeat => RaftManifests.Heartbeat,
+        HeartbeatResponse { StorageId: not 0 } => RaftManifests.HeartbeatResponseWithStorageId,
         HeartbeatResponse => RaftManifests.HeartbeatResponse,
+        InstallSnapshot m when m.Metadata.Configuration.HasStorageIds => RaftManifests.InstallSnapshotWithStorageIds,
         InstallSnapshot m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.InstallSnapshotWithAddresses,
         InstallSnapshot m when m.Metadata.Configuration.HasLearners => RaftManifests.InstallSnapshotWithLearners,
         InstallSnapshot => RaftManifests.InstallSnapshot,
+        InstallSnapshotResponse { StorageId: not 0 } => RaftManifests.InstallSnapshotResponseWithStorageId,
         InstallSnapshotResponse => RaftManifests.InstallSnapshotResponse,
         TimeoutNow => RaftManifests.TimeoutNow,
         ReadIndexRequest => RaftManifests.ReadIndexRequest,
         ReadIndexResponse => RaftManifests.ReadIndexResponse,
         LogEntry => RaftManifests.LogEntry,
+        ClusterConfiguration m when m.HasStorageIds => RaftManifests.ClusterConfigurationWithStorageIds,
         ClusterConfiguration m when m.HasFormat3Data => RaftManifests.ClusterConfigurationWithAddresses,
         ClusterConfiguration m when m.HasLearners => RaftManifests.ClusterConfigurationWithLearners,
         ClusterConfiguration => RaftManifests.ClusterConfiguration,
         HardState => RaftManifests.HardState,
+        SnapshotMetadata m when m.Configuration.HasStorageIds => RaftManifests.SnapshotMetadataWithStorageIds,
         SnapshotMetadata m when m.Configuration.HasFormat3Data => RaftManifests.SnapshotMetadataWithAddresses,
         SnapshotMetadata m when m.Configuration.HasLearners => RaftManifests.SnapshotMetadataWithLearners,
         SnapshotMetadata => RaftManifests.SnapshotMetadata,
+        SnapshotData m when m.Metadata.Configuration.HasStorageIds => RaftManifests.SnapshotDataWithStorageIds,
         SnapshotData m when m.Metadata.Configuration.HasFormat3Data => RaftManifests.SnapshotDataWithAddresses,
         SnapshotData m when m.Metadata.Configuration.HasLearners => RaftManifests.SnapshotDataWithLearners,
         SnapshotData => RaftManifests.SnapshotData,
@@ -100,6 +123,7 @@ public sealed partial class DistStackSerializer
                 w.WriteVarInt(m.MatchIndex);
                 w.WriteVarInt(m.ConflictIndex);
                 w.WriteVarInt(m.ConflictTerm);
+                WriteStorageId(w, m.StorageId);
                 return true;
             case Heartbeat m:
                 WriteHeader(w, m);
@@ -109,6 +133,7 @@ public sealed partial class DistStackSerializer
             case HeartbeatResponse m:
                 WriteHeader(w, m);
                 w.WriteVarInt(m.ReadContext);
+                WriteStorageId(w, m.StorageId);
                 return true;
             case RequestVote m:
                 WriteHeader(w, m);
@@ -121,6 +146,7 @@ public sealed partial class DistStackSerializer
                 WriteHeader(w, m);
                 w.WriteBool(m.PreVote);
                 w.WriteBool(m.Granted);
+                WriteStorageId(w, m.StorageId);
                 return true;
             case InstallSnapshot m:
                 WriteHeader(w, m);
@@ -134,6 +160,7 @@ public sealed partial class DistStackSerializer
                 w.WriteVarInt(m.LastIncludedIndex);
                 w.WriteVarInt(m.NextOffset);
                 w.WriteBool(m.Done);
+                WriteStorageId(w, m.StorageId);
                 return true;
             case TimeoutNow m:
                 WriteHeader(w, m);
@@ -181,10 +208,14 @@ public sealed partial class DistStackSerializer
                 return new AppendEntries(clusterId, from, to, term, prevLogIndex, prevLogTerm, ReadEntries(ref r), leaderCommit);
             }
             case RaftManifests.AppendEntriesResponse:
+            case RaftManifests.AppendEntriesResponseWithStorageId:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
                 return new AppendEntriesResponse(clusterId, from, to, term,
-                    r.ReadBool(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt());
+                    r.ReadBool(), r.ReadVarInt(), r.ReadVarInt(), r.ReadVarInt())
+                {
+                    StorageId = ReadStorageId(ref r, manifest == RaftManifests.AppendEntriesResponseWithStorageId),
+                };
             }
             case RaftManifests.Heartbeat:
             {
@@ -192,9 +223,13 @@ public sealed partial class DistStackSerializer
                 return new Heartbeat(clusterId, from, to, term, r.ReadVarInt(), r.ReadVarInt());
             }
             case RaftManifests.HeartbeatResponse:
+            case RaftManifests.HeartbeatResponseWithStorageId:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
-                return new HeartbeatResponse(clusterId, from, to, term, r.ReadVarInt());
+                return new HeartbeatResponse(clusterId, from, to, term, r.ReadVarInt())
+                {
+                    StorageId = ReadStorageId(ref r, manifest == RaftManifests.HeartbeatResponseWithStorageId),
+                };
             }
             case RaftManifests.RequestVote:
             {
@@ -202,17 +237,23 @@ public sealed partial class DistStackSerializer
                 return new RequestVote(clusterId, from, to, term, r.ReadBool(), r.ReadVarInt(), r.ReadVarInt(), r.ReadBool());
             }
             case RaftManifests.RequestVoteResponse:
+            case RaftManifests.RequestVoteResponseWithStorageId:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
-                return new RequestVoteResponse(clusterId, from, to, term, r.ReadBool(), r.ReadBool());
+                return new RequestVoteResponse(clusterId, from, to, term, r.ReadBool(), r.ReadBool())
+                {
+                    StorageId = ReadStorageId(ref r, manifest == RaftManifests.RequestVoteResponseWithStorageId),
+                };
             }
             case RaftManifests.InstallSnapshot:
             case RaftManifests.InstallSnapshotWithLearners:
             case RaftManifests.InstallSnapshotWithAddresses:
+            case RaftManifests.InstallSnapshotWithStorageIds:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
                 var layout = manifest switch
                 {
+                    RaftManifests.InstallSnapshotWithStorageIds => ConfigurationLayout.WithStorageIds,
                     RaftManifests.InstallSnapshotWithAddresses => ConfigurationLayout.WithAddresses,
                     RaftManifests.InstallSnapshotWithLearners => ConfigurationLayout.WithLearners,
                     _ => ConfigurationLayout.VotersOnly,
@@ -221,9 +262,13 @@ public sealed partial class DistStackSerializer
                     ReadSnapshotMetadata(ref r, layout), r.ReadVarInt(), r.ReadBytes(), r.ReadBool());
             }
             case RaftManifests.InstallSnapshotResponse:
+            case RaftManifests.InstallSnapshotResponseWithStorageId:
             {
                 var (clusterId, from, to, term) = ReadHeader(ref r);
-                return new InstallSnapshotResponse(clusterId, from, to, term, r.ReadVarInt(), r.ReadVarInt(), r.ReadBool());
+                return new InstallSnapshotResponse(clusterId, from, to, term, r.ReadVarInt(), r.ReadVarInt(), r.ReadBool())
+                {
+                    StorageId = ReadStorageId(ref r, manifest == RaftManifests.InstallSnapshotResponseWithStorageId),
+                };
             }
             case RaftManifests.TimeoutNow:
             {
@@ -254,6 +299,8 @@ public sealed partial class DistStackSerializer
                 return ReadConfiguration(ref r, ConfigurationLayout.WithLearners);
             case RaftManifests.ClusterConfigurationWithAddresses:
                 return ReadConfiguration(ref r, ConfigurationLayout.WithAddresses);
+            case RaftManifests.ClusterConfigurationWithStorageIds:
+                return ReadConfiguration(ref r, ConfigurationLayout.WithStorageIds);
             case RaftManifests.HardState:
                 return ReadHardState(ref r);
             case RaftManifests.SnapshotMetadata:
@@ -262,18 +309,35 @@ public sealed partial class DistStackSerializer
                 return ReadSnapshotMetadata(ref r, ConfigurationLayout.WithLearners);
             case RaftManifests.SnapshotMetadataWithAddresses:
                 return ReadSnapshotMetadata(ref r, ConfigurationLayout.WithAddresses);
+            case RaftManifests.SnapshotMetadataWithStorageIds:
+                return ReadSnapshotMetadata(ref r, ConfigurationLayout.WithStorageIds);
             case RaftManifests.SnapshotData:
                 return ReadSnapshotData(ref r, ConfigurationLayout.VotersOnly);
             case RaftManifests.SnapshotDataWithLearners:
                 return ReadSnapshotData(ref r, ConfigurationLayout.WithLearners);
             case RaftManifests.SnapshotDataWithAddresses:
                 return ReadSnapshotData(ref r, ConfigurationLayout.WithAddresses);
+            case RaftManifests.SnapshotDataWithStorageIds:
+                return ReadSnapshotData(ref r, ConfigurationLayout.WithStorageIds);
             default:
                 return null;
         }
     }
 
     private const byte NoRejection = 0;
+
+    /// <summary>Only under a "with storage id" manifest, which is chosen only for a non-zero id.</summary>
+    private static void WriteStorageId(WireWriter w, ulong storageId)
+    {
+        if (storageId != 0) w.WriteUInt64Fixed(storageId);
+    }
+
+    private static ulong ReadStorageId(ref WireReader r, bool present)
+    {
+        if (!present) return 0;
+        var storageId = r.ReadUInt64Fixed();
+        return storageId != 0 ? storageId : throw r.Malformed("a storage id is never 0");
+    }
 
     private static void WriteHeader(WireWriter w, RaftMessage m)
     {
@@ -349,6 +413,15 @@ public sealed partial class DistStackSerializer
                 w.WriteString(address);
             }
             WriteIds(w, configuration.PromoteWhenCaughtUp.IsDefault ? [] : configuration.PromoteWhenCaughtUp);
+            if (configuration.HasStorageIds)
+            {
+                w.WriteCount(configuration.StorageIds.Count);
+                foreach (var (id, storageId) in configuration.StorageIds)
+                {
+                    w.WriteVarInt(id);
+                    w.WriteUInt64Fixed(storageId);
+                }
+            }
         }
         else if (configuration.HasLearners) WriteIds(w, configuration.Learners);
     }
@@ -375,9 +448,24 @@ public sealed partial class DistStackSerializer
         var promote = ReadIds(ref r);
         if (!promote.All(learners.Contains) || promote.Distinct().Count() != promote.Length)
             throw r.Malformed("the learners to promote once caught up must be learners, each once");
+        var storageIds = ImmutableSortedDictionary.CreateBuilder<int, ulong>();
+        if (layout == ConfigurationLayout.WithStorageIds)
+        {
+            var storageCount = r.ReadCount(minimumItemSize: 9);
+            if (storageCount == 0) throw r.Malformed("a configuration with storage ids needs at least one");
+            for (var i = 0; i < storageCount; i++)
+            {
+                var id = r.ReadInt32();
+                var storageId = r.ReadUInt64Fixed();
+                if (!(voters.Contains(id) || learners.Contains(id)) || storageIds.ContainsKey(id) || storageId == 0)
+                    throw r.Malformed($"storage id of node {id} is not a member's non-zero id, or is recorded twice");
+                storageIds[id] = storageId;
+            }
+        }
         return new ClusterConfiguration(voters)
         {
             Learners = learners, Addresses = addresses.ToImmutable(), PromoteWhenCaughtUp = [.. promote.Order()],
+            StorageIds = storageIds.ToImmutable(),
         };
     }
 

@@ -97,6 +97,16 @@ internal sealed class TestCluster
         Nodes[id] = new RaftCore(Options(id), new FixedRandom(id - 1), Disks[id].ToDurableState());
     }
 
+    /// <summary>
+    /// Node <paramref name="id"/>'s disk is lost: it restarts blank (no term, vote, log or configuration) under storage
+    /// id <paramref name="storageId"/>, as a node whose data directory was deleted and created again.
+    /// </summary>
+    public void WipeAndRestart(int id, ulong storageId)
+    {
+        Disks[id] = new Disk();
+        Nodes[id] = new RaftCore(Options(id) with { StorageId = storageId }, new FixedRandom(id - 1), Disks[id].ToDurableState());
+    }
+
     public Dictionary<int, RaftCore> Nodes { get; } = [];
     public Dictionary<int, Disk> Disks { get; } = [];
 

@@ -28,6 +28,10 @@ internal static class SerializationSamples
     private static readonly ClusterConfiguration ThreeWithAddresses = ClusterConfiguration.Of(1, 2, 3)
         .WithAddress(1, "[::1]:1").WithAddress(2, "h:2").WithAddress(3, "h:3");
 
+    /// <summary>Written under the "with storage ids" manifests (CC4, SM4, SD4, IS4, DS4): format 3 plus each member's storage.</summary>
+    private static readonly ClusterConfiguration ThreeAndALearnerWithStorageIds = ThreeAndALearnerWithAddresses
+        .WithStorageIds([new(1, 0x0102030405060708UL), new(4, ulong.MaxValue)]);
+
     private static readonly LogEntry[] Entries =
     [
         new(41, 7, EntryKind.NoOp, []),
@@ -53,6 +57,12 @@ internal static class SerializationSamples
         yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndTwoLearners), 0, [1], Done: true);
         yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndALearnerWithAddresses), 0, [1], Done: true);
         yield return new InstallSnapshotResponse(ClusterId, 5, 1, 8, 1000, 131072, Done: true);
+        // The answers with their sender's storage id (RVR2, AER2, HBR2, ISR2).
+        yield return new RequestVoteResponse(ClusterId, 2, 1, 9, PreVote: true, Granted: false) { StorageId = 0x0102030405060708UL };
+        yield return new AppendEntriesResponse(ClusterId, 3, 1, 8, Success: true, 43, 0, 0) { StorageId = ulong.MaxValue };
+        yield return new HeartbeatResponse(ClusterId, 4, 1, 8, 1234567) { StorageId = 1 };
+        yield return new InstallSnapshotResponse(ClusterId, 5, 1, 8, 1000, 131072, Done: true) { StorageId = 42 };
+        yield return new InstallSnapshot(ClusterId, 1, 4, 8, new SnapshotMetadata(1000, 7, ThreeAndALearnerWithStorageIds), 0, [1], Done: true);
         yield return new TimeoutNow(ClusterId, 1, 2, 8);
         yield return new ReadIndexRequest(ClusterId, 2, 1, 8, 77);
         yield return new ReadIndexResponse(ClusterId, 1, 2, 8, 77, 42, null);
@@ -77,6 +87,10 @@ internal static class SerializationSamples
         yield return new LogEntry(45, 8, EntryKind.Configuration, ThreeAndALearnerWithAddresses.Encode());
         yield return new SnapshotMetadata(500, 6, ThreeWithAddresses);
         yield return new SnapshotData(new SnapshotMetadata(500, 6, ThreeAndALearnerWithAddresses), [1, 2, 3, 4]);
+        yield return ThreeAndALearnerWithStorageIds;
+        yield return new LogEntry(46, 8, EntryKind.Configuration, ThreeAndALearnerWithStorageIds.Encode());
+        yield return new SnapshotMetadata(500, 6, ThreeAndALearnerWithStorageIds);
+        yield return new SnapshotData(new SnapshotMetadata(500, 6, ThreeAndALearnerWithStorageIds), [1, 2, 3, 4]);
 
         // Node protocol and the stack types inside it.
         StackCommand[] commands =
