@@ -31,6 +31,12 @@ public sealed record RaftNodeSettings
     /// </summary>
     public ulong? JoinedClusterId { get; init; }
 
+    /// <summary>
+    /// The random id of this node's storage, chosen when its data directory was created and kept in its identity file
+    /// (docs/membership.md, "Storage ids"); 0 before the directory is reconciled (unknown: never recorded).
+    /// </summary>
+    public ulong StorageId { get; init; }
+
     /// <summary>Absolute path of this node's data directory.</summary>
     public required string DataDirectory { get; init; }
 
@@ -96,6 +102,7 @@ public sealed record RaftNodeSettings
         SnapshotChunkBytes = SnapshotChunkBytes,
         PreVote = PreVote,
         CheckQuorum = CheckQuorum,
+        StorageId = StorageId,
         // A founder records the founders' addresses in the first membership change. A joiner's list is only where it
         // looks for the cluster: the configuration it receives records every member's address already.
         MemberAddresses = Join || JoinedClusterId is not null

@@ -81,6 +81,12 @@ public sealed record MemberStatus(int Id, string Address, bool Reachable, long? 
 
     /// <summary>For a learner, on the leader: whether it is caught up (docs/membership.md); null elsewhere.</summary>
     public bool? CaughtUp { get; init; }
+
+    /// <summary>
+    /// On the leader: true when the member answers from another storage than the one the configuration records for it
+    /// (its data was lost; it counts toward nothing until replaced); null elsewhere. Local status only.
+    /// </summary>
+    public bool? StorageLost { get; init; }
 }
 
 public sealed record NodeStatus(
@@ -101,4 +107,13 @@ public sealed record NodeStatus(
     /// part), "joining" (started with --join, not added yet); null while recovering. Local status only; not on the wire.
     /// </summary>
     public string? Membership { get; init; }
+
+    /// <summary>This node's storage id (16 hex digits; docs/membership.md, "Storage ids"). Local status only.</summary>
+    public string? StorageId { get; init; }
+
+    /// <summary>
+    /// True when the configuration records another storage for this node than its own: its data was lost, and it
+    /// neither campaigns nor counts until replaced; null while recovering. Local status only.
+    /// </summary>
+    public bool? StorageLost { get; init; }
 }

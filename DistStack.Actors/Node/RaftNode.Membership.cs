@@ -148,6 +148,24 @@ public sealed partial class RaftNode
             _log.Warning("Node {0} is removed from the cluster by its latest configuration ({1}): once that is committed it takes " +
                          "no part any more and never campaigns (a leader first hands over); stop it, its data directory may then be " +
                          "deleted. Its status says membership \"removed\"", _settings.NodeId, configuration);
+        NoteOwnStorage(before, configuration);
+    }
+
+    /// <summary>Logs when the cluster records this node's storage, or another storage for it (its data was lost).</summary>
+    private void NoteOwnStorage(ClusterConfiguration? before, ClusterConfiguration configuration)
+    {
+        var self = _settings.NodeId;
+        if (!configuration.StorageIds.TryGetValue(self, out var recorded) ||
+            (before is not null && before.StorageIds.TryGetValue(self, out var earlier) && earlier == recorded))
+            return;
+        if (recorded == _settings.StorageId)
+            _log.Info("Node {0}: the cluster records this node's storage {1}", self, NodeIdentityFile.FormatStorageId(recorded));
+        else
+            _log.Error("Node {0}: the cluster records storage {1} for this node, but this node's storage is {2}: its data " +
+                       "directory was lost or replaced since it joined. It will not campaign, and its votes and acknowledgements " +
+                       "do not count: with a blank log they could lose committed writes. Replace it: remove it (DELETE /{0} on " +
+                       "any member), empty its data directory, start it with --join, and add it again (POST /{0} with its Raft URL)",
+                self, NodeIdentityFile.FormatStorageId(recorded), NodeIdentityFile.FormatStorageId(_settings.StorageId));
     }
 
     private MembershipView BuildMembershipView()

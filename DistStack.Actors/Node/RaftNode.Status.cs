@@ -23,6 +23,7 @@ public sealed partial class RaftNode
                 [.. _settings.Members.Select(m => new MemberStatus(m.NodeId, m.ToString(), m.NodeId == _settings.NodeId, null))])
             {
                 Membership = _waitingToJoin ? "joining" : null,
+                StorageId = StorageIdText,
             };
 
         var status = Core.Status;
@@ -41,6 +42,7 @@ public sealed partial class RaftNode
                 {
                     Role = learner ? "learner" : "voter",
                     CaughtUp = learner && status.Role == RaftRole.Leader ? Core.IsCaughtUp(id) : null,
+                    StorageLost = status.Role == RaftRole.Leader ? status.MembersWithLostStorage.Contains(id) : null,
                 };
             })
             .ToList();
@@ -50,8 +52,13 @@ public sealed partial class RaftNode
             _applied.Digest.ToString("x16"), members)
         {
             Membership = MembershipName(status.Membership),
+            StorageId = StorageIdText,
+            StorageLost = !status.OwnStorageRecorded,
         };
     }
+
+    private string? StorageIdText =>
+        _settings.StorageId == 0 ? null : Persistence.NodeIdentityFile.FormatStorageId(_settings.StorageId);
 
     /// <summary>What this node is in its latest configuration: a removed node says so.</summary>
     private static string MembershipName(Membership membership) => membership switch

@@ -23,8 +23,13 @@ public static class NodeIdentityFile
     /// looked for the cluster) but learned from the leader that added it, and recorded here with
     /// <paramref name="Bootstrapped"/> once the journal holds it ("" until then). Null for founders.
     /// </param>
+    /// <param name="StorageId">
+    /// This storage's random id (16 hex digits), chosen when the directory was created: a directory that was wiped and
+    /// created again gets another one, which the cluster does not count (docs/membership.md, "Storage ids"). Null in
+    /// files written before storage ids existed: one is chosen at the next start.
+    /// </param>
     private sealed record IdentityDocument(string ClusterId, int NodeId, string[] Members, bool? Bootstrapped = null,
-        string? ClusterToken = null, bool? Joined = null);
+        string? ClusterToken = null, bool? Joined = null, string? StorageId = null);
 
     /// <summary>
     /// Empty or missing directory: records the settings' identity and returns them. Otherwise the persisted
@@ -38,12 +43,21 @@ public static class NodeIdentityFile
         {
             settings.Validate();
             Directory.CreateDirectory(settings.DataDirectory);
+            settings = settings with { StorageId = NewStorageId() };
             Write(path, settings);
             return settings;
         }
 
         var document = ReadDocument(path)
             ?? throw new DataDirectoryMismatchException($"{path} is empty or unreadable.");
+        if (document.StorageId is null)
+        {
+            // Written before storage ids: this storage never had one, so no cluster recorded one for it.
+            document = document with { StorageId = FormatStorageId(NewStorageId()) };
+            Write(path, document);
+        }
+        if (!ulong.TryParse(document.StorageId, System.Globalization.NumberStyles.HexNumber, null, out var storageId) || storageId == 0)
+            throw new DataDirectoryMismatchException($"{path} is inconsistent: '{document.StorageId}' is not a storage id.");
         var persistedMembers = document.Members.Select((m, i) => PeerEndpoint.Parse(i + 1, m)).ToList();
         var persistedToken = document.ClusterToken ?? "";
         var persistedClusterId = ClusterIdentity.FromMembers(persistedMembers, persistedToken);
@@ -81,7 +95,7 @@ public static class NodeIdentityFile
         var reconciled = settings with
         {
             NodeId = document.NodeId, Members = persistedMembers, ClusterToken = persistedToken,
-            Join = joined && joinedClusterId is null, JoinedClusterId = joinedClusterId,
+            Join = joined && joinedClusterId is null, JoinedClusterId = joinedClusterId, StorageId = storageId,
         };
         reconciled.Validate();
         return reconciled;
@@ -127,7 +141,22 @@ public static class NodeIdentityFile
     private static void Write(string path, RaftNodeSettings settings) => Write(path, new IdentityDocument(
         settings.Join ? "" : ClusterIdentity.Format(settings.ClusterId), settings.NodeId, [.. settings.Members.Select(m => m.ToString())],
         Bootstrapped: false, ClusterToken: settings.ClusterToken.Length == 0 ? null : settings.ClusterToken,
-        Joined: settings.Join ? true : null));
+        Joined: settings.Join ? true : null, StorageId: FormatStorageId(settings.StorageId)));
+
+    /// <summary>A random non-zero 64-bit id: two storages never share one in practice (a 2^-64 chance per pair).</summary>
+    private static ulong NewStorageId()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        ulong id;
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+            id = BitConverter.ToUInt64(bytes);
+        } while (id == 0);
+        return id;
+    }
+
+    public static string FormatStorageId(ulong storageId) => storageId.ToString("x16");
 
     private static void Write(string path, IdentityDocument document)
     {
