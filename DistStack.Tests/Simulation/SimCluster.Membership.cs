@@ -48,12 +48,23 @@ internal sealed partial class SimCluster
         return result!;
     }
 
+    /// <summary>Members whose disk was lost and that are not replaced yet (removed, then added again blank).</summary>
+    private readonly HashSet<int> _disksLost = [];
+
+    public long DisksLost { get; private set; }
+
     /// <summary>One membership fault, sometimes; true when it took this chaos event's turn.</summary>
     private bool MembershipChaos()
     {
         RetireRemoved();
         if (_random.Next(3) != 0 || LeaderByStatus() is not { } leader) return false;
         var configuration = Node(leader).Core!.Status.Configuration;
+        if (_disksLost.Count > 0 && _random.Next(2) == 0)
+        {
+            ReplaceLostDisk(leader, _disksLost.First(), configuration);
+            return true;
+        }
+        if (_random.Next(8) == 0 && LoseADisk()) return true;
         var roll = _random.Next(10);
         if (roll < 3 && configuration.HasLearners)
         {
@@ -70,6 +81,47 @@ internal sealed partial class SimCluster
             ProposeChange(leader, ConfigurationChange.Remove(members[_random.Next(members.Length)]));
         }
         return true;
+    }
+
+    /// <summary>
+    /// The disk-loss fault: a member whose storage the committed configuration records loses its disk, and comes back
+    /// blank under a new storage id. Its votes and acknowledgements must not count from then on; the invariants (no
+    /// committed entry lost, leader completeness) check that they did not. One member at a time, and only with at
+    /// least three voters, so that the others still make a quorum that counts (as an operator replaces a lost node
+    /// before the next is lost).
+    /// </summary>
+    private bool LoseADisk()
+    {
+        var committed = _invariants.CommittedConfiguration;
+        if (_disksLost.Count > 0 || committed.Voters.Length < 3) return false;
+        var recorded = InService
+            .Where(n => committed.IsMember(n.Id) && committed.StorageIds.TryGetValue(n.Id, out var storage) && storage == n.Disk.StorageId)
+            .ToList();
+        if (recorded.Count == 0) return false;
+        var node = recorded[_random.Next(recorded.Count)];
+        Crash(node.Id);
+        WipeDisk(node.Id);
+        Restart(node.Id);
+        _disksLost.Add(node.Id);
+        DisksLost++;
+        return true;
+    }
+
+    /// <summary>
+    /// The documented replacement: remove the member whose disk was lost; once it is retired, add it again as a learner
+    /// with a blank disk (a new storage id), which the nemesis promotes like any learner.
+    /// </summary>
+    private void ReplaceLostDisk(int leader, int lost, ClusterConfiguration configuration)
+    {
+        if (configuration.IsMember(lost))
+        {
+            if (!Node(lost).InService) return; // retired already; the leader's configuration will catch up
+            ProposeChange(leader, ConfigurationChange.Remove(lost));
+            return;
+        }
+        if (Node(lost).InService || _invariants.CommittedConfiguration.IsMember(lost)) return; // removal not committed yet
+        WipeDisk(lost);
+        if (ProposeChange(leader, ConfigurationChange.AddLearner(lost)) is ConfigurationChangeResult.Accepted) _disksLost.Remove(lost);
     }
 
     /// <summary>A node whose removal is in the committed history stops for good.</summary>
@@ -114,12 +166,14 @@ internal sealed partial class SimCluster
     {
         var node = Node(id);
         if (node.IsUp) throw new InvalidOperationException($"n{id} is up: crash it first");
+        node.LostStorages[node.Disk.StorageId] = node.Disk.Log.Clone();
         node.Disk.HardState = HardState.Empty;
         node.Disk.Snapshot = null;
         node.Disk.Log.Wipe();
+        node.Disk.StorageId = StorageIdOf(id, ++node.DiskWipes);
         node.MemLog = node.Disk.Log.Clone();
         node.MemHardState = HardState.Empty;
-        Trace.Add(Steps, Now, TraceKind.Note, id, "disk wiped");
+        Trace.Add(Steps, Now, TraceKind.Note, id, $"disk wiped: storage {node.Disk.StorageId}");
     }
 
     /// <summary>The configuration in force at <paramref name="index"/> of the node's durable log: what a snapshot there records.</summary>

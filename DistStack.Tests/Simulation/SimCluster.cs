@@ -41,6 +41,7 @@ internal sealed partial class SimCluster
             var disk = founder
                 ? new SimDisk(initial.HardState, null, new SimLog(0, 0, initial.Entries))
                 : new SimDisk(HardState.Empty, null, new SimLog(0, 0, []));
+            disk.StorageId = StorageIdOf(i + 1, generation: 0);
             _nodes[i] = new SimNode(i + 1, options, disk) { InService = founder };
         }
         _invariants = new SimInvariants(this, initial.Entries[0], Configuration);
@@ -58,6 +59,12 @@ internal sealed partial class SimCluster
     public int Quorum => Settings.Nodes / 2 + 1;
 
     public SimNode Node(int id) => _nodes[id - 1];
+
+    /// <summary>
+    /// A storage id that names its node and how many times its disk was wiped (readable in traces, distinct per node),
+    /// drawn without the run's random source so that storage ids change no seed's schedule.
+    /// </summary>
+    private static ulong StorageIdOf(int node, int generation) => (ulong)node * 1000 + (ulong)generation + 1;
     public RaftStatus Status(int id) => Node(id).Core?.Status ?? throw new InvalidOperationException($"n{id} is down");
 
     // ---------------------------------------------------------------- failing
@@ -348,7 +355,7 @@ internal sealed partial class SimCluster
         var random = new SeededRandomSource(_random.Next());
         Guard(node, () =>
         {
-            node.Core = new RaftCore(node.Options, random, node.Disk.ToDurableState());
+            node.Core = new RaftCore(node.Options with { StorageId = node.Disk.StorageId }, random, node.Disk.ToDurableState());
             node.Loop = new ReadyLoop(node.Core, Settings.MaxWritesInFlight);
             StartClientRequests(node);
             var status = node.Core.Status;

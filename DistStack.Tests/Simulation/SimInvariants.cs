@@ -251,8 +251,19 @@ internal sealed class SimInvariants
                 throw Fail($"LEADER COMPLETENESS: {entry.Index}/{entry.Term} committed in term <= {seenInTerm} is missing from leader n{leader.Id} of term {leader.DurableLeaderTerm}");
     }
 
+    /// <summary>
+    /// Only the storage the configuration records for a voter counts: a wiped and refilled disk is not it. A recorded
+    /// storage that was lost holds what it held when lost (its acknowledgements sent before count, none after).
+    /// </summary>
     private int HoldersAmongVoters(LogEntry entry, ClusterConfiguration configuration) =>
-        configuration.Voters.Count(v => v <= _cluster.Nodes.Count && _cluster.Node(v).Disk.Log.Holds(entry.Index, entry.Term));
+        configuration.Voters.Count(v => v <= _cluster.Nodes.Count && RecordedStorageLog(_cluster.Node(v), configuration) is { } log &&
+                                        log.Holds(entry.Index, entry.Term));
+
+    private static SimLog? RecordedStorageLog(SimNode node, ClusterConfiguration configuration)
+    {
+        if (configuration.StorageMatches(node.Id, node.Disk.StorageId)) return node.Disk.Log;
+        return node.LostStorages.GetValueOrDefault(configuration.StorageIds[node.Id]);
+    }
 
     /// <summary>
     /// Nothing is applied that is not durable here: the loop applies a Ready's committed entries while its own write

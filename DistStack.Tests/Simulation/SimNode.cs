@@ -10,6 +10,9 @@ internal sealed class SimDisk(HardState hardState, SnapshotData? snapshot, SimLo
     public SnapshotData? Snapshot { get; set; } = snapshot;
     public SimLog Log { get; } = log;
 
+    /// <summary>The storage's id (RaftOptions.StorageId): a wiped disk comes back under a new one.</summary>
+    public ulong StorageId { get; set; }
+
     public RaftDurableState ToDurableState() => new(HardState, Snapshot, [.. Log.Entries]);
 }
 
@@ -60,6 +63,16 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     /// <summary>A founder, or a spare a membership change added, and not retired since its removal committed.</summary>
     public bool InService { get; set; }
     public int Incarnation { get; set; }
+
+    /// <summary>How many times this node's disk was wiped (SimCluster.WipeDisk).</summary>
+    public int DiskWipes { get; set; }
+
+    /// <summary>
+    /// The log each lost storage held when it was wiped, by storage id: an acknowledgement it sent before it was lost
+    /// may still count toward a commit afterwards (it was true when sent), so for "no committed entry lost" the lost
+    /// storage holds what it held then, forever, as a member that crashed for good.
+    /// </summary>
+    public Dictionary<ulong, SimLog> LostStorages { get; } = [];
 
     public SimLog MemLog { get; set; } = disk.Log.Clone();
     public HardState MemHardState { get; set; } = disk.HardState;
