@@ -34,13 +34,27 @@ public sealed partial class RaftNode : IClientEffects<IActorRef>
     private void OnCommand(StackCommand command, IActorRef replyTo, bool forwarded)
     {
         if (_clients is null) replyTo.Tell(NotRunning());
+        else if (Removed() is { } removed) replyTo.Tell(removed);
         else _clients.Command(command, replyTo, forwarded, _clients.AnswerByTick());
     }
 
     private void OnQuery(StackQuery query, IActorRef replyTo)
     {
         if (_clients is null) replyTo.Tell(NotRunning());
+        else if (Removed() is { } removed) replyTo.Tell(removed);
         else _clients.Query(query, replyTo, _clients.AnswerByTick());
+    }
+
+    /// <summary>
+    /// A node whose latest configuration removed it says so at once: once the removal is committed no leader
+    /// replicates to it or takes what it forwards (it is no peer any more), so waiting would only end in a 504.
+    /// </summary>
+    private NotStarted? Removed()
+    {
+        var configuration = Core.Configuration;
+        if (configuration.IsMember(_settings.NodeId) || configuration.Voters.IsEmpty) return null;
+        return new NotStarted($"node {_settings.NodeId} was removed from the cluster (its status says membership \"removed\"); " +
+                              $"send requests to a member: voters [{string.Join(",", configuration.Voters)}]");
     }
 
     private void OnHandOver(IActorRef replyTo)

@@ -123,6 +123,12 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(json.Status == 200, $"DELETE /cluster/members/{next.Id}: {json}");
         Assert.True(await ProcessCluster.EventuallyAsync(async () =>
             (await _cluster.StatusAsync(next))?.Membership == "removed", ChangeDeadline), $"node {next.Id} does not say it was removed");
+        // A client still talking to it learns why at once (503, nothing applied), rather than waiting for a leader
+        // that will never replicate to it again.
+        Assert.True(await ProcessCluster.EventuallyAsync(async () =>
+                await _cluster.PostAsync(next, "/sSize", "1") is { Status: 503 } answer && answer.Body.Contains("was removed from the cluster"),
+                ChangeDeadline),
+            $"node {next.Id} does not tell clients it was removed");
         next.Terminate();
         await next.WaitForExitAsync(TimeSpan.FromSeconds(20));
 

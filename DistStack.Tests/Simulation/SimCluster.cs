@@ -60,6 +60,10 @@ internal sealed partial class SimCluster
 
     public SimNode Node(int id) => _nodes[id - 1];
 
+    /// <summary>How much of the trace a failure prints: DISTSTACK_SIM_TRACE_LINES (default 120), for a replay.</summary>
+    private static int TraceLines =>
+        int.TryParse(Environment.GetEnvironmentVariable("DISTSTACK_SIM_TRACE_LINES"), out var lines) && lines > 0 ? lines : 120;
+
     /// <summary>
     /// A storage id that names its node and how many times its disk was wiped (readable in traces, distinct per node),
     /// drawn without the run's random source so that storage ids change no seed's schedule.
@@ -74,7 +78,7 @@ internal sealed partial class SimCluster
         throw new SimulationViolation(
             $"Simulation seed {Settings.Seed} failed at step {Steps} (t={Now}): {reason}\n" +
             $"Replay: {Settings.ReplayHint}\n" +
-            $"Trace tail (oldest first):\n{Trace.Tail(120)}", inner);
+            $"Trace tail (oldest first):\n{Trace.Tail(TraceLines)}", inner);
 
     // ---------------------------------------------------------------- the event loop
 
