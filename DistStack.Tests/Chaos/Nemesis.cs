@@ -34,7 +34,8 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
     private readonly List<FaultEvent> _events = [];
     private readonly List<CatchUp> _catchUps = [];
     private readonly CatchUpWatch _catchUpWatch = new(cluster, probe, clock);
-    private readonly MembershipFaults _membership = new(cluster, probe, random, log);
+    // Its own generator: how often a change is retried depends on timing, and must not shift the seed's schedule.
+    private readonly MembershipFaults _membership = new(cluster, probe, new Random(random.Next()), log);
 
     private readonly List<string> _failures = [];
 
