@@ -66,7 +66,9 @@ public sealed partial class RaftNode
             _peerAddresses[id] = address;
             _peers[id] = Context.ActorSelection($"{address}/user/{ActorName}");
         }
-        foreach (var id in _peers.Keys.Where(id => !members.Contains(id) && !Core.IsReplicatingTo(id)).ToList())
+        // A leader that removed itself leads until its removal commits (dissertation §4.2.2): its followers keep it as a
+        // peer meanwhile, or they would refuse the appends that commit the removal and elect another after a timeout.
+        foreach (var id in _peers.Keys.Where(id => !members.Contains(id) && !Core.IsReplicatingTo(id) && Core.Status.LeaderId != id).ToList())
         {
             _log.Info("Node {0}: node {1} is no longer a member; no longer a peer", _settings.NodeId, id);
             _peers.Remove(id);

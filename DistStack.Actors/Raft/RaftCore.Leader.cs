@@ -64,7 +64,10 @@ public sealed partial class RaftCore
         // Learners are replicated to like voters; only the quorum counts tell them apart.
         foreach (var peer in _configuration.Members)
         {
-            _departing.Remove(peer);
+            // A departing node added back is a new node as far as we know (the documented replacement wipes its disk
+            // in between): the match index we kept describes the old disk. Trusted, it stalls the new one (its
+            // rejections at or below it look stale) and could make it look caught up, so it starts from nothing.
+            if (_departing.Remove(peer)) _progress.Remove(peer);
             if (peer != _id && !_progress.ContainsKey(peer))
                 _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _options.MaxInflightAppends);
         }

@@ -105,6 +105,7 @@ public sealed class ChaosRunner(ChaosOptions options)
         Log("faults over: healing everything");
         await nemesis.HealEverythingAsync();
         failures.AddRange(nemesis.CatchUps.Where(c => !c.InTime).Select(c => $"liveness: {c}"));
+        failures.AddRange(nemesis.Failures.Select(f => $"membership: {f}"));
 
         // Let clients see the healed cluster for a little while, then stop them.
         await Task.Delay(TimeSpan.FromSeconds(3));

@@ -5,7 +5,7 @@ namespace DistStack.Tests.Chaos;
 
 /// <summary>
 /// The CI profile of the chaos runner: ~75 s of faults against five real processes (partitions too when the
-/// runner is root with ip/iptables). The long profile is scripts/chaos.sh, which runs this same test with
+/// runner is root with ip/iptables; at least one membership fault, e.g. a node replaced with an empty disk). The long profile is scripts/chaos.sh, which runs this same test with
 /// DISTSTACK_CHAOS_SECONDS / DISTSTACK_CHAOS_SEED / DISTSTACK_CHAOS_DIR set.
 /// </summary>
 [Collection(ClusterCollection.Name)]

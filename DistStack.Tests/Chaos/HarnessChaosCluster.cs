@@ -50,6 +50,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
     public HttpClient Http { get; }
     public string RootDirectory => _cluster.RootDirectory;
     public bool SupportsPartitions => false;
+    public bool SupportsWipe => _postgres is null;
     public string NetworkDescription { get; }
 
     public bool KeepData
@@ -73,6 +74,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
     {
         public int Id => process.Id;
         public Uri HttpUrl => process.HttpUrl;
+        public string RaftUrl => process.RaftUrl;
         public bool IsRunning => process.IsRunning;
         public bool IsPaused => process.IsPaused;
         public string LogPath => process.LogPath;
@@ -80,6 +82,7 @@ public sealed class HarnessChaosCluster : IChaosCluster
         public Task KillAsync() => process.KillAsync();
         public void Pause() => process.Pause();
         public void Resume() => process.Resume();
+        public void WipeData() => process.WipeDataDirectory();
         public void Note(string text) => process.Note(text);
     }
 }

@@ -5,6 +5,9 @@ public interface IChaosNode
 {
     int Id { get; }
     Uri HttpUrl { get; }
+
+    /// <summary>The Raft URL the cluster knows this node by (the body of raftexample's <c>POST /{id}</c>).</summary>
+    string RaftUrl { get; }
     bool IsRunning { get; }
     bool IsPaused { get; }
     string LogPath { get; }
@@ -13,6 +16,12 @@ public interface IChaosNode
     Task KillAsync();
     void Pause();
     void Resume();
+
+    /// <summary>
+    /// The lost disk: deletes the data dir of the stopped node; from then on it starts with --join (also if it is
+    /// killed again before it was added back: without --join an empty data dir would bootstrap as a founder).
+    /// </summary>
+    void WipeData();
 
     /// <summary>A line in the node's log, so the log tells the whole story.</summary>
     void Note(string text);
@@ -32,6 +41,9 @@ public interface IChaosCluster : IAsyncDisposable
     string RootDirectory { get; }
 
     bool SupportsPartitions { get; }
+
+    /// <summary>Whether deleting a node's data dir loses its whole state (not so when its journal is in PostgreSQL).</summary>
+    bool SupportsWipe { get; }
 
     /// <summary>How the network is set up, for the summary.</summary>
     string NetworkDescription { get; }

@@ -55,6 +55,7 @@ public sealed class NamespaceChaosCluster : IChaosCluster
     public HttpClient Http { get; }
     public string RootDirectory { get; }
     public bool SupportsPartitions => true;
+    public bool SupportsWipe => true;
     public bool KeepData { get; set; }
 
     public string NetworkDescription =>
@@ -179,6 +180,8 @@ public sealed class NamespaceChaosCluster : IChaosCluster
         private readonly string _namespace;
         private readonly string _hostDll;
         private readonly List<string> _arguments;
+        private readonly string _dataDir;
+        private bool _joinOnStart;
         private Process? _process;
         private StreamWriter? _log;
 
@@ -191,11 +194,14 @@ public sealed class NamespaceChaosCluster : IChaosCluster
             Directory.CreateDirectory(nodeRoot);
             LogPath = Path.Combine(nodeRoot, "node.log");
             HttpUrl = new Uri($"http://{address}:{HttpPort}");
-            _arguments = ["--id", id.ToString(), "--cluster", cluster, "--port", HttpPort.ToString(), "--data-dir", Path.Combine(nodeRoot, "data")];
+            RaftUrl = $"http://{address}:{RaftPort}";
+            _dataDir = Path.Combine(nodeRoot, "data");
+            _arguments = ["--id", id.ToString(), "--cluster", cluster, "--port", HttpPort.ToString(), "--data-dir", _dataDir];
         }
 
         public int Id { get; }
         public Uri HttpUrl { get; }
+        public string RaftUrl { get; }
         public string LogPath { get; }
         public bool IsPaused { get; private set; }
 
@@ -226,7 +232,7 @@ public sealed class NamespaceChaosCluster : IChaosCluster
                     RedirectStandardError = true,
                     UseShellExecute = false,
                 };
-                foreach (var a in new[] { "netns", "exec", _namespace, "dotnet", _hostDll }.Concat(_arguments))
+                foreach (var a in new[] { "netns", "exec", _namespace, "dotnet", _hostDll }.Concat(_arguments).Concat(_joinOnStart ? ["--join"] : []))
                 {
                     start.ArgumentList.Add(a);
                 }
@@ -284,6 +290,22 @@ public sealed class NamespaceChaosCluster : IChaosCluster
             NodeProcess.Signals.Send(Pid(), NodeProcess.Signals.Cont);
             IsPaused = false;
             Note($"resumed (SIGCONT) node {Id}");
+        }
+
+        public void WipeData()
+        {
+            if (IsRunning)
+            {
+                throw new InvalidOperationException($"node {Id} is running: stop it before wiping its data dir");
+            }
+
+            if (Directory.Exists(_dataDir))
+            {
+                Directory.Delete(_dataDir, recursive: true);
+            }
+
+            _joinOnStart = true;
+            Note($"wiped the data dir {_dataDir}; starts with --join from now on");
         }
 
         public void Note(string text)

@@ -12,6 +12,9 @@ public enum FaultKind
     SplitTwoThree,
     LeaderCannotSend,
     LeaderCannotHear,
+    ReplaceFollower,
+    ReplaceLeader,
+    RemoveThenAddBack,
 }
 
 /// <summary>One injected fault, stamped with the run clock (microseconds).</summary>
@@ -23,13 +26,24 @@ public sealed record FaultEvent(FaultKind Kind, string Targets, int? LeaderBefor
 
 /// <summary>
 /// The seeded fault schedule: one fault at a time, each healed before the next (kills are followed by a restart
-/// from the same data dir), with quiet gaps; a full-cluster restart once per run.
+/// from the same data dir), with quiet gaps; a full-cluster restart once per run, and at least one membership fault
+/// (<see cref="MembershipFaults"/>) early in every run, so that even the short CI profile replaces a node.
 /// </summary>
 public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosClock clock, Random random, Action<string> log)
 {
     private readonly List<FaultEvent> _events = [];
     private readonly List<CatchUp> _catchUps = [];
     private readonly CatchUpWatch _catchUpWatch = new(cluster, probe, clock);
+    // Its own generator: how often a change is retried depends on timing, and must not shift the seed's schedule.
+    private readonly MembershipFaults _membership = new(cluster, probe, new Random(random.Next()), log);
+
+    private readonly List<string> _failures = [];
+
+    /// <summary>
+    /// Membership faults that did not complete within their bounds (healing finished them, if it could): a replaced
+    /// node that cannot become a voter again is a liveness bug, as a node that does not catch up is.
+    /// </summary>
+    public IReadOnlyList<string> Failures => _failures;
 
     /// <summary>After each heal, how long each live node took to apply the leader's commit index of that moment.</summary>
     public IReadOnlyList<CatchUp> CatchUps => _catchUps;
@@ -51,6 +65,10 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
         var end = start + (long)duration.TotalMicroseconds;
         var fullRestartAt = start + (long)(duration.TotalMicroseconds * (0.35 + 0.3 * random.NextDouble()));
         var fullRestartDone = false;
+        // Before the full restart's earliest time, so that both happen in the shortest run.
+        var membershipAt = start + (long)(duration.TotalMicroseconds * (0.05 + 0.2 * random.NextDouble()));
+        FaultKind? scheduledMembership = !cluster.SupportsWipe ? FaultKind.RemoveThenAddBack
+            : random.Next(2) == 0 ? FaultKind.ReplaceFollower : FaultKind.ReplaceLeader;
         while (clock.NowMicros < end && !cancellation.IsCancellationRequested)
         {
             await Task.Delay(500 + random.Next(2000), cancellation).ContinueWith(_ => { });
@@ -70,6 +88,12 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             // One fault at a time: a restarted node still booting plus a new kill could take the majority away.
             await WaitUntilAllAnswerAsync(TimeSpan.FromSeconds(30));
             var kind = Pick();
+            if (scheduledMembership is { } scheduled && clock.NowMicros >= membershipAt)
+            {
+                kind = scheduled;
+                scheduledMembership = null;
+            }
+
             try
             {
                 await InjectAsync(kind, remainingMicros: end - clock.NowMicros);
@@ -77,6 +101,11 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             catch (Exception e)
             {
                 log($"nemesis: {kind} failed: {e.Message}");
+                if (kind is FaultKind.ReplaceFollower or FaultKind.ReplaceLeader or FaultKind.RemoveThenAddBack)
+                {
+                    _failures.Add($"{kind} did not complete: {e.Message}");
+                }
+
                 await HealEverythingAsync();
                 continue;
             }
@@ -139,6 +168,16 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
                 node.Start();
             }
         }
+
+        try
+        {
+            await _membership.FinishAsync();
+        }
+        catch (Exception e)
+        {
+            // The final checks (five nodes at one digest) will say it; the run must still end with a verdict.
+            log($"nemesis: could not finish a membership fault: {e.Message}");
+        }
     }
 
     private FaultKind Pick()
@@ -148,13 +187,20 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
             [
                 (FaultKind.KillLeader, 20), (FaultKind.KillFollower, 7), (FaultKind.KillTwo, 5), (FaultKind.PauseLeader, 12),
                 (FaultKind.PauseFollower, 6), (FaultKind.IsolateLeader, 16), (FaultKind.SplitTwoThree, 16),
-                (FaultKind.LeaderCannotSend, 9), (FaultKind.LeaderCannotHear, 9),
+                (FaultKind.LeaderCannotSend, 9), (FaultKind.LeaderCannotHear, 9), (FaultKind.ReplaceFollower, 4),
+                (FaultKind.ReplaceLeader, 4), (FaultKind.RemoveThenAddBack, 3),
             ]
             :
             [
                 (FaultKind.KillLeader, 35), (FaultKind.KillFollower, 12), (FaultKind.KillTwo, 10), (FaultKind.PauseLeader, 28),
-                (FaultKind.PauseFollower, 15),
+                (FaultKind.PauseFollower, 15), (FaultKind.ReplaceFollower, 5), (FaultKind.ReplaceLeader, 5),
+                (FaultKind.RemoveThenAddBack, 4),
             ];
+        if (!cluster.SupportsWipe)
+        {
+            weights = weights.Where(w => w.Kind is not (FaultKind.ReplaceFollower or FaultKind.ReplaceLeader)).ToArray();
+        }
+
         var roll = random.Next(weights.Sum(w => w.Weight));
         foreach (var (kind, weight) in weights)
         {
@@ -268,6 +314,20 @@ public sealed class Nemesis(IChaosCluster cluster, ClusterProbe probe, ChaosCloc
                 await Task.Delay(hold);
                 await cluster.HealAsync();
                 Record(kind, minority.Concat(majority).ToList(), leaderId, started, $"{Names(minority)} | {Names(majority)}, held {hold.TotalSeconds:F1}s");
+                break;
+            }
+
+            case FaultKind.ReplaceFollower:
+            case FaultKind.ReplaceLeader:
+            case FaultKind.RemoveThenAddBack:
+            {
+                var victim = kind == FaultKind.ReplaceLeader ? leader ?? AnyFollower() : AnyFollower();
+                var started = clock.NowMicros;
+                var wipe = kind != FaultKind.RemoveThenAddBack;
+                victim.Note($"chaos: {kind}");
+                log($"nemesis: {kind} of node {victim.Id} (leader was {leaderId?.ToString() ?? "?"})");
+                var steps = await _membership.ReplaceAsync(victim, wipe, hold);
+                Record(kind, [victim], leaderId, started, wipe ? $"replaced with an empty data dir: {steps}" : $"removed and added back: {steps}");
                 break;
             }
 

@@ -80,7 +80,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
                 WorkingDirectory = Path.GetDirectoryName(DataDir)!,
             };
             start.ArgumentList.Add(_hostDll);
-            foreach (var argument in _arguments) start.ArgumentList.Add(argument);
+            foreach (var argument in StartArguments()) start.ArgumentList.Add(argument);
             foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("DISTSTACK_", StringComparison.Ordinal)).ToList())
                 start.Environment.Remove(name);
             start.Environment.Remove("ASPNETCORE_URLS");
