@@ -115,6 +115,7 @@ REPEAT=0                 # the repeat being measured (1..BENCH_REPEAT)
 DS_DIR=""                # this repeat's DistStack data and logs
 ETCD_DIR=""              # this repeat's etcd data, logs and pids
 MEMBER_PIDS=()           # the five member processes of the cluster running now, for CPU time
+CPU_WITH_POSTGRES=0      # 1 while DistStack runs on BENCH_STORAGE=postgres: the server's CPU counts as the cluster's
 
 cleanup() {
   local rc=$?
@@ -130,14 +131,34 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------- CPU time
 CLK_TCK=$(getconf CLK_TCK)
 
-# cluster_cpu_ticks: utime + stime (fields 14 and 15 of /proc/<pid>/stat, clock ticks) summed over MEMBER_PIDS.
-# Fields are counted after the last ")", so that a command name with spaces cannot shift them.
+# cluster_cpu_ticks: utime + stime (fields 14 and 15 of /proc/<pid>/stat, clock ticks) summed over MEMBER_PIDS, and
+# with BENCH_STORAGE=postgres, while DistStack runs, the PostgreSQL server's too: its log writes are DistStack's
+# storage work, moved out of the nodes. Fields are counted after the last ")", so that a command name with spaces
+# cannot shift them.
 cluster_cpu_ticks() {
   local pid stat total=0 fields
   for pid in "${MEMBER_PIDS[@]}"; do
-    stat=$(<"/proc/$pid/stat") || { echo "member process $pid is gone"; return 1; }
+    read -r stat <"/proc/$pid/stat" 2>/dev/null || { echo "member process $pid is gone"; return 1; }
     read -r -a fields <<<"${stat##*) }"
     total=$((total + fields[11] + fields[12]))
+  done
+  [ "$CPU_WITH_POSTGRES" = 1 ] && { pid=$(postgres_cpu_ticks) || { echo "$pid"; return 1; }; total=$((total + pid)); }
+  echo "$total"
+}
+
+# postgres_cpu_ticks: the postmaster's own CPU and that of its exited children (fields 14-17) plus that of its live
+# children (backends, WAL writer, checkpointer: fields 14-15). A backend that exits between two samples moves its
+# time from the second sum to the first, so differences stay right.
+postgres_cpu_ticks() {
+  local postmaster stat fields total f
+  read -r postmaster <"$WORK/pg/data/postmaster.pid" 2>/dev/null &&
+    read -r stat <"/proc/$postmaster/stat" 2>/dev/null || { echo "the PostgreSQL server is gone"; return 1; }
+  read -r -a fields <<<"${stat##*) }"
+  total=$((fields[11] + fields[12] + fields[13] + fields[14]))
+  for f in /proc/[0-9]*/stat; do
+    read -r stat <"$f" 2>/dev/null || continue
+    read -r -a fields <<<"${stat##*) }"
+    [ "${fields[1]}" = "$postmaster" ] && total=$((total + fields[11] + fields[12]))
   done
   echo "$total"
 }
@@ -296,6 +317,7 @@ bench_diststack() {
   local t0; t0=$(now_ms)
   for i in $(seq 1 $NODES); do ds_start_node "$i"; done
   MEMBER_PIDS=("${PID[@]}")
+  [ "$BENCH_STORAGE" = postgres ] && CPU_WITH_POSTGRES=1
   for i in $(seq 1 $NODES); do ds_wait_ready "$i" 120 || die "node $i not ready after 120 s: $(tail -5 "$DS_DIR/n$i.log")"; done
   local leader="" deadline=$((SECONDS + 60))
   until leader=$(ds_leader); do [ $SECONDS -lt $deadline ] || die "no leader after 60 s"; sleep 0.2; done
@@ -316,7 +338,7 @@ bench_diststack() {
   [ "$BENCH_RESTART" = 1 ] && [ "$REPEAT" = "$BENCH_REPEAT" ] && bench_restart "$leader" "$follower"
   log "stopping DistStack (SIGTERM)"
   stop_gracefully "${PID[@]}"
-  PID=() MEMBER_PIDS=()
+  PID=() MEMBER_PIDS=() CPU_WITH_POSTGRES=0
   [ "$BENCH_STORAGE" = postgres ] && "$LUA/postgres-server.sh" stop "$WORK/pg"
   return 0
 }
@@ -395,9 +417,9 @@ bench_restart() {
   local runs=""; [ "$BENCH_REPEAT" = 1 ] || runs=", median of $BENCH_REPEAT restarts"
   RESTART_SUMMARY="| Values on the stack | $size (16 bytes each), pushed in $((load_ms / 1000)) s through the leader |
 | Restarted node | node $follower (a follower), SIGKILLed, started again on its data dir ($db), $BENCH_REPEAT times |
-| Process start → \`/health/ready\` 200$runs | **$(median "${ready_ms[@]}") ms** (each: ${ready_ms[*]}) |
-| Process start → applied index $target (everything committed before the kill)$runs | $(median "${applied_ms[@]}") ms (each: ${applied_ms[*]}) |
-| Peak RSS of the restarted node (VmHWM)$runs | $(median "${hwm[@]}") MiB (each: ${hwm[*]}) |"
+| Process start → \`/health/ready\` 200$runs | **$(fmt 0 "$(median "${ready_ms[@]}")") ms** (each: ${ready_ms[*]}) |
+| Process start → applied index $target (everything committed before the kill)$runs | $(fmt 0 "$(median "${applied_ms[@]}")") ms (each: ${applied_ms[*]}) |
+| Peak RSS of the restarted node (VmHWM)$runs | $(fmt 0 "$(median "${hwm[@]}")") MiB (each: ${hwm[*]}) |"
 }
 
 # ---------------------------------------------------------------------------------------------- etcd
@@ -557,7 +579,7 @@ machine, one cluster at a time, and are driven over HTTP/1.1 keep-alive by \`wrk
   Every run is listed under "Every run" at the end.
 - **CPU ms/op**, the figure that carries across machines: user + system CPU time (\`utime\` + \`stime\` from
   \`/proc/<pid>/stat\`) summed over the five member processes from just before to just after the run, divided by
-  the run's 2xx responses. **CPU/op etcd ÷ DistStack** above 1 means DistStack spends less CPU per operation;
+  the run's 2xx responses$([ "$BENCH_STORAGE" = postgres ] && echo " (DistStack's includes the PostgreSQL server's processes, which do its storage work)"). **CPU/op etcd ÷ DistStack** above 1 means DistStack spends less CPU per operation;
   **ok/s DistStack ÷ etcd** above 1 means DistStack serves more. wrk's own CPU per operation is in "Every run".
 
 - **push / put**: DistStack \`POST /sPush\` (stack ${PUSH_STACK}, a 16-byte value unique per request) against etcd
