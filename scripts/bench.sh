@@ -10,6 +10,7 @@
 # Environment:
 #   BENCH_SECONDS (10)          duration of each wrk run
 #   BENCH_REPEAT (3)            runs of every row; the report gives the median of them (see "Repeats" below)
+#   BENCH_REST (5)              seconds without requests after the warm-up, to measure each cluster's CPU at rest
 #   BENCH_WARMUP (10)           seconds of unrecorded load on each path (write/read x leader/follower) first
 #   BENCH_CONNS ("1 16 64 256") connection counts; wrk threads = min(2, connections)
 #   BENCH_SYSTEMS ("diststack etcd")  which clusters to run (one at a time, never both at once)
@@ -45,7 +46,8 @@
 # (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of `getconf CLK_TCK`) summed over the five member
 # processes; CPU ms per operation = that difference / the run's 2xx responses (background work such as heartbeats
 # is included, as it is part of what the cluster costs). The ratio is etcd's CPU/op ÷ DistStack's, so that, as for
-# ok/s, above 1 means DistStack does better. wrk shares the cores: its own CPU time per operation (from bash's
+# ok/s, above 1 means DistStack does better. Each cluster's CPU at rest (BENCH_REST seconds without requests after the
+# warm-up) is reported next to it: it is in every CPU/op, and most of it at one connection. wrk shares the cores: its own CPU time per operation (from bash's
 # `times`, which counts the children the shell has waited for) is listed in the appendix for context.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +63,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_WARMUP=${BENCH_WARMUP:-10}
 BENCH_CONNS=${BENCH_CONNS:-"1 16 64 256"}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_REST=${BENCH_REST:-5}
 BENCH_SYSTEMS=${BENCH_SYSTEMS:-"diststack etcd"}
 BENCH_RESTART=${BENCH_RESTART:-0}
 BENCH_RESTART_VALUES=${BENCH_RESTART_VALUES:-1000000}
@@ -78,12 +81,13 @@ LOAD_STACK=9003
 BATCH_STACK=9004
 NODES=5
 
-COMMAND_LINE="BENCH_REPEAT=$BENCH_REPEAT BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_BATCH=$BENCH_BATCH BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART BENCH_STORAGE=$BENCH_STORAGE scripts/bench.sh"
+COMMAND_LINE="BENCH_REPEAT=$BENCH_REPEAT BENCH_REST=$BENCH_REST BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=\"$BENCH_CONNS\" BENCH_BATCH=$BENCH_BATCH BENCH_SYSTEMS=\"$BENCH_SYSTEMS\" BENCH_RESTART=$BENCH_RESTART BENCH_STORAGE=$BENCH_STORAGE scripts/bench.sh"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
 [[ "$BENCH_REPEAT" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a whole number of runs, at least 1 (got '$BENCH_REPEAT')"
+[[ "$BENCH_REST" =~ ^[0-9]+$ ]] || die "BENCH_REST must be a whole number of seconds (got '$BENCH_REST')"
 for system in $BENCH_SYSTEMS; do
   case $system in diststack|etcd) ;; *) die "unknown system $system (BENCH_SYSTEMS: diststack etcd)" ;; esac
 done
@@ -197,6 +201,20 @@ run_wrk() {
   log "$key, repeat $REPEAT ($url): $(field ok_per_sec) ok/s, mean $(field mean_ms) ms, p99 $(field p99_ms) ms, non-2xx $(field non2xx) ($(field codes)), socket errors $(field socket_errors)$err; CPU per 2xx: cluster $(per_op "$cpu_ms" "$ok") ms, wrk $(per_op "$wrk_ms" "$ok") ms"
 }
 
+# measure_rest SYSTEM: the cluster's CPU with no requests, after the warm-up, over BENCH_REST seconds. Heartbeats,
+# timers and idle threads cost this much whatever the load, so it is part of every run's CPU/op, and most of it at
+# low rates (one connection).
+declare -A REST_CPU=()   # "system|repeat" -> CPU ms per second at rest
+measure_rest() {
+  [ "$BENCH_REST" -gt 0 ] || return 0
+  local before after
+  before=$(cluster_cpu_ticks) || die "$before"
+  sleep "$BENCH_REST"
+  after=$(cluster_cpu_ticks) || die "at rest: $after"
+  REST_CPU["$1|$REPEAT"]=$(( (after - before) * 1000 / CLK_TCK / BENCH_REST ))
+  log "$1 at rest: ${REST_CPU["$1|$REPEAT"]} ms of CPU per second (five members)"
+}
+
 per_op() {  # MS COUNT -> ms per operation, 3 decimals ("–" without operations)
   awk -v t="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.3f", t / n; else printf "–" }'
 }
@@ -221,6 +239,7 @@ run_matrix() {  # SYSTEM WRITE_SCRIPT READ_SCRIPT WRITE_ARGS READ_ARGS
     wrk -t2 -c16 -d"${BENCH_WARMUP}s" --timeout 10s -s "$LUA/$write" "$(target_url "$system" $w)" -- $wargs tag=999$((${#w} % 10)) >/dev/null 2>&1 || true
     wrk -t2 -c16 -d"${BENCH_WARMUP}s" --timeout 10s -s "$LUA/$read" "$(target_url "$system" $w)" -- $rargs >/dev/null 2>&1 || true
   done
+  measure_rest "$system"
   local via url c tag=1000 op script args
   for via in leader follower; do
     for op in write read; do
@@ -531,6 +550,12 @@ per_repeat() {
   for r in $(seq 1 "$BENCH_REPEAT"); do [ -n "${values[$r]:-}" ] && out+="${out:+, }${values[$r]}"; done
   echo "${out:-–}"
 }
+rest_cpu() { fmt 0 "$(median $(for r in $(seq 1 "$BENCH_REPEAT"); do echo "${REST_CPU["$1|$r"]:-}"; done))"; }   # SYSTEM
+rest_runs() {   # SYSTEM: each repeat's CPU at rest
+  local r out=""
+  for r in $(seq 1 "$BENCH_REPEAT"); do [ -n "${REST_CPU["$1|$r"]:-}" ] && out+="${out:+, }${REST_CPU["$1|$r"]}"; done
+  echo "${out:-–}"
+}
 # hwm_row ARRAY-NAME: the median over the repeats of each node's VmHWM, as table cells
 hwm_row() {
   local -n hwm=$1
@@ -605,6 +630,10 @@ $(machine_info)
 
 $(results_table)
 
+CPU of the five members at rest (no requests, after the warm-up, ${BENCH_REST} s, median): DistStack $(rest_cpu diststack) ms
+per second, etcd $(rest_cpu etcd) ms per second. It is part of every run's CPU/op: at R operations per second it adds
+about (rest CPU ÷ R) ms to each, which dominates at low rates such as one connection.
+
 ### Batches
 
 DistStack \`POST /v1/stacks/{id}/items\` with a JSON array of ${BENCH_BATCH} values (pushed atomically, one log entry)
@@ -644,6 +673,8 @@ $(runs_table)
 |---|---|
 | DistStack: cluster start → ready with a leader (ms) | $(per_repeat DS_READY_MS) |
 | etcd: cluster start → healthy with a leader (ms) | $(per_repeat ETCD_READY_MS) |
+| DistStack: CPU at rest (ms per second) | $(rest_runs diststack) |
+| etcd: CPU at rest (ms per second) | $(rest_runs etcd) |
 | DistStack: VmHWM after the runs (MiB), nodes 1-5 | $(hwm_runs HWM) |
 | etcd: VmHWM after the runs (MiB), members 1-5 | $(hwm_runs ETCD_HWM) |
 
@@ -673,6 +704,8 @@ done
 
 echo
 results_table
+echo
+echo "CPU at rest (ms per second, five members, median): diststack $(rest_cpu diststack), etcd $(rest_cpu etcd)"
 echo
 batch_table
 echo
