@@ -44,11 +44,13 @@
 #
 # CPU per operation, the figure that holds across machines: before and after each recorded wrk run, utime + stime
 # (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of `getconf CLK_TCK`) summed over the five member
-# processes; CPU ms per operation = that difference / the run's 2xx responses (background work such as heartbeats
-# is included, as it is part of what the cluster costs). The ratio is etcd's CPU/op ÷ DistStack's, so that, as for
-# ok/s, above 1 means DistStack does better. Each cluster's CPU at rest (BENCH_REST seconds without requests after the
-# warm-up) is reported next to it: it is in every CPU/op, and most of it at one connection. wrk shares the cores: its own CPU time per operation (from bash's
-# `times`, which counts the children the shell has waited for) is listed in the appendix for context.
+# processes (with BENCH_STORAGE=postgres, DistStack's sum includes the PostgreSQL server's processes, which do its
+# storage work); CPU ms per operation = that difference / the run's 2xx responses. Background work such as
+# heartbeats is included, as it is part of what the cluster costs; each cluster's CPU at rest (BENCH_REST seconds
+# without requests after the warm-up) is reported beside it, because it is in every CPU/op and is most of it at
+# one connection. The ratio is etcd's CPU/op ÷ DistStack's, so that, as for ok/s, above 1 means DistStack does
+# better. wrk shares the cores: its own CPU per operation (from bash's `times`, which counts the children the
+# shell has waited for) is listed for each run, for context.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
