@@ -15,13 +15,43 @@ public sealed class IdentitySpec : RaftNodeSpecBase
     public IdentitySpec(ITestOutputHelper output) : base(NodeSpecContext.Create(members: 3), output) { }
 
     [Fact]
+    public void A_directory_wiped_and_created_again_gets_another_storage_id_and_an_older_identity_file_gets_one()
+    {
+        var dir = NodeSpecContext.TempDirectory();
+        try
+        {
+            var settings = NodeSpecContext.NewSettings(dir, members: 3, nodeId: 1);
+            var first = NodeIdentityFile.Reconcile(settings).StorageId;
+            Directory.Delete(dir, recursive: true);
+            var second = NodeIdentityFile.Reconcile(settings).StorageId;
+            Assert.NotEqual(first, second);
+
+            // An identity file written before storage ids: one is chosen at the next start, and kept from then on.
+            var path = Path.Combine(dir, NodeIdentityFile.FileName);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            Assert.True(json.Remove("StorageId"));
+            File.WriteAllText(path, json.ToJsonString());
+            var chosen = NodeIdentityFile.Reconcile(settings).StorageId;
+            Assert.NotEqual(0UL, chosen);
+            Assert.Equal(chosen, NodeIdentityFile.Reconcile(settings).StorageId);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_identity_file_refuses_another_node_or_cluster_and_keeps_the_persisted_configuration()
     {
         var dir = NodeSpecContext.TempDirectory();
         try
         {
             var founder = NodeSpecContext.NewSettings(dir, members: 3, nodeId: 2);
-            Assert.Equal(founder, NodeIdentityFile.Reconcile(founder));
+            // A new directory gets a random storage id, and keeps it.
+            var created = NodeIdentityFile.Reconcile(founder);
+            Assert.NotEqual(0UL, created.StorageId);
+            Assert.Equal(founder with { StorageId = created.StorageId }, created);
             Assert.True(File.Exists(Path.Combine(dir, NodeIdentityFile.FileName)));
 
             var otherNode = Assert.Throws<DataDirectoryMismatchException>(() =>
@@ -37,6 +67,7 @@ public sealed class IdentitySpec : RaftNodeSpecBase
             Assert.Equal(2, restarted.NodeId);
             Assert.Equal(founder.ClusterId, restarted.ClusterId);
             Assert.Equal(founder.Members, restarted.Members);
+            Assert.Equal(created.StorageId, restarted.StorageId);
         }
         finally
         {

@@ -36,7 +36,8 @@ public sealed class ClusterTokenTests
             var founder = NodeSpecContext.NewSettings(dir, members: 3) with { ClusterToken = "blue" };
             var plain = NodeSpecContext.NewSettings(dir, members: 3);
             Assert.NotEqual(plain.ClusterId, founder.ClusterId);
-            Assert.Equal(founder, NodeIdentityFile.Reconcile(founder));
+            var created = NodeIdentityFile.Reconcile(founder);
+            Assert.Equal(founder with { StorageId = created.StorageId }, created);
 
             // No token (and no members) on restart: the persisted ones are used, so the id is unchanged.
             var restarted = NodeIdentityFile.Reconcile(plain with { NodeId = 0, Members = [] });
