@@ -7,9 +7,13 @@ namespace DistStack.Tests.NodeActors;
 /// <summary>
 /// A forwarded write's one answer to its client, whatever the leaders it reached say: a copy goes to each new
 /// leader; Completed from any copy wins; "not started" stands only if no copy can still apply.
+/// Time is virtual (Akka.TestKit's TestScheduler): the re-send and deadline timers fire only when a test advances
+/// the clock, so no test depends on how fast the machine runs it.
 /// </summary>
-public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
+public sealed class ForwardedWriteSpec() : Akka.TestKit.Xunit2.TestKit("akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"")
 {
+    private Akka.TestKit.TestScheduler Clock => (Akka.TestKit.TestScheduler)Sys.Scheduler;
+
     private static readonly StackCommand Push = new PushValue("key-1", "s", "v");
     private static readonly StackResult Size1 = new(StackOutcome.Ok, null, 1);
 
@@ -61,7 +65,9 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
         var leader2 = CreateTestProbe();
         write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
         Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>().Command);   // lost on the way
-        Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>(TimeSpan.FromSeconds(5)).Command); // same command, same key
+        leader2.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Clock.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(Push, leader2.ExpectMsg<ForwardedCommand>().Command); // same command, same key
         leader2.Reply(new Completed(Size1));
 
         Assert.Equal(new Completed(Size1), client.ExpectMsg<NodeReply>());
@@ -74,11 +80,14 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
         var leader2 = CreateTestProbe();
         write.Tell(new ForwardedWrite.SendCopy(2, leader2.Ref));
         leader2.ExpectMsg<ForwardedCommand>();
-        leader2.ExpectMsg<ForwardedCommand>(TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromMilliseconds(300));
+        leader2.ExpectMsg<ForwardedCommand>();
         leader2.Reply(new NotStarted("overloaded"));
 
         // The first copy never answered (it may only be late): not "not started", but unknown at the deadline.
-        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>(TimeSpan.FromSeconds(5)));
+        client.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());
     }
 
     [Fact]
@@ -98,6 +107,8 @@ public sealed class ForwardedWriteSpec : Akka.TestKit.Xunit2.TestKit
     {
         var (_, client, _, leader3) = TwoCopiesSent(within: TimeSpan.FromMilliseconds(500));
         leader3.Reply(new NotStarted("overloaded"));
+        client.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Clock.Advance(TimeSpan.FromMilliseconds(500));
 
         // Leader 2 never answers (it died holding the first copy): at the deadline the outcome is unknown.
         Assert.IsType<OutcomeUnknown>(client.ExpectMsg<NodeReply>());
