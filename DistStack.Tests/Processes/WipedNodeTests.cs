@@ -48,7 +48,11 @@ public sealed class WipedNodeTests(ITestOutputHelper output) : IAsyncLifetime
                 (await _cluster.StatusAsync(leader))?.Members.Single(m => m.Id == wiped.Id).StorageLost == true,
                 TimeSpan.FromSeconds(60)),
             "the wiped node was never reported as lost\n" + _cluster.DescribeLogs());
-        Assert.Contains("its data directory was lost or replaced", wiped.ReadLog()[logBefore..]);
+        // Akka's logger and the harness's copy of stdout are asynchronous: the line may follow the status by a moment.
+        Assert.True(await ProcessCluster.EventuallyAsync(
+                () => Task.FromResult(wiped.ReadLog()[logBefore..].Contains("its data directory was lost or replaced")),
+                TimeSpan.FromSeconds(30)),
+            "the wiped node does not log that its storage is not the recorded one\n" + wiped.TailLog(40));
 
         // The leader and the blank node are two of three voters, but the blank node's acknowledgements do not count.
         await other.KillAsync();
