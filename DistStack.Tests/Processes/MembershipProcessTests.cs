@@ -84,7 +84,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
                 : await ChangeUntilDefinite(HttpMethod.Post, $"/{id}", RaftUrl(id));
             Assert.True(added?.Status == 200, $"POST /{id}: {added}");
             if (!_cluster.Node(id).IsRunning) _cluster.Node(id).Start();
-            Assert.True(await ProcessCluster.EventuallyAsync(async () => await RoleOf(id) == "voter", ChangeDeadline),
+            Assert.True(await ProcessCluster.EventuallyAsync(async () => await _cluster.RoleOfAsync(id, AttemptTimeout) == "voter", ChangeDeadline),
                 $"node {id} was not promoted to voter.\n{_cluster.DescribeLogs()}");
             // The leader counts it a voter once the promotion commits; the node itself says so once it has the entry.
             DistStack.Host.Http.ClusterStatusDocument? joined = null;
@@ -132,7 +132,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         next.Terminate();
         await next.WaitForExitAsync(TimeSpan.FromSeconds(20));
 
-        var members = await Members(await _cluster.WaitForLeaderAsync(ChangeDeadline));
+        var members = await _cluster.MembersAsync(await _cluster.WaitForLeaderAsync(ChangeDeadline));
         Assert.Equal(3, members.Count);
         Assert.All(members, m => Assert.Equal("voter", m.Role));
         Assert.DoesNotContain(members, m => m.Id == oldLeader.Id || m.Id == next.Id);
@@ -146,7 +146,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
 
     private async Task Bad_requests_get_their_4xx_and_change_nothing(NodeProcess leader, NodeProcess follower)
     {
-        var before = await Members(leader);
+        var before = await _cluster.MembersAsync(leader);
         (HttpMethod Method, string Path, string? Body, int Status)[] cases =
         [
             (HttpMethod.Post, "/0", RaftUrl(4), 400),
@@ -189,7 +189,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(learner?.Status == 200, $"add learner 4: {learner}");
         var promote = await _cluster.SendAsync(leader, HttpMethod.Post, "/cluster/members/4/promote");
         Assert.True(promote?.Status == 409 && promote.Body.Contains("caught up"), $"promote of a learner not caught up: {promote}");
-        Assert.Equal("learner", (await Members(leader)).Single(m => m.Id == 4).Role);
+        Assert.Equal("learner", (await _cluster.MembersAsync(leader)).Single(m => m.Id == 4).Role);
 
         // A follower hands changes to the leader and relays its answer (raftexample takes POST /{id} on any node).
         var fromFollower = await _cluster.SendAsync(follower, HttpMethod.Post, "/cluster/members/9/promote");
@@ -197,12 +197,12 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         fromFollower = await _cluster.SendAsync(follower, HttpMethod.Post, "/5", Encoding.UTF8.GetBytes(RaftUrl(2)));
         Assert.True(fromFollower?.Status == 409 && fromFollower.Body.Contains("address"), $"POST /5 with node 2's URL through a follower: {fromFollower}");
 
-        var after = await Members(leader);
+        var after = await _cluster.MembersAsync(leader);
         Assert.Equal(before.Select(m => (m.Id, m.Role)).Append((4, "learner")), after.Select(m => (m.Id, m.Role)));
         // Removing the learner that was added for the test leaves the founders only; a second removal is a no-op 200.
         Assert.Equal(200, (await _cluster.SendAsync(leader, HttpMethod.Delete, "/4"))?.Status);
         Assert.Equal(200, (await _cluster.SendAsync(leader, HttpMethod.Delete, "/cluster/members/4"))?.Status);
-        Assert.Equal(before.Select(m => (m.Id, m.Role)), (await Members(leader)).Select(m => (m.Id, m.Role)));
+        Assert.Equal(before.Select(m => (m.Id, m.Role)), (await _cluster.MembersAsync(leader)).Select(m => (m.Id, m.Role)));
     }
 
     /// <summary>A change sent to whichever node leads, until a definite answer (the leader may move meanwhile).</summary>
@@ -256,53 +256,10 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(expectedNodes, serving.Count);
         foreach (var node in serving)
         {
-            var stacks = await ListStacks(node);
+            var stacks = await _cluster.StackIdsAsync(node, AttemptTimeout, ChangeDeadline);
             var missing = acknowledged.Where(id => !stacks.Contains(id)).ToList();
             Assert.True(missing.Count == 0, $"node {node.Id} lacks {missing.Count} of {acknowledged.Count} acknowledged writes: {string.Join(",", missing.Take(5))}");
         }
         Log($"{acknowledged.Count} acknowledged writes are on nodes {string.Join(",", serving.Select(n => n.Id))}");
-    }
-
-    private async Task<HashSet<string>> ListStacks(NodeProcess node)
-    {
-        var ids = new HashSet<string>();
-        string? after = null;
-        while (true)
-        {
-            HttpAnswer? page = null;
-            var path = "/v1/stacks?limit=1000" + (after is null ? "" : $"&after={after}");
-            Assert.True(await ProcessCluster.EventuallyAsync(async () =>
-                (page = await _cluster.SendAsync(node, HttpMethod.Get, path, timeout: AttemptTimeout)) is { Status: 200 }, ChangeDeadline),
-                $"node {node.Id} did not list stacks: {page}");
-            using var document = JsonDocument.Parse(page!.Body);
-            foreach (var id in document.RootElement.GetProperty("stacks").EnumerateArray()) ids.Add(id.GetString()!);
-            if (document.RootElement.GetProperty("next").ValueKind == JsonValueKind.Null) return ids;
-            after = document.RootElement.GetProperty("next").GetString();
-        }
-    }
-
-    private sealed record Member(int Id, string Role);
-
-    private async Task<List<Member>> Members(NodeProcess node)
-    {
-        var answer = await _cluster.SendAsync(node, HttpMethod.Get, "/cluster/members");
-        Assert.True(answer?.Status == 200, $"GET /cluster/members on node {node.Id}: {answer}");
-        using var document = JsonDocument.Parse(answer!.Body);
-        return [.. document.RootElement.GetProperty("members").EnumerateArray()
-            .Select(m => new Member(m.GetProperty("id").GetInt32(), m.GetProperty("role").GetString()!))];
-    }
-
-    private async Task<string?> RoleOf(int id)
-    {
-        foreach (var node in _cluster.Serving)
-        {
-            var answer = await _cluster.SendAsync(node, HttpMethod.Get, "/cluster/members", timeout: AttemptTimeout);
-            if (answer?.Status != 200) continue;
-            using var document = JsonDocument.Parse(answer.Body);
-            if (!document.RootElement.GetProperty("answeredByLeader").GetBoolean()) continue;
-            return document.RootElement.GetProperty("members").EnumerateArray()
-                .Where(m => m.GetProperty("id").GetInt32() == id).Select(m => m.GetProperty("role").GetString()).FirstOrDefault();
-        }
-        return null;
     }
 }

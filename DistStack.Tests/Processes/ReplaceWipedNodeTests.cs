@@ -64,13 +64,13 @@ public sealed class ReplaceWipedNodeTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(5, converged.Count);
         foreach (var node in _cluster.Nodes)
         {
-            var stacks = await ListStacks(node);
+            var stacks = await _cluster.StackIdsAsync(node, AttemptTimeout, StepDeadline);
             var missing = _acknowledged.Where(id => !stacks.Contains(id)).ToList();
             Assert.True(missing.Count == 0, $"node {node.Id} lacks {missing.Count} of {_acknowledged.Count} acknowledged writes: " +
                 string.Join(",", missing.Take(5)));
         }
 
-        var members = await MembersAsync(await _cluster.WaitForLeaderAsync(StepDeadline));
+        var members = await _cluster.MembersAsync(await _cluster.WaitForLeaderAsync(StepDeadline));
         Assert.Equal([(1, "voter"), (2, "voter"), (3, "voter"), (4, "voter"), (5, "voter")], members.Select(m => (m.Id, m.Role)).Order());
         Log($"{_acknowledged.Count} acknowledged writes on all five nodes; five voters");
         _passed = true;
@@ -90,7 +90,7 @@ public sealed class ReplaceWipedNodeTests(ITestOutputHelper output) : IAsyncLife
 
         var removed = await ChangeUntilDefiniteAsync(HttpMethod.Delete, $"/{victim.Id}", null);
         Assert.True(removed.Status == 200, $"DELETE /{victim.Id}: {removed}");
-        var four = await MembersAsync(await _cluster.WaitForLeaderAsync(StepDeadline));
+        var four = await _cluster.MembersAsync(await _cluster.WaitForLeaderAsync(StepDeadline));
         Assert.Equal(4, four.Count(m => m.Role == "voter"));
         Assert.DoesNotContain(four, m => m.Id == victim.Id);
         Log($"node {victim.Id} removed ({Took()})");
@@ -100,7 +100,7 @@ public sealed class ReplaceWipedNodeTests(ITestOutputHelper output) : IAsyncLife
         Assert.True(added.Status == 200, $"POST /{victim.Id} {victim.RaftUrl}: {added}");
         Log($"node {victim.Id} started with --join and added ({Took()})");
 
-        Assert.True(await ProcessCluster.EventuallyAsync(async () => await RoleOfAsync(victim.Id) == "voter", StepDeadline),
+        Assert.True(await ProcessCluster.EventuallyAsync(async () => await _cluster.RoleOfAsync(victim.Id, AttemptTimeout) == "voter", StepDeadline),
             $"node {victim.Id} was not promoted to voter again.\n{_cluster.DescribeLogs()}");
         DistStack.Host.Http.ClusterStatusDocument? status = null;
         await ProcessCluster.EventuallyAsync(async () => (status = await _cluster.StatusAsync(victim)) is { Membership: "voter" }, StepDeadline);
@@ -159,50 +159,6 @@ public sealed class ReplaceWipedNodeTests(ITestOutputHelper output) : IAsyncLife
             try { await Task.Delay(20, stop); }
             catch (OperationCanceledException) { }
         }
-    }
-
-    private async Task<HashSet<string>> ListStacks(NodeProcess node)
-    {
-        var ids = new HashSet<string>();
-        string? after = null;
-        while (true)
-        {
-            HttpAnswer? page = null;
-            var path = "/v1/stacks?limit=1000" + (after is null ? "" : $"&after={after}");
-            Assert.True(await ProcessCluster.EventuallyAsync(async () =>
-                (page = await _cluster.SendAsync(node, HttpMethod.Get, path, timeout: AttemptTimeout)) is { Status: 200 }, StepDeadline),
-                $"node {node.Id} did not list stacks: {page}");
-            using var document = JsonDocument.Parse(page!.Body);
-            foreach (var id in document.RootElement.GetProperty("stacks").EnumerateArray()) ids.Add(id.GetString()!);
-            if (document.RootElement.GetProperty("next").ValueKind == JsonValueKind.Null) return ids;
-            after = document.RootElement.GetProperty("next").GetString();
-        }
-    }
-
-    private sealed record Member(int Id, string Role);
-
-    private async Task<List<Member>> MembersAsync(NodeProcess node)
-    {
-        var answer = await _cluster.SendAsync(node, HttpMethod.Get, "/cluster/members");
-        Assert.True(answer?.Status == 200, $"GET /cluster/members on node {node.Id}: {answer}");
-        using var document = JsonDocument.Parse(answer!.Body);
-        return [.. document.RootElement.GetProperty("members").EnumerateArray()
-            .Select(m => new Member(m.GetProperty("id").GetInt32(), m.GetProperty("role").GetString()!))];
-    }
-
-    /// <summary>The role the leader gives <paramref name="id"/> in GET /cluster/members, or null.</summary>
-    private async Task<string?> RoleOfAsync(int id)
-    {
-        foreach (var node in _cluster.Serving)
-        {
-            var answer = await _cluster.SendAsync(node, HttpMethod.Get, "/cluster/members", timeout: AttemptTimeout);
-            if (answer?.Status != 200) continue;
-            using var document = JsonDocument.Parse(answer.Body);
-            if (!document.RootElement.GetProperty("answeredByLeader").GetBoolean()) continue;
-            return document.RootElement.GetProperty("members").EnumerateArray()
-                .Where(m => m.GetProperty("id").GetInt32() == id).Select(m => m.GetProperty("role").GetString()).FirstOrDefault();
-        }
-        return null;
     }
 
     private void Log(string line)
