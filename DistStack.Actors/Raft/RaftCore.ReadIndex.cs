@@ -10,8 +10,18 @@ public sealed partial class RaftCore
 {
     private readonly ReadIndexQueue _reads = new();
 
-    /// <summary>Follower: reads forwarded to a leader, by request id, with the leader and term they went to.</summary>
-    private readonly Dictionary<long, (int Leader, long Term, long SentAt)> _forwardedReads = [];
+    /// <summary>
+    /// Follower: batches of reads forwarded to a leader, by the batch's id (its first read's request id), with the
+    /// leader and term they went to and the reads they answer for.
+    /// </summary>
+    private readonly Dictionary<long, ForwardedReadBatch> _forwardedReads = [];
+
+    /// <summary><paramref name="ArrivedAt"/>: when its oldest read arrived (ticks); the batch expires by its oldest read's age.</summary>
+    private sealed record ForwardedReadBatch(int Leader, long Term, long SentAt, long ArrivedAt, List<long> RequestIds);
+
+    /// <summary>Follower: reads not forwarded yet; they go as one batch at the next Ready (see <see cref="ForwardReadsWanted"/>).</summary>
+    private readonly List<long> _readsToForward = [];
+    private long _oldestReadToForwardArrivedAt;
 
     private readonly List<ReadState> _readStates = [];
 
@@ -35,8 +45,39 @@ public sealed partial class RaftCore
             _readStates.Add(new ReadState(requestId, 0, ReadRejection.NoLeader));
             return;
         }
-        _forwardedReads[requestId] = (_leaderId, _term, _now);
-        Send(new ReadIndexRequest(ClusterId, _id, _leaderId, _term, requestId));
+        if (_readsToForward.Count == 0) _oldestReadToForwardArrivedAt = _now;
+        _readsToForward.Add(requestId);
+    }
+
+    /// <summary>
+    /// A follower forwards its reads as one ReadIndexRequest per batch, and one batch at a time (as etcd's read loop
+    /// does): every read that arrives while a batch is out shares the next one, so a busy follower sends one request
+    /// and the leader confirms one read per round trip instead of one per client. A batch unanswered after a
+    /// heartbeat interval no longer holds the next one back (its answer may be lost; it still expires on its own).
+    /// </summary>
+    private bool ForwardReadsWanted =>
+        _readsToForward.Count > 0 && (_role == RaftRole.Leader || _leaderId == None || !_forwardedReads.Values.Any(
+            batch => batch.Leader == _leaderId && batch.Term == _term && _now - batch.SentAt < _options.HeartbeatTicks));
+
+    private void ForwardReadsIfWanted()
+    {
+        if (!ForwardReadsWanted) return;
+        var requestIds = _readsToForward.ToList();
+        _readsToForward.Clear();
+        if (_role == RaftRole.Leader)
+        {
+            // Elected while they waited: confirm them ourselves.
+            foreach (var requestId in requestIds) AcceptRead(requestId, _id, _now);
+            return;
+        }
+        if (_leaderId == None)
+        {
+            foreach (var requestId in requestIds) _readStates.Add(new ReadState(requestId, 0, ReadRejection.NoLeader));
+            return;
+        }
+        var batchId = requestIds[0];
+        _forwardedReads[batchId] = new ForwardedReadBatch(_leaderId, _term, _now, _oldestReadToForwardArrivedAt, requestIds);
+        Send(new ReadIndexRequest(ClusterId, _id, _leaderId, _term, batchId));
     }
 
     private void AcceptRead(long requestId, int origin, long arrivedAt)
@@ -69,8 +110,14 @@ public sealed partial class RaftCore
         _reads.AwaitRound(new PendingRead(requestId, origin, _log.Committed, _readRound + 1, arrivedAt));
     }
 
-    /// <summary>Reads wait for a round that has not started yet.</summary>
-    private bool ReadRoundWanted => _role == RaftRole.Leader && _reads.HighestWaitingRound > _readRound;
+    /// <summary>
+    /// Reads wait for a round that has not started yet, and no round is out: the leader keeps one read round in
+    /// flight (as etcd does), so every read that arrives meanwhile shares the next one, and a busy leader sends a
+    /// heartbeat per peer per round trip instead of one per Ready. Rounds the heartbeat timer starts are not held
+    /// back, so a lost echo delays reads by at most a heartbeat interval.
+    /// </summary>
+    private bool ReadRoundWanted =>
+        _role == RaftRole.Leader && _reads.HighestWaitingRound > _readRound && _confirmedRound >= _readRound;
 
     private void StartReadRoundIfWanted()
     {
@@ -123,19 +170,25 @@ public sealed partial class RaftCore
         if (!_forwardedReads.TryGetValue(response.RequestId, out var forwarded) || forwarded.Leader != response.From)
             return;
         _forwardedReads.Remove(response.RequestId);
-        _readStates.Add(new ReadState(response.RequestId, response.ReadIndex, response.Rejected));
+        foreach (var requestId in forwarded.RequestIds)
+            _readStates.Add(new ReadState(requestId, response.ReadIndex, response.Rejected));
     }
 
     /// <summary>Forwarded reads whose leader or term is no longer current will never be answered: reject them.</summary>
     private void RejectStaleForwardedReads()
     {
         if (_forwardedReads.Count == 0) return;
-        foreach (var (requestId, forwarded) in _forwardedReads.ToList())
+        foreach (var (batchId, forwarded) in _forwardedReads.ToList())
         {
             if (forwarded.Leader == _leaderId && forwarded.Term == _term) continue;
-            _forwardedReads.Remove(requestId);
-            _readStates.Add(new ReadState(requestId, 0, ReadRejection.LostLeadership));
+            _forwardedReads.Remove(batchId);
+            RejectBatch(forwarded, ReadRejection.LostLeadership);
         }
+    }
+
+    private void RejectBatch(ForwardedReadBatch batch, ReadRejection rejection)
+    {
+        foreach (var requestId in batch.RequestIds) _readStates.Add(new ReadState(requestId, 0, rejection));
     }
 
     /// <summary>
@@ -154,11 +207,11 @@ public sealed partial class RaftCore
                 AnswerRead(requestId, origin, 0, ReadRejection.LostLeadership);
         }
         if (_forwardedReads.Count == 0) return;
-        foreach (var (requestId, forwarded) in _forwardedReads.ToList())
+        foreach (var (batchId, forwarded) in _forwardedReads.ToList())
         {
-            if (forwarded.SentAt > deadline) continue;
-            _forwardedReads.Remove(requestId);
-            _readStates.Add(new ReadState(requestId, 0, ReadRejection.LostLeadership));
+            if (forwarded.ArrivedAt > deadline) continue;
+            _forwardedReads.Remove(batchId);
+            RejectBatch(forwarded, ReadRejection.LostLeadership);
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class RaftCore
         !_snapshotOutstanding &&
         (_pendingSnapshot is not null
             ? _outstanding.Count == 0
-            : _messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 || ReadRoundWanted ||
+            : _messages.Count > 0 || _messagesAfterDurable.Count > 0 || _readStates.Count > 0 || ReadRoundWanted || ForwardReadsWanted ||
               _log.HasEntriesToWrite || _log.HasEntriesToApply || HardStateChanged || SoftStateChanged);
 
     /// <summary>How many Readies are handed out and not yet advanced.</summary>
@@ -49,6 +49,7 @@ public sealed partial class RaftCore
         if (_pendingSnapshot is not null && _outstanding.Count > 0)
             throw new InvalidOperationException("A snapshot is to be installed: advance every outstanding Ready first.");
         StartReadRoundIfWanted();
+        ForwardReadsIfWanted();
 
         var ready = new Ready(
             SoftState: SoftStateChanged ? CurrentSoftState() : null,

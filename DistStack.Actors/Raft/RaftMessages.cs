@@ -99,7 +99,10 @@ public sealed record InstallSnapshotResponse(
 public sealed record TimeoutNow(ulong ClusterId, int From, int To, long Term)
     : RaftMessage(ClusterId, From, To, Term);
 
-/// <summary>A follower asks the leader for a read index on behalf of its own clients (§6.4).</summary>
+/// <summary>
+/// A follower asks the leader for a read index on behalf of its own clients (§6.4): one request per batch of reads,
+/// <paramref name="RequestId"/> being the batch's first read's id.
+/// </summary>
 public sealed record ReadIndexRequest(ulong ClusterId, int From, int To, long Term, long RequestId)
     : RaftMessage(ClusterId, From, To, Term);
 

@@ -31,11 +31,15 @@ public sealed class ReadIndexTests
         leader.Tick(); // round 1 starts before the read
         var round1 = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
         leader.ReadIndex(9);
-        var round2 = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
-        Assert.NotEmpty(round2); // the read starts its own round at once
-        Assert.True(round2[0].ReadContext > round1[0].ReadContext);
+        Assert.Empty(Solo.Drain(leader).Messages.OfType<Heartbeat>()); // one round out at a time: the read waits for it
 
         leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, round1[0].ReadContext));
+        var afterRound1 = Solo.Drain(leader);
+        Assert.Empty(afterRound1.ReadStates); // round 1 proves nothing about a read that arrived after it started
+        var round2 = afterRound1.Messages.OfType<Heartbeat>().ToList();
+        Assert.Equal(2, round2.Count); // round 1 confirmed: the read's own round starts at once
+        Assert.True(round2[0].ReadContext > round1[0].ReadContext);
+
         leader.Step(new HeartbeatResponse(Solo.ClusterId, 3, 1, 1, round1[0].ReadContext));
         Assert.Empty(Solo.Drain(leader).ReadStates);
 
@@ -44,7 +48,7 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
-    public void Many_reads_share_one_heartbeat_round()
+    public void Many_reads_share_one_heartbeat_round_and_reads_arriving_meanwhile_share_the_next()
     {
         var leader = ElectedLeader();
         leader.ReadIndex(1);
@@ -53,14 +57,38 @@ public sealed class ReadIndexTests
         var first = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
         Assert.Equal(2, first.Count); // one round: one heartbeat per follower
 
-        leader.ReadIndex(4); // arrives after the first round started: needs the next one
-        var second = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToList();
-        Assert.Equal(2, second.Count);
+        leader.ReadIndex(4); // arrive after the first round started: they need the next one, which waits for the first
+        leader.ReadIndex(5);
+        Assert.Empty(Solo.Drain(leader).Messages.OfType<Heartbeat>());
 
         leader.Step(new HeartbeatResponse(Solo.ClusterId, 3, 1, 1, first[0].ReadContext));
-        Assert.Equal([1L, 2L, 3L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
+        var confirmed = Solo.Drain(leader);
+        Assert.Equal([1L, 2L, 3L], confirmed.ReadStates.Select(r => r.RequestId));
+        var second = confirmed.Messages.OfType<Heartbeat>().ToList();
+        Assert.Equal(2, second.Count);
+
         leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, second[0].ReadContext));
-        Assert.Equal([4L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
+        Assert.Equal([4L, 5L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
+    }
+
+    [Fact]
+    public void A_round_whose_echoes_are_lost_holds_reads_back_only_until_the_next_heartbeat()
+    {
+        var leader = ElectedLeader();
+        leader.ReadIndex(1);
+        Assert.Equal(2, Solo.Drain(leader).Messages.OfType<Heartbeat>().Count()); // its echoes never come
+        leader.ReadIndex(2);
+        Assert.Empty(Solo.Drain(leader).Messages.OfType<Heartbeat>());
+
+        Heartbeat[] next = [];
+        for (var tick = 0; tick < 10 && next.Length == 0; tick++)
+        {
+            leader.Tick();
+            next = Solo.Drain(leader).Messages.OfType<Heartbeat>().ToArray();
+        }
+        Assert.Equal(2, next.Length); // the heartbeat timer starts a round anyway
+        leader.Step(new HeartbeatResponse(Solo.ClusterId, 2, 1, 1, next[0].ReadContext));
+        Assert.Equal([1L, 2L], Solo.Drain(leader).ReadStates.Select(r => r.RequestId));
     }
 
     [Fact]
@@ -87,6 +115,32 @@ public sealed class ReadIndexTests
         Assert.Contains(cluster.Sent, m => m is ReadIndexRequest { From: 2, To: 1, RequestId: 11 });
         Assert.Equal([new ReadState(11, 3)], cluster.Disks[2].ReadStates);
         Assert.Empty(cluster.Disks[1].ReadStates);
+    }
+
+    [Fact]
+    public void A_follower_forwards_its_reads_in_batches_one_batch_at_a_time()
+    {
+        var follower = Solo.Core(2, 3);
+        follower.Step(new Heartbeat(Solo.ClusterId, 1, 2, 1, 0, 1)); // learns leader 1 in term 1
+        Solo.Drain(follower);
+        follower.ReadIndex(11);
+        follower.ReadIndex(12);
+        var first = Assert.Single(Solo.Drain(follower).Messages.OfType<ReadIndexRequest>());
+        Assert.Equal(11, first.RequestId); // a batch goes under its first read's id
+
+        follower.ReadIndex(13); // arrives while the batch is out: waits for its answer, then goes in the next batch
+        follower.ReadIndex(14);
+        Assert.Empty(Solo.Drain(follower).Messages.OfType<ReadIndexRequest>());
+
+        follower.Step(new ReadIndexResponse(Solo.ClusterId, 1, 2, 1, first.RequestId, 7, null));
+        var answered = Solo.Drain(follower);
+        Assert.Equal([new ReadState(11, 7), new ReadState(12, 7)], answered.ReadStates);
+        var second = Assert.Single(answered.Messages.OfType<ReadIndexRequest>());
+        Assert.Equal(13, second.RequestId);
+
+        follower.Step(new ReadIndexResponse(Solo.ClusterId, 1, 2, 1, second.RequestId, 0, ReadRejection.LeadershipTransfer));
+        Assert.Equal([new ReadState(13, 0, ReadRejection.LeadershipTransfer), new ReadState(14, 0, ReadRejection.LeadershipTransfer)],
+            Solo.Drain(follower).ReadStates);
     }
 
     [Fact]
