@@ -161,7 +161,8 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         // The state is immutable: this reference IS the snapshot, serialized on the thread pool while we go on applying.
         var state = _state;
         var index = state.AppliedIndex;
-        Task.Run(() => StackSnapshotCodec.Write(state)).PipeTo(
+        var sizeHint = _snapshots.ExpectedSnapshotBytes;
+        Task.Run(() => StackSnapshotCodec.Write(state, sizeHint)).PipeTo(
             Self,
             success: data => new SnapshotSerialized(index, data),
             failure: e => new SnapshotSerializationFailed(index, e));

@@ -64,6 +64,9 @@ public sealed class SnapshotSchedule
 
     public void Serialized(long bytes) => _pendingBytes = bytes;
 
+    /// <summary>About the size of the next snapshot: the last one's plus the command bytes applied since.</summary>
+    public long ExpectedSnapshotBytes => _lastBytes + _bytesSinceLast;
+
     /// <summary>The snapshot started last is durable (<paramref name="saved"/>) or was given up.</summary>
     public void Completed(long index, bool saved)
     {

@@ -200,11 +200,13 @@ public static class StackSnapshotCodec
     /// <summary>Snapshots written before client keys were kept for a time window (every key read as generated).</summary>
     private const byte WithoutClock = 2;
 
-    public static byte[] Write(StackState state)
+    /// <param name="sizeHint">The expected size in bytes (the last snapshot's): the buffer starts there instead of
+    /// growing through every power of two to it.</param>
+    public static byte[] Write(StackState state, long sizeHint = 4096)
     {
         ArgumentNullException.ThrowIfNull(state);
         var ids = state.StackIds();
-        using var writer = new WireWriter(4096);
+        using var writer = new WireWriter((int)Math.Clamp(sizeHint, 4096, Array.MaxLength));
         writer.WriteByte(CurrentVersion);
         writer.WriteInt64(state.AppliedIndex);
         writer.WriteInt64(state.ClockMs);
