@@ -52,6 +52,8 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
             return ExitCodes.Usage;
         }
 
+        RemoteBufferPool.UseSmallChunks();
+
         // Args = []: our flags are parsed above, not by ASP.NET's configuration (which would read --port itself).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.AddDistStackNode(options, settings, security);
