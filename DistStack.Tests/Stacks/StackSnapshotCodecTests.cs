@@ -23,6 +23,22 @@ public sealed class StackSnapshotCodecTests
     }
 
     [Fact]
+    public void A_snapshot_past_the_pooled_buffer_size_is_the_same_bytes_whatever_size_the_writer_expected()
+    {
+        // ~2.4 MB: the writer's buffer outgrows the pooled sizes whether it starts small or at the expected size.
+        var s = StackState.Empty(Options);
+        long i = 0;
+        (s, _) = s.Apply(++i, new CreateStack("c", "big"));
+        for (var v = 0; v < 60_000; v++) (s, _) = s.Apply(++i, new PushValue($"k{v}", "big", $"value-{v:D32}"));
+
+        var grown = StackSnapshotCodec.Write(s);
+        Assert.True(grown.Length > 2 << 20);
+        Assert.Equal(grown, StackSnapshotCodec.Write(s, sizeHint: grown.Length));
+        Assert.Equal(grown, StackSnapshotCodec.Write(s, sizeHint: grown.Length / 3));
+        Assert.Equal(s.Digest, StackSnapshotCodec.Read(grown, Options).Digest);
+    }
+
+    [Fact]
     public void A_round_trip_preserves_contents_digest_applied_index_and_keys()
     {
         var original = Sample();
