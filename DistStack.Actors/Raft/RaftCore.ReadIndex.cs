@@ -56,8 +56,15 @@ public sealed partial class RaftCore
     /// heartbeat interval no longer holds the next one back (its answer may be lost; it still expires on its own).
     /// </summary>
     private bool ForwardReadsWanted =>
-        _readsToForward.Count > 0 && (_role == RaftRole.Leader || _leaderId == None || !_forwardedReads.Values.Any(
-            batch => batch.Leader == _leaderId && batch.Term == _term && _now - batch.SentAt < _options.HeartbeatTicks));
+        _readsToForward.Count > 0 && (_role == RaftRole.Leader || _leaderId == None || !RecentBatchOutToLeader());
+
+    /// <summary>Asked by every HasReady while reads wait, so a plain loop (the batches out are one or two).</summary>
+    private bool RecentBatchOutToLeader()
+    {
+        foreach (var batch in _forwardedReads.Values)
+            if (batch.Leader == _leaderId && batch.Term == _term && _now - batch.SentAt < _options.HeartbeatTicks) return true;
+        return false;
+    }
 
     private void ForwardReadsIfWanted()
     {
@@ -72,7 +79,7 @@ public sealed partial class RaftCore
         }
         if (_leaderId == None)
         {
-            foreach (var requestId in requestIds) _readStates.Add(new ReadState(requestId, 0, ReadRejection.NoLeader));
+            AnswerForwarded(requestIds, 0, ReadRejection.NoLeader);
             return;
         }
         var batchId = requestIds[0];
@@ -170,25 +177,28 @@ public sealed partial class RaftCore
         if (!_forwardedReads.TryGetValue(response.RequestId, out var forwarded) || forwarded.Leader != response.From)
             return;
         _forwardedReads.Remove(response.RequestId);
-        foreach (var requestId in forwarded.RequestIds)
-            _readStates.Add(new ReadState(requestId, response.ReadIndex, response.Rejected));
+        AnswerForwarded(forwarded.RequestIds, response.ReadIndex, response.Rejected);
+    }
+
+    /// <summary>This follower's own reads, answered together (a batch's answer, or its rejection).</summary>
+    private void AnswerForwarded(List<long> requestIds, long index, ReadRejection? rejection)
+    {
+        foreach (var requestId in requestIds) _readStates.Add(new ReadState(requestId, index, rejection));
     }
 
     /// <summary>Forwarded reads whose leader or term is no longer current will never be answered: reject them.</summary>
-    private void RejectStaleForwardedReads()
+    private void RejectStaleForwardedReads() =>
+        RejectForwardedBatches(batch => batch.Leader != _leaderId || batch.Term != _term);
+
+    private void RejectForwardedBatches(Func<ForwardedReadBatch, bool> rejected)
     {
         if (_forwardedReads.Count == 0) return;
-        foreach (var (batchId, forwarded) in _forwardedReads.ToList())
+        foreach (var (batchId, batch) in _forwardedReads.ToList())
         {
-            if (forwarded.Leader == _leaderId && forwarded.Term == _term) continue;
+            if (!rejected(batch)) continue;
             _forwardedReads.Remove(batchId);
-            RejectBatch(forwarded, ReadRejection.LostLeadership);
+            AnswerForwarded(batch.RequestIds, 0, ReadRejection.LostLeadership);
         }
-    }
-
-    private void RejectBatch(ForwardedReadBatch batch, ReadRejection rejection)
-    {
-        foreach (var requestId in batch.RequestIds) _readStates.Add(new ReadState(requestId, 0, rejection));
     }
 
     /// <summary>
@@ -206,12 +216,6 @@ public sealed partial class RaftCore
             foreach (var (requestId, origin) in _reads.TakeArrivedBy(deadline))
                 AnswerRead(requestId, origin, 0, ReadRejection.LostLeadership);
         }
-        if (_forwardedReads.Count == 0) return;
-        foreach (var (batchId, forwarded) in _forwardedReads.ToList())
-        {
-            if (forwarded.ArrivedAt > deadline) continue;
-            _forwardedReads.Remove(batchId);
-            RejectBatch(forwarded, ReadRejection.LostLeadership);
-        }
+        RejectForwardedBatches(batch => batch.ArrivedAt <= deadline);
     }
 }

@@ -13,12 +13,12 @@ internal static class RemoteBufferPool
     private const string MaxOrderVariable = "io.netty.allocator.maxOrder";
 
     /// <summary>8 KiB pages × 2^8 = 2 MiB per chunk.</summary>
-    private const int MaxOrder = 8;
+    private const string MaxOrder = "8";
 
     /// <summary>Call before the actor system starts (before any DotNetty pool is built).</summary>
     public static void UseSmallChunks()
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(MaxOrderVariable)))
-            Environment.SetEnvironmentVariable(MaxOrderVariable, MaxOrder.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Environment.SetEnvironmentVariable(MaxOrderVariable, MaxOrder);
     }
 }
