@@ -7,6 +7,7 @@
 # Environment:
 #   PROFILE_OP (push)          push (POST /sPush, unique values) or top (POST /sTop, linearizable read)
 #   PROFILE_CONNS (64)         wrk connections (threads = min(2, connections))
+#   PROFILE_VIA (leader)       leader or follower: the node wrk sends to (the sampled follower is that one)
 #   PROFILE_SECONDS (8)        how long perf samples (wrk runs 4 s longer around it)
 #   PROFILE_WARMUP (30)        seconds of unrecorded push load first (tiered JIT settles after ~20-25 s here)
 #   PROFILE_PORT_BASE (18000)  Akka.Remote BASE+301..305, HTTP BASE+401..405
@@ -25,6 +26,7 @@ source "$ROOT/scripts/lib/node-tools.sh"
 
 PROFILE_OP=${PROFILE_OP:-push}
 PROFILE_CONNS=${PROFILE_CONNS:-64}
+PROFILE_VIA=${PROFILE_VIA:-leader}
 PROFILE_SECONDS=${PROFILE_SECONDS:-8}
 PROFILE_WARMUP=${PROFILE_WARMUP:-30}
 PROFILE_PORT_BASE=${PROFILE_PORT_BASE:-18000}
@@ -74,15 +76,16 @@ leader() { leader_among $(for i in $(seq 1 $NODES); do http_url "$i"; done); }
 deadline=$((SECONDS + 60))
 until L=$(leader); do [ $SECONDS -lt $deadline ] || die "no leader after 60 s"; sleep 0.2; done
 F=$((L % NODES + 1))
+case "$PROFILE_VIA" in leader) TARGET=$L ;; follower) TARGET=$F ;; *) die "PROFILE_VIA must be leader or follower" ;; esac
 curl -s -X POST "$(http_url "$L")/sCreate" -d "$STACK" >/dev/null
 curl -s -X POST "$(http_url "$L")/sPush" -d "$STACK,seed" >/dev/null
 log "leader is node $L (pid ${PID[$L]}); follower sampled: node $F (pid ${PID[$F]}); warming up ${PROFILE_WARMUP} s"
-wrk -t2 -c16 -d"${PROFILE_WARMUP}s" -s "$ROOT/scripts/bench/push.lua" "$(http_url "$L")" -- stack=$STACK tag=warm >/dev/null 2>&1 || true
+wrk -t2 -c16 -d"${PROFILE_WARMUP}s" -s "$ROOT/scripts/bench/push.lua" "$(http_url "$TARGET")" -- stack=$STACK tag=warm >/dev/null 2>&1 || true
 
 declare -A BEFORE=()
 for i in $(seq 1 $NODES); do BEFORE[$i]=$(cpu_ticks "${PID[$i]}"); done
 threads=$((PROFILE_CONNS < 2 ? PROFILE_CONNS : 2))
-wrk -t$threads -c"$PROFILE_CONNS" -d$((PROFILE_SECONDS + 4))s --timeout 10s -s "$ROOT/scripts/bench/$SCRIPT" "$(http_url "$L")" \
+wrk -t$threads -c"$PROFILE_CONNS" -d$((PROFILE_SECONDS + 4))s --timeout 10s -s "$ROOT/scripts/bench/$SCRIPT" "$(http_url "$TARGET")" \
   -- stack=$STACK tag=prof >"$WORK/wrk.txt" 2>&1 &
 WRK=$!
 sleep 2
@@ -94,7 +97,7 @@ wait "$WRK" || true
 result=$(grep '^BENCH_RESULT' "$WORK/wrk.txt") || die "wrk printed no result: $(tail -3 "$WORK/wrk.txt")"
 ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result")
 
-echo "## $PROFILE_OP at $PROFILE_CONNS connections, through the leader"
+echo "## $PROFILE_OP at $PROFILE_CONNS connections, through the $PROFILE_VIA"
 echo
 echo "wrk: $(sed -E 's/^BENCH_RESULT //' <<<"$result")"
 echo
