@@ -17,6 +17,32 @@ public sealed record ExecuteQuery(StackQuery Query);
 public sealed record ForwardedCommand(StackCommand Command, int OriginNodeId);
 
 /// <summary>
+/// Follower RaftNode → leader RaftNode, over Akka.Remote: the writes this follower forwarded since its last batch (or
+/// copies re-sent), each under an id the follower chose. The leader answers every one in a
+/// <see cref="ForwardedAnswers"/> to the sending RaftNode, which answers its clients. Sent only to a leader that said
+/// it reads batches (<see cref="ForwardedBatchesSupported"/>); otherwise a follower forwards one
+/// <see cref="ForwardedCommand"/> per write from a child actor, as builds before batches did.
+/// </summary>
+public sealed record ForwardedCommands(ulong ClusterId, int OriginNodeId, IReadOnlyList<ForwardedWriteCopy> Writes);
+
+/// <summary>One write in a <see cref="ForwardedCommands"/>, under the forwarding node's id for it (data inside the message, not sent alone).</summary>
+public readonly record struct ForwardedWriteCopy(long WriteId, StackCommand Command);
+
+/// <summary>Leader RaftNode → follower RaftNode, over Akka.Remote: how forwarded writes ended, by the follower's ids.</summary>
+public sealed record ForwardedAnswers(ulong ClusterId, int From, IReadOnlyList<ForwardedAnswer> Answers);
+
+/// <summary>One answer in a <see cref="ForwardedAnswers"/>, under the forwarding node's id for the write.</summary>
+public readonly record struct ForwardedAnswer(long WriteId, NodeReply Reply);
+
+/// <summary>
+/// Every RaftNode → every peer, over Akka.Remote, about every election timeout (with
+/// <see cref="CommandFormatsSupported"/>): <paramref name="From"/> takes <see cref="ForwardedCommands"/>. An older build
+/// does not know this message and drops it, so a follower never sends it batches it would drop; a follower forgets
+/// the ability when the adverts stop (a member rolled back to an older build).
+/// </summary>
+public sealed record ForwardedBatchesSupported(ulong ClusterId, int From);
+
+/// <summary>
 /// Follower RaftNode → leader RaftNode, over Akka.Remote: a membership change the follower's gateway was asked for
 /// (<see cref="ChangeMembership"/>). The leader answers the original asker with a <see cref="MembershipReply"/>; it
 /// never forwards it again.

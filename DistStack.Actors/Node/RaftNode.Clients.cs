@@ -8,7 +8,8 @@ namespace DistStack.Actors.Node;
 
 // Clients: every decision about a client request (propose, forward, wait for a leader, read, hand over, answer,
 // expire) is made by Shell/ClientRequests, which has no actor, task or clock; this file only carries its effects
-// out: answers to the asker, forwarded writes as ForwardedWrite children, reads to the StackRegistry.
+// out: answers to the asker, forwarded writes in batches (RaftNode.ForwardedWrites.cs; as ForwardedWrite children
+// toward a leader of an older build), reads to the StackRegistry.
 public sealed partial class RaftNode : IClientEffects<IActorRef>
 {
     /// <summary>Null until the core runs (recovery done); requests meanwhile are answered NotStarted.</summary>
@@ -78,6 +79,11 @@ public sealed partial class RaftNode : IClientEffects<IActorRef>
     bool IClientEffects<IActorRef>.Forward(StackCommand command, IActorRef client, int leaderId, long ticksLeft)
     {
         if (!_peers.TryGetValue(leaderId, out var peer)) return false;
+        if (TakesForwardedBatches(leaderId))
+        {
+            ForwardInBatch(command, client, leaderId, ticksLeft);
+            return true;
+        }
         var write = Context.ActorOf(ForwardedWrite.Props(command, _settings.NodeId, client, TimeFor(ticksLeft),
             resendEvery: TimeFor(_settings.ElectionTicks)));
         Context.Watch(write);
@@ -88,6 +94,7 @@ public sealed partial class RaftNode : IClientEffects<IActorRef>
 
     void IClientEffects<IActorRef>.NewLeaderForForwardedWrites(int leaderId)
     {
+        NewLeaderForBatchedWrites(leaderId);
         if (_forwardedWrites.Count == 0) return;
         ICanTell? target = leaderId == _settings.NodeId ? Self : _peers.GetValueOrDefault(leaderId);
         if (target is null) return;

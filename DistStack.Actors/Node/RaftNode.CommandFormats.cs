@@ -28,6 +28,7 @@ public sealed partial class RaftNode
         _ticksSinceFormatsAdvertised = 0;
         var advert = new CommandFormatsSupported(_settings.ClusterId, _settings.NodeId, StackCommandCodec.CurrentVersion);
         foreach (var peer in _peers.Values) peer.Tell(advert, Self);
+        AdvertiseForwardedBatches();
     }
 
     private void OnCommandFormatsSupported(CommandFormatsSupported advert)

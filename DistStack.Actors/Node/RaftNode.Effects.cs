@@ -167,6 +167,7 @@ public sealed partial class RaftNode
     protected override void PostStop()
     {
         FailAllWaiters("node stopped");
+        StopForwardedWrites();
         base.PostStop();
     }
 }

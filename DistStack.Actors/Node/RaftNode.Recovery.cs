@@ -123,6 +123,7 @@ public sealed partial class RaftNode
         {
             Command<ExecuteCommand>(_ => Sender.Tell(new NotStarted(_refusal)));
             Command<ForwardedCommand>(_ => Sender.Tell(new NotStarted(_refusal)));
+            Command<ForwardedCommands>(batch => RefuseForwardedCommands(batch, _refusal));
             Command<ExecuteQuery>(_ => Sender.Tell(new NotStarted(_refusal)));
             Command<HandOverLeadership>(_ => Sender.Tell(new LeadershipHandedOver(false, null)));
             Command<GetNodeStatus>(_ => Sender.Tell(BuildStatus()));

@@ -108,6 +108,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Command<FlushReady>(_ =>
         {
             _flushScheduled = false;
+            SendForwardedCopies();
             ProcessReady();
         });
         Command<LeaderKnown>(_ =>
@@ -135,6 +136,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(d => _log.Warning("Deleting old snapshots failed: {0}", d.Cause.Message));
         SetUpMembershipCommands();
+        SetUpForwardedWriteCommands();
     }
 
     /// <summary>Feed a peer's message to the core. Messages for another node or from an unknown peer are dropped.</summary>
@@ -165,6 +167,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         WatchSilentPeers();
         AdvertiseCommandFormats();
         _clients!.Tick();
+        TickForwardedWrites();
         OnMembershipTick();
         ObserveSelf();
         ScheduleFlush();

@@ -69,7 +69,27 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
     public static Props Props(StackStateOptions options, SnapshotSchedule snapshots) =>
         Akka.Actor.Props.Create(() => new StackRegistry(options, snapshots));
 
+    /// <summary>Answers to writes followers forwarded leave once per applied batch and follower.</summary>
+    private readonly ForwardedAnswerBatch _answers = new();
+
     private void Apply(ApplyCommitted batch)
+    {
+        try
+        {
+            ApplyEntries(batch);
+        }
+        finally
+        {
+            // Also when an entry cannot be decoded: the writes applied before it have their answers.
+            _answers.Send();
+        }
+        ServeReads();
+        Context.Parent.Tell(new RegistryApplied(_state.AppliedIndex, _state.Digest));
+        _observations.RememberedRequestKeys = _state.RememberedRequestKeys;
+        MaybeSnapshot();
+    }
+
+    private void ApplyEntries(ApplyCommitted batch)
     {
         var state = _state;
         foreach (var entry in batch.Entries)
@@ -105,14 +125,10 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
             }
 
             (state, var result) = state.Apply(entry.Index, command, stampedAtMs);
-            waiter?.Tell(new Completed(result));
+            if (waiter is not null) _answers.Answer(waiter, new Completed(result));
         }
 
         _state = state;
-        ServeReads();
-        Context.Parent.Tell(new RegistryApplied(state.AppliedIndex, state.Digest));
-        _observations.RememberedRequestKeys = state.RememberedRequestKeys;
-        MaybeSnapshot();
     }
 
     private void Restore(RestoreSnapshot restore)

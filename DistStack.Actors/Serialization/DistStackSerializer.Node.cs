@@ -14,6 +14,9 @@ public sealed partial class DistStackSerializer
         public const string ExecuteCommand = "XC1";
         public const string ExecuteQuery = "XQ1";
         public const string ForwardedCommand = "FC1";
+        public const string ForwardedCommands = "FCB1";
+        public const string ForwardedAnswers = "FAB1";
+        public const string ForwardedBatchesSupported = "FBS1";
         public const string GetNodeStatus = "GNS1";
         public const string HandOverLeadership = "HOL1";
         public const string LeadershipHandedOver = "LHO1";
@@ -37,6 +40,9 @@ public sealed partial class DistStackSerializer
         ExecuteCommand => NodeManifests.ExecuteCommand,
         ExecuteQuery => NodeManifests.ExecuteQuery,
         ForwardedCommand => NodeManifests.ForwardedCommand,
+        ForwardedCommands => NodeManifests.ForwardedCommands,
+        ForwardedAnswers => NodeManifests.ForwardedAnswers,
+        ForwardedBatchesSupported => NodeManifests.ForwardedBatchesSupported,
         GetNodeStatus => NodeManifests.GetNodeStatus,
         HandOverLeadership => NodeManifests.HandOverLeadership,
         LeadershipHandedOver => NodeManifests.LeadershipHandedOver,
@@ -68,6 +74,30 @@ public sealed partial class DistStackSerializer
             case ForwardedCommand m:
                 WriteCommand(w, m.Command);
                 w.WriteVarInt(m.OriginNodeId);
+                return true;
+            case ForwardedCommands m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.OriginNodeId);
+                w.WriteCount(m.Writes.Count);
+                foreach (var write in m.Writes)
+                {
+                    w.WriteVarInt(write.WriteId);
+                    WriteCommand(w, write.Command);
+                }
+                return true;
+            case ForwardedAnswers m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.From);
+                w.WriteCount(m.Answers.Count);
+                foreach (var answer in m.Answers)
+                {
+                    w.WriteVarInt(answer.WriteId);
+                    WriteReply(w, answer.Reply);
+                }
+                return true;
+            case ForwardedBatchesSupported m:
+                w.WriteUInt64Fixed(m.ClusterId);
+                w.WriteVarInt(m.From);
                 return true;
             case GetNodeStatus or HandOverLeadership:
                 return true;
@@ -120,6 +150,9 @@ public sealed partial class DistStackSerializer
         NodeManifests.ExecuteCommand => new ExecuteCommand(ReadCommand(ref r)),
         NodeManifests.ExecuteQuery => new ExecuteQuery(ReadQuery(ref r)),
         NodeManifests.ForwardedCommand => new ForwardedCommand(ReadCommand(ref r), r.ReadInt32()),
+        NodeManifests.ForwardedCommands => ReadForwardedCommands(ref r),
+        NodeManifests.ForwardedAnswers => ReadForwardedAnswers(ref r),
+        NodeManifests.ForwardedBatchesSupported => new ForwardedBatchesSupported(r.ReadUInt64Fixed(), r.ReadInt32()),
         NodeManifests.GetNodeStatus => GetNodeStatus.Instance,
         NodeManifests.HandOverLeadership => HandOverLeadership.Instance,
         NodeManifests.LeadershipHandedOver => new LeadershipHandedOver(r.ReadBool(), r.ReadNullableInt32()),
@@ -137,6 +170,68 @@ public sealed partial class DistStackSerializer
         NodeManifests.StackResultWithValues => ReadResultWithValues(ref r),
         _ => null,
     };
+
+    private static ForwardedCommands ReadForwardedCommands(ref WireReader r)
+    {
+        var clusterId = r.ReadUInt64Fixed();
+        var origin = r.ReadInt32();
+        var writes = new ForwardedWriteCopy[r.ReadCount(minimumItemSize: 2)];
+        for (var i = 0; i < writes.Length; i++) writes[i] = new ForwardedWriteCopy(r.ReadVarInt(), ReadCommand(ref r));
+        return new ForwardedCommands(clusterId, origin, writes);
+    }
+
+    private static ForwardedAnswers ReadForwardedAnswers(ref WireReader r)
+    {
+        var clusterId = r.ReadUInt64Fixed();
+        var from = r.ReadInt32();
+        var answers = new ForwardedAnswer[r.ReadCount(minimumItemSize: 2)];
+        for (var i = 0; i < answers.Length; i++) answers[i] = new ForwardedAnswer(r.ReadVarInt(), ReadReply(ref r));
+        return new ForwardedAnswers(clusterId, from, answers);
+    }
+
+    // A reply inside a batch: a kind byte, then what the reply's own manifest (RC1, RC2, RNS1, ROU1) carries.
+    private const byte ReplyCompleted = 1;
+    private const byte ReplyCompletedWithValues = 2;
+    private const byte ReplyNotStarted = 3;
+    private const byte ReplyOutcomeUnknown = 4;
+
+    private static void WriteReply(WireWriter w, NodeReply reply)
+    {
+        switch (reply)
+        {
+            case Completed { Result.Values: not null } m:
+                w.WriteByte(ReplyCompletedWithValues);
+                WriteResult(w, m.Result);
+                break;
+            case Completed m:
+                w.WriteByte(ReplyCompleted);
+                WriteResult(w, m.Result);
+                break;
+            case NotStarted m:
+                w.WriteByte(ReplyNotStarted);
+                w.WriteString(m.Reason);
+                break;
+            case OutcomeUnknown m:
+                w.WriteByte(ReplyOutcomeUnknown);
+                w.WriteString(m.Reason);
+                break;
+            default:
+                throw Unsupported(reply);
+        }
+    }
+
+    private static NodeReply ReadReply(ref WireReader r)
+    {
+        var kind = r.ReadByte();
+        return kind switch
+        {
+            ReplyCompleted => new Completed(ReadResult(ref r)),
+            ReplyCompletedWithValues => new Completed(ReadResultWithValues(ref r)),
+            ReplyNotStarted => new NotStarted(r.ReadString()),
+            ReplyOutcomeUnknown => new OutcomeUnknown(r.ReadString()),
+            _ => throw r.Malformed($"{kind} is not a reply kind"),
+        };
+    }
 
     // A command travels in exactly the bytes it will have in the log (StackCommandCodec, itself versioned).
     private static void WriteCommand(WireWriter w, StackCommand command)

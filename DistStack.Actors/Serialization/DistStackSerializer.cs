@@ -62,6 +62,8 @@ public sealed partial class DistStackSerializer : SerializerWithStringManifest
         EntryAppended appended => 32 + appended.Entry.ApproximateSize,
         EntriesAppended appended => 32 + SumApproximateSize(appended.Entries),
         DurableSnapshot snapshot => 128 + snapshot.Snapshot.Data.Length + SumApproximateSize(snapshot.Tail),
+        Node.ForwardedCommands forwarded => 32 + 64 * forwarded.Writes.Count,
+        Node.ForwardedAnswers answers => 32 + 32 * answers.Answers.Count,
         _ => 256,
     };
 

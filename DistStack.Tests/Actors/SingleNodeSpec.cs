@@ -32,6 +32,30 @@ public sealed class SingleNodeSpec : RaftNodeSpecBase
     }
 
     [Fact]
+    public async Task A_leader_answers_each_write_of_a_forwarded_batch_under_the_followers_id_for_it()
+    {
+        var node = StartNode();
+        await AwaitLeader(node);
+        await ExecuteOk(node, new CreateStack("c1", "forwarded"));
+        var follower = CreateTestProbe();
+
+        node.Tell(new ForwardedCommands(Settings.ClusterId, Settings.NodeId,
+        [
+            new ForwardedWriteCopy(7, new PushValue("f1", "forwarded", "a")),
+            new ForwardedWriteCopy(9, new PushValue("f2", "forwarded", "b")),
+            new ForwardedWriteCopy(11, new PushValue("f1", "forwarded", "a")), // a re-sent copy of write 7's command
+        ]), follower.Ref);
+
+        var answers = new Dictionary<long, NodeReply>();
+        while (answers.Count < 3)
+            foreach (var answer in follower.ExpectMsg<ForwardedAnswers>(Deadline).Answers) answers.Add(answer.WriteId, answer.Reply);
+        Assert.Equal(1, Assert.IsType<Completed>(answers[7]).Result.Size);
+        Assert.Equal(2, Assert.IsType<Completed>(answers[9]).Result.Size);
+        Assert.Equal(answers[7], answers[11]); // applied once; the copy gets the first application's answer
+        Assert.Equal(2, (await QueryOk(node, new SizeOfStack("forwarded"))).Size);
+    }
+
+    [Fact]
     public async Task A_retried_request_key_is_applied_once()
     {
         var node = StartNode();

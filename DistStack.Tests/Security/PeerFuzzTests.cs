@@ -108,7 +108,7 @@ public sealed class PeerFuzzTests(ITestOutputHelper output)
         var t = random.Next(4) == 0 ? term - 1 : term + HostileTermLead + random.Next(0, 1000);
         long Index() => random.Next(0, 1000);
         byte[] Bytes() { var b = new byte[random.Next(0, 64)]; random.NextBytes(b); return b; }
-        return random.Next(12) switch
+        return random.Next(15) switch
         {
             0 => new RequestVote(clusterId, from, to, t, random.Next(2) == 0, Index(), Index(), random.Next(2) == 0),
             1 => new RequestVoteResponse(clusterId, from, to, t, random.Next(2) == 0, true),
@@ -123,6 +123,9 @@ public sealed class PeerFuzzTests(ITestOutputHelper output)
             8 => new PeerSilenceNotice(clusterId, from, to, random.Next(0, 100_000)),
             9 => new ForwardedCommand(new CreateStack($"rogue-{random.Next()}", "rogue"), from),
             10 => new ExecuteCommand(new PushValue($"rogue-{random.Next()}", "fuzzed", "rogue")),
+            11 => new ForwardedCommands(clusterId, from, [new ForwardedWriteCopy(random.NextInt64(), new CreateStack($"rogue-{random.Next()}", "rogue"))]),
+            12 => new ForwardedAnswers(clusterId, from, [new ForwardedAnswer(random.NextInt64(), new NotStarted("rogue"))]),
+            13 => new ForwardedBatchesSupported(clusterId, from),
             _ => HandOverLeadership.Instance,
         };
     }

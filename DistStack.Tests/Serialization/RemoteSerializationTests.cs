@@ -46,7 +46,7 @@ public sealed class RemoteSerializationTests : IAsyncLifetime
     [Fact]
     public async Task Raft_and_node_messages_cross_akka_remote_and_come_back_equal()
     {
-        foreach (var message in SerializationSamples.All().Where(m => m is RaftMessage or NodeReply or NodeStatus or ForwardedCommand or NodeOverview))
+        foreach (var message in SerializationSamples.All().Where(m => m is RaftMessage or NodeReply or NodeStatus or ForwardedCommand or ForwardedCommands or ForwardedAnswers or ForwardedBatchesSupported or NodeOverview))
         {
             var echoed = await _echo.Ask<object>(message, TimeSpan.FromSeconds(10));
             Assert.NotSame(message, echoed);

@@ -105,6 +105,17 @@ internal static class SerializationSamples
             yield return new ExecuteCommand(command);
             yield return new ForwardedCommand(command, 3);
         }
+        yield return new ForwardedCommands(ulong.MaxValue, 3, [.. commands.Select((command, i) => new ForwardedWriteCopy((1L << 62) + i, command))]);
+        yield return new ForwardedCommands(7, 2, []);
+        yield return new ForwardedAnswers(ulong.MaxValue, 1,
+        [
+            new ForwardedAnswer(long.MaxValue, new Completed(new StackResult(StackOutcome.Ok, "v", 2))),
+            new ForwardedAnswer(0, new Completed(new StackResult(StackOutcome.Ok, Size: 3, Values: ["b", "ü"]))),
+            new ForwardedAnswer(-1, new NotStarted("not the leader")),
+            new ForwardedAnswer(5, new OutcomeUnknown("leadership lost")),
+        ]);
+        yield return new ForwardedAnswers(7, 2, []);
+        yield return new ForwardedBatchesSupported(ulong.MaxValue, 4);
         StackQuery[] queries =
         [
             new StackExists("a"), new TopOfStack("b"), new SizeOfStack("ç"), new DescribeStack("d"),

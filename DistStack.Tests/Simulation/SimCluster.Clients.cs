@@ -30,20 +30,10 @@ internal sealed class SimClient(long id, int origin, SimClientKind kind, long su
 
 internal enum SimClientKind : byte { Write, Read, ForwardedCopy }
 
-/// <summary>A forwarded write in flight on its origin node, decided by the production <see cref="ForwardedCopies"/>.</summary>
-internal sealed class SimForward(SimClient client, StackCommand command, long deadlineTick, long nextResendTick)
-{
-    public ForwardedCopies Copies { get; } = new();
-    public SimClient Client { get; } = client;
-    public StackCommand Command { get; } = command;
-    public long DeadlineTick { get; } = deadlineTick;
-    public long NextResendTick { get; set; } = nextResendTick;
-}
-
 /// <summary>
 /// Clients through the production driver: with <see cref="SimSettings.ClientsThroughDriver"/>, every node runs
 /// <see cref="ClientRequests{TClient}"/> (proposals, waits for a leader, reads, deadlines) and forwarded writes run
-/// <see cref="ForwardedCopies"/>, their copies and answers travelling the same lossy, partitioned network as Raft's
+/// the production <see cref="ForwardedWriteTable{TClient}"/> (with <see cref="ForwardedCopies"/>), their copies and answers travelling the same lossy, partitioned network as Raft's
 /// messages. Checked: every request is answered exactly once (or its node crashed under it); a write answered
 /// "not started" was never applied anywhere; a completed write is applied everywhere once healed; a read includes
 /// every write acknowledged before it was requested.
@@ -59,7 +49,6 @@ internal sealed partial class SimCluster
     private const long ClientReadIds = 1L << 40;
 
     private readonly List<SimClient> _clients = [];
-    private long _nextForwardId = 1;
 
     public IReadOnlyList<SimClient> Clients => _clients;
 
@@ -73,7 +62,9 @@ internal sealed partial class SimCluster
     private void StartClientRequests(SimNode node)
     {
         if (!Settings.ClientsThroughDriver) return;
-        node.Forwards.Clear();
+        // Ids per node and incarnation, as RaftNode draws a fresh range per incarnation.
+        node.Forwards = new ForwardedWriteTable<SimClient>(firstId: ((long)node.Id << 48) + ((long)node.Incarnation << 32),
+            resendEveryTicks: Settings.Raft.ElectionTicks);
         node.ClientReadsAwaitingApply.Clear();
         node.Clients = new ClientRequests<SimClient>(node.Core!, ClientLimits(node), new SimClientEffects(this, node),
             firstReadId: ClientReadIds + node.Incarnation * (1L << 32), wallClockMs: () => 1_000_000 + Now);
@@ -122,12 +113,8 @@ internal sealed partial class SimCluster
                     target.Clients!.Command(copy.Command, remote, forwarded: true, target.Clients.AnswerByTick()));
                 break;
             case ForwardAnswerPayload answer:
-                if (!target.Forwards.TryGetValue(answer.ForwardId, out var forward)) return; // answered already, or an old incarnation's
-                if (forward.Copies.OnAnswer(answer.Reply) is { } final)
-                {
-                    target.Forwards.Remove(answer.ForwardId);
-                    RecordAnswer(target, forward.Client, final);
-                }
+                // False also for a write answered already, or an old incarnation's.
+                if (target.Forwards!.OnAnswer(answer.ForwardId, answer.Reply, out var client, out var final)) RecordAnswer(target, client, final);
                 break;
         }
     }
@@ -146,18 +133,11 @@ internal sealed partial class SimCluster
         OnStep(node, TraceKind.Note, "client tick", (_, _) =>
         {
             clients.Tick();
-            foreach (var (id, forward) in node.Forwards.ToList())
-            {
-                if (clients.Now >= forward.DeadlineTick)
-                {
-                    node.Forwards.Remove(id);
-                    if (forward.Copies.OnDeadline() is { } final) RecordAnswer(node, forward.Client, final);
-                    continue;
-                }
-                if (clients.Now < forward.NextResendTick) continue;
-                forward.NextResendTick = clients.Now + Settings.Raft.ElectionTicks;
-                if (forward.Copies.OnResendDue()) SendClientMessage(node.Id, forward.Copies.CurrentLeader!.Value, new ForwardCopyPayload(id, forward.Command));
-            }
+            var answers = new List<(SimClient Client, NodeReply Reply)>();
+            var resends = new List<(int LeaderId, ForwardedWriteCopy Copy)>();
+            node.Forwards!.Tick(clients.Now, answers, resends);
+            foreach (var (client, reply) in answers) RecordAnswer(node, client, reply);
+            foreach (var (leaderId, copy) in resends) SendClientMessage(node.Id, leaderId, new ForwardCopyPayload(copy.WriteId, copy.Command));
             var reads = node.ClientReadsAwaitingApply;
             for (var i = reads.Count - 1; i >= 0; i--)
             {
@@ -213,7 +193,7 @@ internal sealed partial class SimCluster
     {
         foreach (var client in _clients)
             if (client.Origin == node.Id && client.Answer is null) client.Dropped = true;
-        node.Forwards.Clear();
+        node.Forwards = null;
         node.ClientReadsAwaitingApply.Clear();
         node.Clients = null;
     }
@@ -243,17 +223,15 @@ internal sealed partial class SimCluster
 
         public bool Forward(StackCommand command, SimClient client, int leaderId, long ticksLeft)
         {
-            var id = cluster._nextForwardId++;
-            var forward = new SimForward(client, command, node.Clients!.Now + ticksLeft, node.Clients.Now + cluster.Settings.Raft.ElectionTicks);
-            node.Forwards[id] = forward;
-            if (forward.Copies.OnLeader(leaderId)) cluster.SendClientMessage(node.Id, leaderId, new ForwardCopyPayload(id, command));
+            var copy = node.Forwards!.Add(command, client, leaderId, node.Clients!.Now, ticksLeft);
+            cluster.SendClientMessage(node.Id, leaderId, new ForwardCopyPayload(copy.WriteId, copy.Command));
             return true;
         }
 
         public void NewLeaderForForwardedWrites(int leaderId)
         {
-            foreach (var (id, forward) in node.Forwards)
-                if (forward.Copies.OnLeader(leaderId)) cluster.SendClientMessage(node.Id, leaderId, new ForwardCopyPayload(id, forward.Command));
+            foreach (var copy in node.Forwards!.OnLeader(leaderId))
+                cluster.SendClientMessage(node.Id, leaderId, new ForwardCopyPayload(copy.WriteId, copy.Command));
         }
 
         public void ServeRead(long readIndex, StackQuery query, SimClient client, long ticksLeft)

@@ -54,7 +54,7 @@ internal sealed class SimNode(int id, RaftOptions options, SimDisk disk)
     public ClientRequests<SimClient>? Clients { get; set; }
 
     /// <summary>Forwarded writes of this incarnation, by forward id.</summary>
-    public Dictionary<long, SimForward> Forwards { get; } = [];
+    public ForwardedWriteTable<SimClient>? Forwards { get; set; }
 
     /// <summary>Client reads confirmed by the leader, waiting to be applied up to their read index.</summary>
     public List<SimClient> ClientReadsAwaitingApply { get; } = [];
