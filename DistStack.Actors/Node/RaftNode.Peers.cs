@@ -6,7 +6,8 @@ using DistStack.Actors.Raft;
 namespace DistStack.Actors.Node;
 
 // Peers are the members of the latest configuration (committed or not), addressed by ActorSelection at
-// <protocol>://<system>@host:port/user/raft-node, where host:port is the address the configuration records for the
+// <protocol>://<system>@host:port/user/raft-node/node (the running RaftNode, past its supervisor; while it restarts,
+// what peers send it is lost, as Raft allows, and a forwarded write waits for its re-send), where host:port is the address the configuration records for the
 // member, or for founders in configurations that record none, the one this node was configured with. After bootstrap
 // the configuration wins over --cluster: a member added at runtime becomes a peer as soon as its entry is in the log,
 // and a removed one stops being one once the leader no longer replicates to it (it has learned of its removal).
@@ -64,7 +65,7 @@ public sealed partial class RaftNode
             if (!initial)
                 _log.Info("Node {0}: member {1} is at {2} (configuration: {3})", _settings.NodeId, id, endpoint, configuration);
             _peerAddresses[id] = address;
-            _peers[id] = Context.ActorSelection($"{address}/user/{ActorName}");
+            _peers[id] = Context.ActorSelection($"{address}/user/{ActorName}/{RunningName}");
         }
         // A leader that removed itself leads until its removal commits (dissertation §4.2.2): its followers keep it as a
         // peer meanwhile, or they would refuse the appends that commit the removal and elect another after a timeout.

@@ -20,6 +20,12 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
     /// <summary>Where peers find each other: akka.tcp://diststack@host:port/user/raft-node.</summary>
     public const string ActorName = "raft-node";
 
+    /// <summary>
+    /// The running RaftNode under its supervisor (<see cref="SupervisedProps"/>): /user/raft-node/node. Peers send to
+    /// it directly (RaftNode.Peers.cs), sparing every peer message the supervisor's hop.
+    /// </summary>
+    public const string RunningName = "node";
+
     private const string TickTimerKey = "raft-tick";
 
     /// <summary>Replaced once, when a node started with --join learns its cluster's id (RaftNode.Membership.cs).</summary>
@@ -70,7 +76,7 @@ public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
         BackoffSupervisor.Props(
             Backoff.OnStop(
                     Props(settings),
-                    childName: "node",
+                    childName: RunningName,
                     minBackoff: TimeSpan.FromMilliseconds(500),
                     maxBackoff: TimeSpan.FromSeconds(10),
                     randomFactor: 0.2,
