@@ -266,10 +266,13 @@ public sealed class DistStackClient : IDisposable
     {
         var node = attempts.StartAttempt();
         using var message = new HttpRequestMessage(request.Method, new Uri(node, request.Path));
-        if (request.Body is not null)
+        // A write always carries content (empty when it has no body), so the attempt knows whether anything of it
+        // reached a connection: cancelled before that, it is "not started", not "may have applied".
+        SendTrackingContent? content = null;
+        if (request.Body is not null || attempts.IdempotencyKey is not null)
         {
-            message.Content = new ByteArrayContent(request.Body);
-            message.Content.Headers.ContentType = JsonContentType;
+            message.Content = content = new SendTrackingContent(request.Body ?? []);
+            if (request.Body is not null) message.Content.Headers.ContentType = JsonContentType;
         }
         if (attempts.IdempotencyKey is { } key) message.Headers.TryAddWithoutValidation("Idempotency-Key", key);
         if (_options.BearerToken is { } token) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -302,6 +305,12 @@ public sealed class DistStackClient : IDisposable
             // Sent, perhaps in full, and the connection dropped before the answer (the node died mid-request).
             attempts.Unknown($"connection lost ({e.Message})");
             return new Answer(0, "", IsDefinite: false);
+        }
+        catch (OperationCanceledException) when (content is { Started: false })
+        {
+            // Cancelled before the request was written to any connection (still connecting, say): nothing was sent.
+            attempts.NotStarted(OperationAttempts.UnreachableRest, "no connection before the attempt was cancelled");
+            throw;
         }
         catch (OperationCanceledException)
         {

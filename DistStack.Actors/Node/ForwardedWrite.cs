@@ -32,9 +32,10 @@ internal sealed class ForwardedWrite : ReceiveActor, IWithTimers
         {
             if (!_copies.OnLeader(copy.LeaderId)) return;
             _leader = copy.Leader;
-            copy.Leader.Tell(_forwarded, Self);
-            // The next re-send comes a whole interval after this copy, not on the old leader's schedule.
+            // The next re-send comes a whole interval after this copy, not on the old leader's schedule. Started
+            // before the copy leaves, so whoever sees the copy knows the re-send is already scheduled.
             Timers.StartPeriodicTimer(ResendTimer, ResendDue.Instance, _resendEvery);
+            copy.Leader.Tell(_forwarded, Self);
         });
         Receive<ResendDue>(_ =>
         {

@@ -165,6 +165,51 @@ public sealed class ClientRetryRuleTests
     }
 
     [Fact]
+    public async Task A_deadline_that_passes_while_still_connecting_means_nothing_was_applied()
+    {
+        // A listener that never accepts, its backlog filled: the client's connection attempt hangs in the handshake
+        // until the deadline, so the request never left the client.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+            System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endpoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+                    System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                fillers.Add(filler);
+                // The first ones complete into the backlog; later ones hang like the client's will.
+                _ = filler.ConnectAsync(endpoint);
+            }
+            var options = new DistStackClientOptions { Deadline = TimeSpan.FromSeconds(1.5), AttemptTimeout = TimeSpan.FromSeconds(10) };
+            options.Nodes.Add(new Uri($"http://127.0.0.1:{endpoint.Port}"));
+            using var client = new DistStackClient(options);
+
+            var down = await Assert.ThrowsAsync<DistStackUnavailableException>(() => client.PushAsync("s", "v"));
+            Assert.Contains("Nothing was applied", down.Message);
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_write_without_a_body_that_reached_a_node_which_never_answers_may_have_applied()
+    {
+        // The counterpart: a request that left the client (a delete has no body) is "unknown" at the deadline.
+        await using var nodes = await ScriptedNodes.StartAsync(1, async (_, _, context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
+        using var client = ClientFor(nodes, deadline: TimeSpan.FromSeconds(1));
+
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => client.DeleteAsync("s"));
+        Assert.Equal(unknown.IdempotencyKey, Assert.Single(nodes.Requests).Key);
+    }
+
+    [Fact]
     public async Task Cancellation_stops_the_operation_and_is_not_reported_as_the_cluster_failing()
     {
         await using var nodes = await ScriptedNodes.StartAsync(1, (_, _, context) => ScriptedNodes.Problem(context, 503, "0"));
