@@ -40,22 +40,24 @@ public sealed class ForwardedBatchSpec : RaftNodeSpecBase
         var first = Execute(node, new PushValue("key-1", "s", "a"));
         var second = Execute(node, new PushValue("key-2", "s", "b"));
 
-        var copies = new List<ForwardedWriteCopy>();
-        while (copies.Count < 2)
+        // Each write's id, by request key. On a slow machine a write can be re-sent before the other one's copy
+        // arrives: a re-sent copy carries its write's id again.
+        var ids = new Dictionary<string, long>();
+        while (ids.Count < 2)
         {
             var batch = (ForwardedCommands)leader.FishForMessage(m => m is ForwardedCommand or ForwardedCommands, Deadline);
             Assert.Equal((Settings.ClusterId, 1), (batch.ClusterId, batch.OriginNodeId));
-            copies.AddRange(batch.Writes);
-            // The answers come back in one message, in any order, each under its write's id.
-            if (copies.Count == 2)
-                leader.Reply(new ForwardedAnswers(Settings.ClusterId, 2,
-                [
-                    new ForwardedAnswer(copies.Single(c => c.Command.RequestKey == "key-2").WriteId, new Completed(new StackResult(StackOutcome.Ok, Size: 2))),
-                    new ForwardedAnswer(copies.Single(c => c.Command.RequestKey == "key-1").WriteId, new Completed(Size1)),
-                ]));
+            foreach (var copy in batch.Writes)
+                Assert.Equal(copy.WriteId, ids.TryAdd(copy.Command.RequestKey, copy.WriteId) ? copy.WriteId : ids[copy.Command.RequestKey]);
         }
+        // The answers come back in one message, in any order, each under its write's id.
+        leader.Reply(new ForwardedAnswers(Settings.ClusterId, 2,
+        [
+            new ForwardedAnswer(ids["key-2"], new Completed(new StackResult(StackOutcome.Ok, Size: 2))),
+            new ForwardedAnswer(ids["key-1"], new Completed(Size1)),
+        ]));
 
-        Assert.NotEqual(copies[0].WriteId, copies[1].WriteId);
+        Assert.NotEqual(ids["key-1"], ids["key-2"]);
         Assert.Equal(new Completed(Size1), await first);
         Assert.Equal(new Completed(new StackResult(StackOutcome.Ok, Size: 2)), await second);
     }
