@@ -17,7 +17,7 @@ namespace DistStack.Actors.Node;
 /// </summary>
 public sealed partial class RaftNode : ReceivePersistentActor, IWithTimers
 {
-    /// <summary>Where peers find each other: akka.tcp://diststack@host:port/user/raft-node.</summary>
+    /// <summary>The supervisor's name, at akka.tcp://diststack@host:port/user/raft-node (peers send to its child, <see cref="RunningName"/>).</summary>
     public const string ActorName = "raft-node";
 
     /// <summary>
