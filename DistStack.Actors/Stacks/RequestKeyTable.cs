@@ -1,10 +1,8 @@
-using System.Collections.Immutable;
-
 namespace DistStack.Actors.Stacks;
 
 /// <summary>
 /// The at-most-once table of dissertation §6.3: the result of every command by its request key, so a retried
-/// command gets its original answer instead of a second effect. Immutable, part of <see cref="StackState"/>.
+/// command gets its original answer instead of a second effect. Persistent, part of <see cref="StackState"/>.
 ///
 /// Keys expire by log index and by the log's own clock, never by a node's local clock (every node must forget the
 /// same key at the same entry). Two kinds of key, two rules:
@@ -15,36 +13,28 @@ namespace DistStack.Actors.Stacks;
 ///    kept while EITHER the entry window OR <see cref="StackStateOptions.ClientKeyWindowMs"/> of the leader-stamped
 ///    log clock still covers them. Their size is bounded (<see cref="ClientKeyBytes"/>): at the bound the state
 ///    machine refuses new client-keyed commands rather than forget a key early (see StackState.Apply).
-/// Keys of one kind are recorded with strictly increasing indices and non-decreasing times, so a queue per kind in
-/// recording order is also in expiry order and expiry only ever looks at the heads: O(1) amortised per applied
-/// entry. The queues hold everything a snapshot writes, so neither expiry nor a snapshot looks keys up in the
-/// dictionary; the dictionary only answers "seen this key, with what result". Each key also keeps the fingerprint
+/// Keys of one kind are recorded with strictly increasing indices and non-decreasing times, so a window per kind in
+/// recording order (<see cref="RecordedKeyWindow"/>) is also in expiry order: expiry only ever looks at its head,
+/// recording only appends at its tail, and a lookup is one hash probe per kind, all O(1) amortised per applied
+/// entry. The windows hold everything a snapshot writes, in index order. Each key also keeps the fingerprint
 /// of the command it was recorded for (<see cref="Fingerprint"/>), so a key reused for a different command is told
 /// apart from a retry.
 /// </summary>
 internal sealed class RequestKeyTable
 {
-    public static readonly RequestKeyTable Empty =
-        new(ImmutableDictionary<string, (StackResult, ulong)>.Empty.WithComparers(StringComparer.Ordinal),
-            ImmutableQueue<RecordedKey>.Empty, ImmutableQueue<RecordedKey>.Empty, 0);
+    public static readonly RequestKeyTable Empty = new(RecordedKeyWindow.Empty, RecordedKeyWindow.Empty, 0);
 
-    private readonly ImmutableDictionary<string, (StackResult Result, ulong Fingerprint)> _byKey;
-    private readonly ImmutableQueue<RecordedKey> _generatedKeys;
-    private readonly ImmutableQueue<RecordedKey> _clientKeys;
+    private readonly RecordedKeyWindow _generatedKeys;
+    private readonly RecordedKeyWindow _clientKeys;
 
-    private RequestKeyTable(
-        ImmutableDictionary<string, (StackResult, ulong)> byKey,
-        ImmutableQueue<RecordedKey> generatedKeys,
-        ImmutableQueue<RecordedKey> clientKeys,
-        long clientKeyBytes)
+    private RequestKeyTable(RecordedKeyWindow generatedKeys, RecordedKeyWindow clientKeys, long clientKeyBytes)
     {
-        _byKey = byKey;
         _generatedKeys = generatedKeys;
         _clientKeys = clientKeys;
         ClientKeyBytes = clientKeyBytes;
     }
 
-    public int Count => _byKey.Count;
+    public int Count => _generatedKeys.Count + _clientKeys.Count;
 
     /// <summary>
     /// What the client-chosen keys weigh, by <see cref="CostOf"/>: a deterministic measure (the same on every
@@ -55,18 +45,20 @@ internal sealed class RequestKeyTable
     /// <summary>The result recorded for the key, and the fingerprint of its command (0: unknown, recorded by an older version).</summary>
     public bool TryGet(string requestKey, out StackResult result, out ulong fingerprint)
     {
-        var found = _byKey.TryGetValue(requestKey, out var recorded);
-        (result, fingerprint) = found ? recorded : (null!, 0UL);
+        var keyHash = StackHashing.Hash(requestKey);
+        var found = _generatedKeys.TryGet(requestKey, keyHash, out var recorded)
+                    || _clientKeys.TryGet(requestKey, keyHash, out recorded);
+        (result, fingerprint) = found ? (recorded.Result, recorded.Fingerprint) : (null!, 0UL);
         return found;
     }
 
     /// <summary>Records a key not in the table (the caller has just looked it up) at log index and log time.</summary>
     public RequestKeyTable Record(RecordedKey recorded)
     {
-        var byKey = _byKey.Add(recorded.Key, (recorded.Result, recorded.Fingerprint));
+        var keyHash = StackHashing.Hash(recorded.Key);
         return recorded.FromClient
-            ? new RequestKeyTable(byKey, _generatedKeys, _clientKeys.Enqueue(recorded), ClientKeyBytes + CostOf(recorded))
-            : new RequestKeyTable(byKey, _generatedKeys.Enqueue(recorded), _clientKeys, ClientKeyBytes);
+            ? new RequestKeyTable(_generatedKeys, _clientKeys.Append(recorded, keyHash), ClientKeyBytes + CostOf(recorded))
+            : new RequestKeyTable(_generatedKeys.Append(recorded, keyHash), _clientKeys, ClientKeyBytes);
     }
 
     /// <summary>
@@ -129,33 +121,29 @@ internal sealed class RequestKeyTable
     /// </summary>
     public RequestKeyTable Expire(long appliedIndex, long clockMs, StackStateOptions options)
     {
-        var byKey = _byKey;
         var generated = _generatedKeys;
         var client = _clientKeys;
         var clientBytes = ClientKeyBytes;
         // Written as differences so that a window of long.MaxValue ("never forget") cannot overflow.
-        while (!generated.IsEmpty && appliedIndex - generated.Peek().Index > options.DedupWindowEntries)
-        {
-            byKey = byKey.Remove(generated.Peek().Key);
-            generated = generated.Dequeue();
-        }
+        while (!generated.IsEmpty && appliedIndex - generated.Oldest.Index > options.DedupWindowEntries)
+            generated = generated.WithoutOldest();
         while (!client.IsEmpty
-               && appliedIndex - client.Peek().Index > options.DedupWindowEntries
-               && clockMs - client.Peek().RecordedAtMs > options.ClientKeyWindowMs)
+               && appliedIndex - client.Oldest.Index > options.DedupWindowEntries
+               && clockMs - client.Oldest.RecordedAtMs > options.ClientKeyWindowMs)
         {
-            var oldest = client.Peek();
-            byKey = byKey.Remove(oldest.Key);
-            clientBytes -= CostOf(oldest);
-            client = client.Dequeue();
+            clientBytes -= CostOf(client.Oldest);
+            client = client.WithoutOldest();
         }
-        return ReferenceEquals(byKey, _byKey) ? this : new RequestKeyTable(byKey, generated, client, clientBytes);
+        return ReferenceEquals(generated, _generatedKeys) && ReferenceEquals(client, _clientKeys)
+            ? this
+            : new RequestKeyTable(generated, client, clientBytes);
     }
 
     /// <summary>Every entry, oldest index first (the order snapshots store them in).</summary>
     public IEnumerable<RecordedKey> InIndexOrder()
     {
-        using var generated = ((IEnumerable<RecordedKey>)_generatedKeys).GetEnumerator();
-        using var client = ((IEnumerable<RecordedKey>)_clientKeys).GetEnumerator();
+        using var generated = _generatedKeys.InOrder().GetEnumerator();
+        using var client = _clientKeys.InOrder().GetEnumerator();
         var hasGenerated = generated.MoveNext();
         var hasClient = client.MoveNext();
         while (hasGenerated || hasClient)
@@ -176,21 +164,9 @@ internal sealed class RequestKeyTable
     /// <summary>Rebuilds a table from entries in index order (snapshot restore).</summary>
     public static RequestKeyTable FromIndexOrder(IReadOnlyList<RecordedKey> entries)
     {
-        var byKey = ImmutableDictionary.CreateBuilder<string, (StackResult, ulong)>(StringComparer.Ordinal);
-        var generated = new List<RecordedKey>();
-        var client = new List<RecordedKey>();
-        long clientBytes = 0;
-        foreach (var entry in entries)
-        {
-            byKey.Add(entry.Key, (entry.Result, entry.Fingerprint));
-            if (entry.FromClient)
-            {
-                client.Add(entry);
-                clientBytes += CostOf(entry);
-            }
-            else generated.Add(entry);
-        }
-        return new RequestKeyTable(byKey.ToImmutable(), ImmutableQueue.CreateRange(generated), ImmutableQueue.CreateRange(client), clientBytes);
+        var table = Empty;
+        foreach (var entry in entries) table = table.Record(entry);
+        return table;
     }
 }
 
