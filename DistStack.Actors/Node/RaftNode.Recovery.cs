@@ -16,11 +16,26 @@ public sealed partial class RaftNode
     /// <summary>Set when the journal belongs to another node or cluster: the node then refuses all work.</summary>
     private string? _refusal;
 
+    /// <summary>The snapshot the registry was given while the journal replayed (so StartCore does not give it again).</summary>
+    private SnapshotData? _snapshotRestoredDuringRecovery;
+
     private void SetUpRecovery()
     {
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is DurableSnapshot snapshot) _persisted.Restore(snapshot);
+            if (offer.Snapshot is DurableSnapshot snapshot)
+            {
+                _persisted.Restore(snapshot);
+                // The registry decodes the stacks while this actor replays the journal after the snapshot: with a
+                // million values both take seconds, and a restart waits for the longer, not the sum. Nothing replayed
+                // can change the snapshot (it holds committed entries only). Not for a snapshot of another node or
+                // cluster: recovery refuses that one.
+                if (snapshot.ClusterId == _settings.ClusterId && snapshot.NodeId == _settings.NodeId)
+                {
+                    _registry.Tell(new RestoreSnapshot(snapshot.Snapshot));
+                    _snapshotRestoredDuringRecovery = snapshot.Snapshot;
+                }
+            }
             else _log.Warning("Ignored a snapshot of unexpected type {0}", offer.Snapshot?.GetType().Name);
         });
         Recover<NodeBootstrapped>(e => _persisted.Apply(e));
@@ -139,7 +154,8 @@ public sealed partial class RaftNode
         _readyLoop = new Shell.ReadyLoop(_core, _settings.MaxWritesInFlight);
         _writes = new JournalWrites(_persisted);
         _clients = StartClientRequests(_core);
-        if (_persisted.Snapshot is { } snapshot) _registry.Tell(new RestoreSnapshot(snapshot));
+        if (_persisted.Snapshot is { } snapshot && !ReferenceEquals(snapshot, _snapshotRestoredDuringRecovery))
+            _registry.Tell(new RestoreSnapshot(snapshot));
         _peers = ResolvePeers();
         _links = new Shell.PeerLinkRepair(_settings.ElectionTicks, _settings.HeartbeatTicks);
         Timers.StartPeriodicTimer(TickTimerKey, RaftTick.Instance, _settings.TickInterval);
