@@ -320,8 +320,8 @@ vm_hwm() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/nu
 RESTART_SUMMARY=""
 
 publish_diststack() {
-  log "building Release (dotnet publish DistStack.Host -c Release)"
-  dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -o "$WORK/app" -nologo -v q >"$WORK/publish.log" 2>&1 ||
+  log "building Release (dotnet publish DistStack.Host -c Release -r <this machine's>, ReadyToRun)"
+  publish_host "$WORK/app" "$WORK/publish.log" ||
     die "publish failed: $(tail -20 "$WORK/publish.log")"
 }
 

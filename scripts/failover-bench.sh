@@ -60,7 +60,7 @@ committed() { curl -s --max-time 2 "$(http_url "$1")/metrics" | awk '$1 == "dist
 APP=${FAILOVER_APP:-$WORK/app}
 if [ -z "${FAILOVER_APP:-}" ]; then
   log "building Release"
-  dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -o "$APP" -nologo -v q >"$WORK/publish.log" 2>&1 ||
+  publish_host "$APP" "$WORK/publish.log" ||
     die "dotnet publish failed: $(tail -5 "$WORK/publish.log")"
 fi
 

@@ -62,7 +62,7 @@ CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 log "building Release"
-dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -o "$WORK/app" -nologo -v q >"$WORK/publish.log" 2>&1 ||
+publish_host "$WORK/app" "$WORK/publish.log" ||
   die "dotnet publish failed: $(tail -5 "$WORK/publish.log")"
 
 for i in $(seq 1 $NODES); do

@@ -1,4 +1,4 @@
-# Shared by scripts/bench.sh and scripts/profile.sh (source it; the caller defines log and die).
+# Shared by scripts/bench.sh, scripts/profile.sh and scripts/failover-bench.sh (source it; the caller defines log and die).
 
 # install_missing PACKAGE...: apt-get install the Debian packages given (those the caller found missing).
 install_missing() {
@@ -28,4 +28,16 @@ leader_among() {
     [ "$(curl -s --max-time 2 "$url/cluster/status" | jq -r '.leaderId // empty' 2>/dev/null)" = "$i" ] && { echo "$i"; return 0; }
   done
   return 1
+}
+
+# publish_host OUT_DIR LOG_FILE: the Host as the Dockerfile builds it: Release, for this machine's runtime identifier,
+# framework-dependent, which makes it ReadyToRun (DistStack.Host.csproj: compiled ahead of time).
+publish_host() {
+  local rid
+  case "$(uname -m)" in
+    x86_64) rid=linux-x64 ;; aarch64) rid=linux-arm64 ;; armv7l) rid=linux-arm ;;
+    *) die "unsupported architecture $(uname -m)" ;;
+  esac
+  dotnet publish "$ROOT/DistStack.Host/DistStack.Host.csproj" -c Release -r "$rid" --self-contained false -p:UseAppHost=false \
+    -o "$1" -nologo -v q >"$2" 2>&1
 }
