@@ -95,7 +95,7 @@ internal sealed class RecordedKeyWindow
         chunks[chunkNumber].Entries[slotInChunk] = recorded;
         chunks[chunkNumber].Filled = slotInChunk + 1;
 
-        var index = _index is not null && _index.HasRoomForOneMore ? _index : Reindexed(chunks, extra: 1);
+        var index = _index is not null && _index.HasRoomForOneMore ? _index : Reindexed(extra: 1);
         index.Insert(keyHash, Tail);
         return new RecordedKeyWindow(chunks, _firstChunkStart, Head, Tail + 1, index);
     }
@@ -134,14 +134,13 @@ internal sealed class RecordedKeyWindow
     }
 
     /// <summary>A fresh index of the live entries with room for <paramref name="extra"/> more, at most half full.</summary>
-    private KeyIndex Reindexed(Chunk[] chunks, int extra)
+    private KeyIndex Reindexed(int extra)
     {
         var needed = Count + extra;
         var slots = MinIndexSlots;
         while (slots < 4L * needed) slots <<= 1;
         var index = new KeyIndex(slots, Head);
-        var window = new RecordedKeyWindow(chunks, _firstChunkStart, Head, Tail, index);
-        for (var position = Head; position < Tail; position++) index.Insert(StackHashing.Hash(window.At(position).Key), position);
+        for (var position = Head; position < Tail; position++) index.Insert(StackHashing.Hash(At(position).Key), position);
         return index;
     }
 

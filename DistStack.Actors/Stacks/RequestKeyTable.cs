@@ -42,10 +42,15 @@ internal sealed class RequestKeyTable
     /// </summary>
     public long ClientKeyBytes { get; }
 
+    /// <summary>
+    /// The hash <see cref="TryGet"/> and <see cref="Record"/> take: a command's key is looked up and then, when new,
+    /// recorded, and is hashed once for both.
+    /// </summary>
+    public static ulong HashOf(string requestKey) => StackHashing.Hash(requestKey);
+
     /// <summary>The result recorded for the key, and the fingerprint of its command (0: unknown, recorded by an older version).</summary>
-    public bool TryGet(string requestKey, out StackResult result, out ulong fingerprint)
+    public bool TryGet(string requestKey, ulong keyHash, out StackResult result, out ulong fingerprint)
     {
-        var keyHash = StackHashing.Hash(requestKey);
         var found = _generatedKeys.TryGet(requestKey, keyHash, out var recorded)
                     || _clientKeys.TryGet(requestKey, keyHash, out recorded);
         (result, fingerprint) = found ? (recorded.Result, recorded.Fingerprint) : (null!, 0UL);
@@ -53,13 +58,10 @@ internal sealed class RequestKeyTable
     }
 
     /// <summary>Records a key not in the table (the caller has just looked it up) at log index and log time.</summary>
-    public RequestKeyTable Record(RecordedKey recorded)
-    {
-        var keyHash = StackHashing.Hash(recorded.Key);
-        return recorded.FromClient
+    public RequestKeyTable Record(RecordedKey recorded, ulong keyHash) =>
+        recorded.FromClient
             ? new RequestKeyTable(_generatedKeys, _clientKeys.Append(recorded, keyHash), ClientKeyBytes + CostOf(recorded))
             : new RequestKeyTable(_generatedKeys.Append(recorded, keyHash), _clientKeys, ClientKeyBytes);
-    }
 
     /// <summary>
     /// The weight of one remembered key: its text and its result's value as UTF-16, plus a fixed share for the
@@ -165,7 +167,7 @@ internal sealed class RequestKeyTable
     public static RequestKeyTable FromIndexOrder(IReadOnlyList<RecordedKey> entries)
     {
         var table = Empty;
-        foreach (var entry in entries) table = table.Record(entry);
+        foreach (var entry in entries) table = table.Record(entry, HashOf(entry.Key));
         return table;
     }
 }

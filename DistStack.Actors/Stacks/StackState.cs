@@ -92,14 +92,15 @@ public sealed partial class StackState
         var clock = Math.Max(ClockMs, stampedAtMs);
         var requestKeys = _requestKeys.Expire(index, clock, Options);
         var fingerprint = RequestKeyTable.Fingerprint(command);
-        if (requestKeys.TryGet(command.RequestKey, out var cached, out var recordedFor))
+        var keyHash = RequestKeyTable.HashOf(command.RequestKey);
+        if (requestKeys.TryGet(command.RequestKey, keyHash, out var cached, out var recordedFor))
             return (new StackState(Options, _stacks, requestKeys, index, Digest, clock),
                 recordedFor == 0 || recordedFor == fingerprint ? cached : KeyReusedResult);
         if (command.KeyFromClient && requestKeys.ClientKeyBytes >= Options.MaxClientKeyBytes)
             return (new StackState(Options, _stacks, requestKeys, index, Digest, clock), RequestKeysFullResult);
 
         var (stacks, digest, result) = Execute(command);
-        requestKeys = requestKeys.Record(new RecordedKey(command.RequestKey, index, clock, command.KeyFromClient, result, fingerprint));
+        requestKeys = requestKeys.Record(new RecordedKey(command.RequestKey, index, clock, command.KeyFromClient, result, fingerprint), keyHash);
         return (new StackState(Options, stacks, requestKeys, index, digest, clock), result);
     }
 
