@@ -10,8 +10,8 @@ namespace DistStack.Actors.Node;
 // what peers send it is lost, as Raft allows, and a forwarded write waits for its re-send), where host:port is the
 // address the configuration records for the member, or for founders in configurations that record none, the one
 // this node was configured with. After bootstrap the configuration wins over --cluster: a member added at runtime
-// becomes a peer as soon as its entry is in the log,
-// and a removed one stops being one once the leader no longer replicates to it (it has learned of its removal).
+// becomes a peer as soon as its entry is in the log, and a removed one stops being one once the leader no longer
+// replicates to it (it has learned of its removal).
 // A selection resolves on every send, so a peer that restarted (new incarnation, new UID) is reached again
 // without any re-identification. No remote DeathWatch (it quarantines) and no cluster events: Raft's own
 // timeouts decide who is alive.

@@ -29,8 +29,8 @@ public sealed partial class RaftNode
                 // The registry decodes the stacks while this actor replays the journal after the snapshot: with a
                 // million values both take seconds, and a restart waits for the longer, not the sum. Nothing replayed
                 // can change the snapshot (it holds committed entries only). Not for a snapshot of another node or
-                // cluster: recovery refuses that one.
-                if (snapshot.ClusterId == _settings.ClusterId && snapshot.NodeId == _settings.NodeId)
+                // cluster (the identity the snapshot just set): recovery refuses that one, by the same check.
+                if (IdentityMismatch() is null)
                 {
                     _registry.Tell(new RestoreSnapshot(snapshot.Snapshot));
                     _snapshotRestoredDuringRecovery = snapshot.Snapshot;
