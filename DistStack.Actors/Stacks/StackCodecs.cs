@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Unicode;
 using DistStack.Actors.Wire;
 
 namespace DistStack.Actors.Stacks;
@@ -212,18 +213,13 @@ public static class StackSnapshotCodec
         writer.WriteInt64(state.ClockMs);
         writer.WriteVarUInt((ulong)ids.Count);
 
-        StackNode[] scratch = [];
         foreach (var id in ids)
         {
-            var top = state.TopNode(id);
+            var values = state.ValuesOf(id);
             writer.WriteString(id);
-            writer.WriteVarUInt((ulong)top.Count);
-            // Values go bottom to top so the reader can push them as it reads; the walk is top-down, so collect first.
-            if (top.Count > scratch.Length) scratch = new StackNode[top.Count];
-            var n = 0;
-            for (var node = top; !node.IsEmpty; node = node.Below!) scratch[n++] = node;
-            for (var i = n - 1; i >= 0; i--) writer.WriteString(scratch[i].Value);
-            Array.Clear(scratch, 0, n);
+            writer.WriteVarUInt((ulong)values.Count);
+            // Bottom to top, so the reader can push them as it reads; the stored UTF-8 is what WriteString would write.
+            values.ForEachBottomUp(writer, static (w, utf8) => w.WriteBytes(utf8));
         }
 
         var keys = state.RequestKeys;
@@ -257,17 +253,18 @@ public static class StackSnapshotCodec
         if (clockMs < 0) throw reader.Malformed($"negative log clock {clockMs}");
 
         var stackCount = reader.ReadCount();
-        var stacks = ImmutableDictionary.CreateBuilder<string, StackNode>(StringComparer.Ordinal);
+        var stacks = ImmutableDictionary.CreateBuilder<string, StackValues>(StringComparer.Ordinal);
         for (var s = 0; s < stackCount; s++)
         {
             var id = reader.ReadString();
             var count = reader.ReadCount();
-            var top = StackNode.Bottom;
+            var top = StackValues.Empty;
             for (var v = 0; v < count; v++)
             {
                 var utf8 = reader.ReadByteSpan();
-                // Hash the bytes we already hold rather than re-encoding the decoded string.
-                top = top.Push(reader.Decode(utf8), StackHashing.Hash(utf8));
+                // Values are kept as UTF-8: checked here, never decoded until read.
+                if (!Utf8.IsValid(utf8)) throw reader.Malformed($"a value of stack '{id}' is not valid UTF-8");
+                top = top.Push(utf8, StackHashing.Hash(utf8));
             }
             if (!stacks.TryAdd(id, top)) throw reader.Malformed($"stack id '{id}' appears twice");
         }

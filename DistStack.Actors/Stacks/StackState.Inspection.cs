@@ -41,14 +41,14 @@ public sealed partial class StackState
         return page;
     }
 
-    internal StackNode TopNode(string stackId) => _stacks[stackId];
+    internal StackValues ValuesOf(string stackId) => _stacks[stackId];
 
     internal RequestKeyTable RequestKeys => _requestKeys;
 
     /// <summary>Assembles a state read from a snapshot; the digest is recomputed, never trusted from the bytes.</summary>
     internal static StackState Restore(
         StackStateOptions options,
-        ImmutableDictionary<string, StackNode> stacks,
+        ImmutableDictionary<string, StackValues> stacks,
         RequestKeyTable requestKeys,
         long appliedIndex,
         long clockMs)

@@ -12,12 +12,12 @@ namespace DistStack.Actors.Stacks;
 /// </summary>
 public sealed partial class StackState
 {
-    private readonly ImmutableDictionary<string, StackNode> _stacks;
+    private readonly ImmutableDictionary<string, StackValues> _stacks;
     private readonly RequestKeyTable _requestKeys;
 
     private StackState(
         StackStateOptions options,
-        ImmutableDictionary<string, StackNode> stacks,
+        ImmutableDictionary<string, StackValues> stacks,
         RequestKeyTable requestKeys,
         long appliedIndex,
         ulong digest,
@@ -48,8 +48,8 @@ public sealed partial class StackState
             throw new ArgumentOutOfRangeException(nameof(options), "MaxClientKeyBytes must not be negative.");
     }
 
-    private static readonly ImmutableDictionary<string, StackNode> EmptyStacks =
-        ImmutableDictionary<string, StackNode>.Empty.WithComparers(StringComparer.Ordinal);
+    private static readonly ImmutableDictionary<string, StackValues> EmptyStacks =
+        ImmutableDictionary<string, StackValues>.Empty.WithComparers(StringComparer.Ordinal);
 
     public StackStateOptions Options { get; }
 
@@ -127,7 +127,7 @@ public sealed partial class StackState
         };
     }
 
-    private (ImmutableDictionary<string, StackNode> Stacks, ulong Digest, StackResult Result) Execute(StackCommand command)
+    private (ImmutableDictionary<string, StackValues> Stacks, ulong Digest, StackResult Result) Execute(StackCommand command)
     {
         var id = command.StackId;
         var exists = _stacks.TryGetValue(id, out var top);
@@ -136,7 +136,7 @@ public sealed partial class StackState
             case CreateStack when exists:
                 return (_stacks, Digest, AlreadyExists);
             case CreateStack:
-                return (_stacks.Add(id, StackNode.Bottom), Digest + Contribution(id, StackNode.Bottom), Created);
+                return (_stacks.Add(id, StackValues.Empty), Digest + Contribution(id, StackValues.Empty), Created);
             case DeleteStack when exists:
                 return (_stacks.Remove(id), Digest - Contribution(id, top!), Ok);
             case PushValue push when exists:
@@ -147,7 +147,7 @@ public sealed partial class StackState
             case PopValue when exists && top!.IsEmpty:
                 return (_stacks, Digest, EmptyResult);
             case PopValue when exists:
-                return Replace(id, top!, top!.Below!, new StackResult(StackOutcome.Ok, top!.Value));
+                return Replace(id, top!, top!.Below, new StackResult(StackOutcome.Ok, top!.Value));
             case PushValues pushMany when exists:
             {
                 var pushed = top!;
@@ -164,7 +164,7 @@ public sealed partial class StackState
                 while (popped.Count < popMany.Count && !left.IsEmpty)
                 {
                     popped.Add(left.Value);
-                    left = left.Below!;
+                    left = left.Below;
                 }
                 return Replace(id, top, left, new StackResult(StackOutcome.Ok, Size: left.Count, Values: popped.ToArray()));
             }
@@ -176,8 +176,8 @@ public sealed partial class StackState
         }
     }
 
-    private (ImmutableDictionary<string, StackNode>, ulong, StackResult) Replace(
-        string id, StackNode before, StackNode after, StackResult result)
+    private (ImmutableDictionary<string, StackValues>, ulong, StackResult) Replace(
+        string id, StackValues before, StackValues after, StackResult result)
     {
         var idHash = StackHashing.Hash(id);
         var digest = Digest
@@ -186,7 +186,7 @@ public sealed partial class StackState
         return (_stacks.SetItem(id, after), digest, result);
     }
 
-    private static ulong Contribution(string id, StackNode top) =>
+    private static ulong Contribution(string id, StackValues top) =>
         StackHashing.StackContribution(StackHashing.Hash(id), top.ChainHash, top.Count);
 
     private void EnsureAfterApplied(long index)

@@ -15,13 +15,13 @@ public sealed class StackSnapshotBenchmark(ITestOutputHelper output)
         var options = new StackStateOptions(1_000);
         // Built straight from stack nodes (a million Apply calls would dominate the test's time), plus a full
         // request-key table as a busy node would have.
-        var top = StackNode.Bottom;
+        var top = StackValues.Empty;
         for (var i = 0; i < count; i++) top = top.Push(i.ToString("D16"));
         var keys = Enumerable.Range(0, 1_000)
             .Select(i => new RecordedKey($"request-{i:D8}", (long)count + i, 1_000 + i, i % 2 == 0, new StackResult(StackOutcome.Ok, Size: i), (ulong)i + 1))
             .ToList();
         var state = StackState.Restore(options,
-            ImmutableDictionary<string, StackNode>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000, 2_000);
+            ImmutableDictionary<string, StackValues>.Empty.Add("big", top), RequestKeyTable.FromIndexOrder(keys), count + 1_000, 2_000);
 
         var write = Stopwatch.StartNew();
         var bytes = StackSnapshotCodec.Write(state);

@@ -1,0 +1,101 @@
+using System.Text;
+using DistStack.Actors.Stacks;
+using Xunit.Abstractions;
+
+namespace DistStack.Tests.Stacks;
+
+/// <summary>
+/// <see cref="StackValues"/> shares append-only chunks between the versions of a stack. Whatever is shared, every
+/// version must keep exactly the values, size and chain hash it had when it was made: a push onto an older version
+/// (after a pop, or a test applying to an earlier state) must not change what a newer one sees, and the reverse.
+/// </summary>
+public sealed class StackValuesTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public StackValuesTests(ITestOutputHelper output) => _output = output;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Every_version_keeps_its_values_while_others_push_and_pop(int seed)
+    {
+        _output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        // Versions held at once, each with the plain list of its values (bottom first) it must equal.
+        var versions = new List<(StackValues Values, List<string> Model)> { (StackValues.Empty, []) };
+        for (var step = 0; step < 2_000; step++)
+        {
+            var (values, model) = versions[random.Next(versions.Count)];
+            (StackValues, List<string>) next;
+            if (model.Count > 0 && random.Next(3) == 0)
+                next = (values.Below, model.Take(model.Count - 1).ToList());
+            else
+            {
+                var value = RandomValue(random, step);
+                next = (values.Push(value), [.. model, value]);
+            }
+            if (versions.Count < 12) versions.Add(next);
+            else versions[random.Next(versions.Count)] = next;
+            foreach (var (held, expected) in versions) AssertHolds(held, expected, $"seed {seed}, step {step}");
+        }
+    }
+
+    [Fact]
+    public void A_push_after_a_pop_at_every_depth_leaves_the_popped_value_to_the_older_version()
+    {
+        // Every depth, so that the branch falls at the start, middle and end of a chunk.
+        var values = StackValues.Empty;
+        var model = new List<string>();
+        for (var depth = 1; depth <= 3 * StackValues.ChunkCapacity + 1; depth++)
+        {
+            var newer = values.Push($"newer-{depth}");
+            var branch = newer.Below.Push($"branch-{depth}");
+            AssertHolds(newer, [.. model, $"newer-{depth}"], $"depth {depth}: the newer version");
+            AssertHolds(branch, [.. model, $"branch-{depth}"], $"depth {depth}: the branch");
+            values = newer;
+            model.Add($"newer-{depth}");
+        }
+    }
+
+    [Fact]
+    public void Values_are_kept_as_their_utf8_bytes()
+    {
+        var long_ = new string('x', 5_000);
+        var values = StackValues.Empty.Push("plain").Push("ünïcødé ✓ 𝄞").Push(long_).Push("");
+        Assert.Equal(["", long_, "ünïcødé ✓ 𝄞", "plain"], values.TopDown());
+        Assert.Equal(Encoding.UTF8.GetBytes(""), values.TopUtf8.ToArray());
+
+        var restored = StackValues.Empty;
+        foreach (var value in new[] { "plain", "ünïcødé ✓ 𝄞", long_, "" })
+        {
+            var utf8 = Encoding.UTF8.GetBytes(value);
+            restored = restored.Push(utf8, StackHashing.Hash(utf8));
+        }
+        Assert.Equal(values.ChainHash, restored.ChainHash);
+        Assert.Equal(values.TopDown(), restored.TopDown());
+    }
+
+    private static string RandomValue(Random random, int step) => random.Next(20) switch
+    {
+        0 => new string('é', random.Next(1, 200)) + step, // multi-byte, and longer than a chunk's first buffer
+        1 => "",
+        _ => $"v{step}-{random.Next(1_000_000)}",
+    };
+
+    private static void AssertHolds(StackValues values, List<string> bottomUp, string where)
+    {
+        Assert.True(bottomUp.Count == values.Count, $"{where}: size {values.Count}, expected {bottomUp.Count}");
+        Assert.Equal(bottomUp.Count == 0, values.IsEmpty);
+        var chain = StackHashing.EmptyChain;
+        foreach (var value in bottomUp) chain = StackHashing.Chain(chain, StackHashing.Hash(value));
+        Assert.True(chain == values.ChainHash, $"{where}: chain hash differs");
+        var visited = new List<string>();
+        values.ForEachBottomUp(visited, static (list, utf8) => list.Add(Encoding.UTF8.GetString(utf8)));
+        Assert.Equal(bottomUp, visited);
+        Assert.Equal(Enumerable.Reverse(bottomUp), values.TopDown());
+        if (bottomUp.Count > 0) Assert.Equal(bottomUp[^1], values.Value);
+    }
+}
