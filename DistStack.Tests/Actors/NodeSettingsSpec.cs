@@ -67,6 +67,18 @@ public sealed class NodeSettingsSpec
             "akka.actor.serialization-bindings.\"DistStack.Actors.Persistence.EntryAppended, DistStack.Actors\""));
     }
 
+    [Theory]
+    [InlineData("", 50)]
+    [InlineData("raft.tick-interval = 20ms", 20)]
+    [InlineData("raft.tick-interval = 200ms", 50)]
+    [InlineData("raft.tick-interval = 2ms", 10)]
+    public void The_scheduler_ticks_with_raft_between_10_and_50_ms(string extra, int expectedMs)
+    {
+        // Every scheduler tick wakes a thread-pool worker even when nothing is due: no finer than a Raft tick needs.
+        var config = NodeConfig.Build(Settings(extra));
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), config.GetTimeSpan("akka.scheduler.tick-duration"));
+    }
+
     [Fact]
     public void Remoting_keeps_a_long_handshake_and_a_prompt_transport_failure_detector()
     {
