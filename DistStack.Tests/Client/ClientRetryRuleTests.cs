@@ -9,7 +9,12 @@ namespace DistStack.Tests.Client;
 /// node, 503 moves to another node and honours Retry-After, 504 and dropped connections retry with the key, a 503
 /// after an unknown outcome stays unknown, definite answers are never retried, one attempt at a time, the deadline,
 /// cancellation.
+/// Alone (the cluster collection), because the deadlines and Retry-After waits here are wall-clock time: in a
+/// fresh-clone CI run the first requests, JIT-compiling next to the suite's CPU-heavy start, took seconds, and a
+/// 1.5 s deadline passed before the second round of attempts. (The retry decisions themselves are tested on a
+/// hand-driven clock in OperationAttemptsTests.)
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClientRetryRuleTests
 {
     private static DistStackClient ClientFor(ScriptedNodes nodes, TimeSpan? deadline = null, TimeSpan? attemptTimeout = null)

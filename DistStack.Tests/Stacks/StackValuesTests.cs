@@ -39,7 +39,12 @@ public sealed class StackValuesTests
             }
             if (versions.Count < 12) versions.Add(next);
             else versions[random.Next(versions.Count)] = next;
-            foreach (var (held, expected) in versions) AssertHolds(held, expected, $"seed {seed}, step {step}");
+            // The new version and one other every step, all of them every 50: each check is O(size).
+            AssertHolds(next.Item1, next.Item2, $"seed {seed}, step {step}, the new version");
+            var other = versions[random.Next(versions.Count)];
+            AssertHolds(other.Values, other.Model, $"seed {seed}, step {step}");
+            if (step % 50 == 0)
+                foreach (var (held, expected) in versions) AssertHolds(held, expected, $"seed {seed}, step {step}, every version");
         }
     }
 
