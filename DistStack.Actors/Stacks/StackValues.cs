@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Text;
+using DistStack.Actors.Wire;
 
 namespace DistStack.Actors.Stacks;
 
@@ -28,8 +28,6 @@ internal sealed class StackValues
     /// <summary>The empty stack: shared by every stack with no values.</summary>
     public static readonly StackValues Empty = new(null, 0);
 
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Null only for <see cref="Empty"/>.</summary>
     private readonly Chunk? _chunk;
 
@@ -47,10 +45,10 @@ internal sealed class StackValues
     public bool IsEmpty => _chunk is null;
 
     /// <summary>The chain hash of the stack from the bottom up to its top value (<see cref="StackHashing.EmptyChain"/> when empty).</summary>
-    public ulong ChainHash => _chunk is null ? StackHashing.EmptyChain : _chunk.Chains[_seen - 1];
+    public ulong ChainHash => _chunk is null ? StackHashing.EmptyChain : _chunk.ChainAfter(_seen);
 
     /// <summary>The top value; the stack must not be empty.</summary>
-    public string Value => Utf8.GetString(TopUtf8);
+    public string Value => WireWriter.StrictUtf8.GetString(TopUtf8);
 
     /// <summary>The top value's UTF-8 bytes; the stack must not be empty.</summary>
     public ReadOnlySpan<byte> TopUtf8 => _chunk is null
@@ -71,10 +69,11 @@ internal sealed class StackValues
     /// <summary>Pushes a value (which is valid UTF-16: commands and snapshots carry strict UTF-8).</summary>
     public StackValues Push(string value)
     {
-        var length = Utf8.GetByteCount(value);
+        var length = WireWriter.StrictUtf8.GetByteCount(value);
         var chunk = ChunkFor(length);
-        Utf8.GetBytes(value, chunk.Reserve(length));
-        return Committed(chunk, length, StackHashing.Hash(value));
+        var utf8 = chunk.Reserve(length);
+        WireWriter.StrictUtf8.GetBytes(value, utf8);
+        return Committed(chunk, length, StackHashing.Hash(utf8));
     }
 
     /// <summary>Pushes a value given as its UTF-8 bytes, already validated, and their hash (snapshot restore).</summary>
@@ -111,8 +110,8 @@ internal sealed class StackValues
     /// ever written past what it sees, else a copy of what it sees, or a fresh chunk above a full one.</summary>
     private Chunk ChunkFor(int length)
     {
-        if (_chunk is null) return new Chunk(null, 0, StackHashing.EmptyChain, length);
-        if (_seen == ChunkCapacity) return new Chunk(_chunk, _chunk.CountBelow + ChunkCapacity, ChainHash, length);
+        if (_chunk is null) return new Chunk(null, 0, StackHashing.EmptyChain, length, MinValueCapacity);
+        if (_seen == ChunkCapacity) return new Chunk(_chunk, _chunk.CountBelow + ChunkCapacity, ChainHash, length, MinValueCapacity);
         if (_seen == _chunk.Written) return _chunk;
         return _chunk.CopyOfFirst(_seen, length);
     }
@@ -129,6 +128,9 @@ internal sealed class StackValues
     /// published) before that version existed. A grown array is a copy with the same prefix, so a reader that still
     /// holds the old one reads the same values.
     /// </summary>
+    /// <summary>A new chunk's arrays start with room for this many values and double up to <see cref="ChunkCapacity"/>.</summary>
+    private const int MinValueCapacity = 4;
+
     private sealed class Chunk
     {
         private byte[] _bytes;
@@ -136,14 +138,14 @@ internal sealed class StackValues
         private ulong[] _chains;
         private int _byteLength;
 
-        public Chunk(Chunk? below, long countBelow, ulong chainBelow, int firstLength)
+        public Chunk(Chunk? below, long countBelow, ulong chainBelow, int byteCapacity, int valueCapacity)
         {
             Below = below;
             CountBelow = countBelow;
             ChainBelow = chainBelow;
-            _bytes = new byte[Math.Max(64, firstLength)];
-            _ends = new int[4];
-            _chains = new ulong[4];
+            _bytes = new byte[Math.Max(64, byteCapacity)];
+            _ends = new int[valueCapacity];
+            _chains = new ulong[valueCapacity];
         }
 
         /// <summary>The full chunk under this one; null for the bottom chunk.</summary>
@@ -158,7 +160,8 @@ internal sealed class StackValues
         /// <summary>How many values were ever written here (versions may see fewer).</summary>
         public int Written { get; private set; }
 
-        public ulong[] Chains => _chains;
+        /// <summary>The chain hash of the stack up to and including this chunk's first <paramref name="count"/> values.</summary>
+        public ulong ChainAfter(int count) => count == 0 ? ChainBelow : _chains[count - 1];
 
         public ReadOnlySpan<byte> Utf8Of(int position)
         {
@@ -182,7 +185,7 @@ internal sealed class StackValues
         public void Commit(int length, ulong valueHash)
         {
             var position = Written;
-            var chainBelow = position == 0 ? ChainBelow : _chains[position - 1];
+            var chainBelow = ChainAfter(position);
             if (position == _ends.Length)
             {
                 var capacity = Math.Min(_ends.Length * 2, ChunkCapacity);
@@ -202,11 +205,10 @@ internal sealed class StackValues
         public Chunk CopyOfFirst(int count, int nextLength)
         {
             var bytes = count == 0 ? 0 : _ends[count - 1];
-            var copy = new Chunk(Below, CountBelow, ChainBelow, bytes + nextLength);
+            var valueCapacity = Math.Max(MinValueCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)count + 1));
+            var copy = new Chunk(Below, CountBelow, ChainBelow, bytes + nextLength, valueCapacity);
             _bytes.AsSpan(0, bytes).CopyTo(copy._bytes);
             copy._byteLength = bytes;
-            copy._ends = new int[Math.Max(4, (int)BitOperations.RoundUpToPowerOf2((uint)count + 1))];
-            copy._chains = new ulong[copy._ends.Length];
             _ends.AsSpan(0, count).CopyTo(copy._ends);
             _chains.AsSpan(0, count).CopyTo(copy._chains);
             copy.Written = count;
