@@ -201,13 +201,16 @@ public static class StackSnapshotCodec
     /// <summary>Snapshots written before client keys were kept for a time window (every key read as generated).</summary>
     private const byte WithoutClock = 2;
 
-    /// <param name="sizeHint">The expected size in bytes (the last snapshot's): the buffer starts there instead of
-    /// growing through every power of two to it.</param>
+    /// <param name="sizeHint">The expected size in bytes (the last snapshot's and what was applied since): the
+    /// scratch buffer, which holds all but the values (those are copied from their chunks once, into the result),
+    /// starts at that less the values' bytes instead of growing through every power of two to it.</param>
     public static byte[] Write(StackState state, long sizeHint = 4096)
     {
         ArgumentNullException.ThrowIfNull(state);
         var ids = state.StackIds();
-        using var writer = new WireWriter((int)Math.Clamp(sizeHint, 4096, Array.MaxLength));
+        long valueBytes = 0;
+        foreach (var id in ids) valueBytes += state.ValuesOf(id).StoredBytes;
+        using var writer = new WireWriter((int)Math.Clamp(sizeHint - valueBytes, 4096, Array.MaxLength));
         writer.WriteByte(CurrentVersion);
         writer.WriteInt64(state.AppliedIndex);
         writer.WriteInt64(state.ClockMs);
@@ -218,8 +221,9 @@ public static class StackSnapshotCodec
             var values = state.ValuesOf(id);
             writer.WriteString(id);
             writer.WriteVarUInt((ulong)values.Count);
-            // Bottom to top, so the reader can push them as it reads; the stored UTF-8 is what WriteString would write.
-            values.ForEachBottomUp(writer, static (w, utf8) => w.WriteBytes(utf8));
+            // Bottom to top, so the reader can push them as it reads. Stored as WriteBytes writes them, so a chunk's
+            // values are one range, referenced here and copied once by ToArray.
+            values.ForEachStoredRangeBottomUp(writer, static (w, array, length) => w.WriteReferenced(array, 0, length));
         }
 
         var keys = state.RequestKeys;

@@ -10,7 +10,8 @@ namespace DistStack.Actors.Stacks;
 ///
 /// The values are stored densely, as UTF-8 in chunks of up to <see cref="ChunkCapacity"/> values: about 30 bytes per
 /// 16-byte value (its bytes, its end offset and its chain hash) instead of the ~104 of a linked node and a string
-/// object. A million values are then ~30 MB on every node rather than ~100 MB, and two million fewer objects for the
+/// object. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies a
+/// chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into its final array. A million values are then ~30 MB on every node rather than ~100 MB, and two million fewer objects for the
 /// GC to mark. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the top
 /// one is full and never changes.
 ///
@@ -70,18 +71,20 @@ internal sealed class StackValues
     public StackValues Push(string value)
     {
         var length = WireWriter.StrictUtf8.GetByteCount(value);
-        var chunk = ChunkFor(length);
-        var utf8 = chunk.Reserve(length);
+        var stored = StoredLength(length);
+        var chunk = ChunkFor(stored);
+        var utf8 = WriteLengthPrefix(chunk.Reserve(stored), length);
         WireWriter.StrictUtf8.GetBytes(value, utf8);
-        return Committed(chunk, length, StackHashing.Hash(utf8));
+        return Committed(chunk, stored, StackHashing.Hash(utf8));
     }
 
     /// <summary>Pushes a value given as its UTF-8 bytes, already validated, and their hash (snapshot restore).</summary>
     public StackValues Push(ReadOnlySpan<byte> utf8, ulong valueHash)
     {
-        var chunk = ChunkFor(utf8.Length);
-        utf8.CopyTo(chunk.Reserve(utf8.Length));
-        return Committed(chunk, utf8.Length, valueHash);
+        var stored = StoredLength(utf8.Length);
+        var chunk = ChunkFor(stored);
+        utf8.CopyTo(WriteLengthPrefix(chunk.Reserve(stored), utf8.Length));
+        return Committed(chunk, stored, valueHash);
     }
 
     /// <summary>The values from top to bottom.</summary>
@@ -90,8 +93,12 @@ internal sealed class StackValues
         for (var values = this; !values.IsEmpty; values = values.Below) yield return values.Value;
     }
 
-    /// <summary>Calls <paramref name="write"/> with each value's UTF-8 bytes, from the bottom of the stack to its top.</summary>
-    public void ForEachBottomUp<TState>(TState state, Utf8Visitor<TState> write)
+    /// <summary>
+    /// Calls <paramref name="write"/> with the stored form of the values, from the bottom of the stack to its top, a
+    /// chunk's values at a time: each value's length as a varint, then its UTF-8 (what <see cref="WireWriter.WriteBytes(ReadOnlySpan{byte})"/>
+    /// writes). A range never changes: later pushes write past it, and a grown array is a copy with the same prefix.
+    /// </summary>
+    public void ForEachStoredRangeBottomUp<TState>(TState state, StoredRangeVisitor<TState> write)
     {
         if (_chunk is null) return;
         var chunks = new Chunk[(int)(_chunk.CountBelow / ChunkCapacity) + 1];
@@ -99,12 +106,45 @@ internal sealed class StackValues
         for (var chunk = _chunk; chunk is not null; chunk = chunk.Below) chunks[n++] = chunk;
         for (var c = n - 1; c >= 0; c--)
         {
-            var seen = c == 0 ? _seen : ChunkCapacity;
-            for (var i = 0; i < seen; i++) write(state, chunks[c].Utf8Of(i));
+            var (array, length) = chunks[c].StoredRange(c == 0 ? _seen : ChunkCapacity);
+            write(state, array, length);
         }
     }
 
-    public delegate void Utf8Visitor<in TState>(TState state, ReadOnlySpan<byte> utf8);
+    /// <summary>How many bytes <see cref="ForEachStoredRangeBottomUp"/> hands out, in all.</summary>
+    public long StoredBytes
+    {
+        get
+        {
+            long total = 0;
+            var seen = _seen;
+            for (var chunk = _chunk; chunk is not null; chunk = chunk.Below, seen = ChunkCapacity)
+                total += chunk.StoredRange(seen).Length;
+            return total;
+        }
+    }
+
+    /// <summary>The stored values are <paramref name="array"/>[0..<paramref name="length"/>).</summary>
+    public delegate void StoredRangeVisitor<in TState>(TState state, byte[] array, int length);
+
+    /// <summary>A value's length (a varint) and its UTF-8 bytes.</summary>
+    private static int StoredLength(int utf8Length) => VarUIntLength((uint)utf8Length) + utf8Length;
+
+    private static int VarUIntLength(uint value) => value < 0x80 ? 1 : (BitOperations.Log2(value) / 7) + 1;
+
+    /// <summary>Writes the varint length at the start of <paramref name="stored"/>; returns the room after it.</summary>
+    private static Span<byte> WriteLengthPrefix(Span<byte> stored, int utf8Length)
+    {
+        var value = (uint)utf8Length;
+        var at = 0;
+        while (value >= 0x80)
+        {
+            stored[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        stored[at++] = (byte)value;
+        return stored[at..];
+    }
 
     /// <summary>The chunk the next value goes into, with room for it: this version's own top chunk when nothing was
     /// ever written past what it sees, else a copy of what it sees, or a fresh chunk above a full one.</summary>
@@ -163,14 +203,21 @@ internal sealed class StackValues
         /// <summary>The chain hash of the stack up to and including this chunk's first <paramref name="count"/> values.</summary>
         public ulong ChainAfter(int count) => count == 0 ? ChainBelow : _chains[count - 1];
 
+        /// <summary>The value's UTF-8: its stored bytes after the varint length.</summary>
         public ReadOnlySpan<byte> Utf8Of(int position)
         {
-            var start = position == 0 ? 0 : _ends[position - 1];
-            return _bytes.AsSpan(start, _ends[position] - start);
+            var at = position == 0 ? 0 : _ends[position - 1];
+            var end = _ends[position];
+            var bytes = _bytes;
+            while ((bytes[at++] & 0x80) != 0) { }
+            return bytes.AsSpan(at, end - at);
         }
 
-        /// <summary>Room for the next value's <paramref name="length"/> bytes, after what was written; <see cref="Commit"/>
-        /// then makes them a value.</summary>
+        /// <summary>The array holding the first <paramref name="count"/> values, and how many bytes they take in it.</summary>
+        public (byte[] Array, int Length) StoredRange(int count) => (_bytes, count == 0 ? 0 : _ends[count - 1]);
+
+        /// <summary>Room for the next value's <paramref name="length"/> stored bytes, after what was written;
+        /// <see cref="Commit"/> then makes them a value.</summary>
         public Span<byte> Reserve(int length)
         {
             if (_byteLength + length > _bytes.Length)

@@ -13,6 +13,9 @@ namespace DistStack.Actors.Wire;
 /// are never pooled: the shared pool keeps what it is given, per size and per core, and a snapshot growing through
 /// every size up to tens of megabytes left each of them held for good (measured: peak RSS past 1 GiB per node with
 /// 1,000,000 values).
+/// Large immutable byte ranges (a snapshot's values, a snapshot inside a DurableSnapshot) are written by reference
+/// (<see cref="WriteReferenced"/>) and copied once, into the final array: a snapshot of tens of megabytes then costs
+/// that one array instead of a scratch buffer of its size as well, which was most of a node's peak memory.
 /// </summary>
 internal sealed class WireWriter : IDisposable
 {
@@ -22,6 +25,13 @@ internal sealed class WireWriter : IDisposable
     private readonly WireErrors _errors;
     private byte[] _buffer;
     private int _length;
+
+    /// <summary>Ranges written by reference, in order; each goes at its scratch position <c>At</c>.</summary>
+    private List<(int At, byte[] Array, int Offset, int Length)>? _referenced;
+    private long _referencedLength;
+
+    /// <summary>Ranges shorter than this are copied: a reference costs a list entry and a separate copy.</summary>
+    private const int ReferencedMinimum = 256;
 
     private const int PooledLimit = 1 << 20;
 
@@ -39,7 +49,8 @@ internal sealed class WireWriter : IDisposable
         if (buffer.Length <= PooledLimit) ArrayPool<byte>.Shared.Return(buffer);
     }
 
-    public int Length => _length;
+    /// <summary>The bytes written so far, including those written by reference.</summary>
+    public long Length => _length + _referencedLength;
 
     public void WriteByte(byte value)
     {
@@ -139,7 +150,49 @@ internal sealed class WireWriter : IDisposable
         _length += bytes.Length;
     }
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+    /// <summary>A varint length, then the bytes, written by reference when large (<see cref="WriteReferenced"/>).</summary>
+    public void WriteBytes(byte[] bytes)
+    {
+        WriteCount(bytes.Length);
+        WriteReferenced(bytes, 0, bytes.Length);
+    }
+
+    /// <summary>
+    /// The bytes as they are, with no length: copied when short, else only remembered and copied by
+    /// <see cref="ToArray"/>. The caller promises that the range does not change until then (it is immutable data:
+    /// a snapshot, the values of an append-only chunk).
+    /// </summary>
+    public void WriteReferenced(byte[] array, int offset, int length)
+    {
+        var range = array.AsSpan(offset, length); // checks the range
+        if (length < ReferencedMinimum)
+        {
+            Ensure(length);
+            range.CopyTo(_buffer.AsSpan(_length));
+            _length += length;
+            return;
+        }
+        if (Length + length > Array.MaxLength) throw _errors.Unwritable("The encoded data exceeds the maximum array size.");
+        (_referenced ??= []).Add((_length, array, offset, length));
+        _referencedLength += length;
+    }
+
+    public byte[] ToArray()
+    {
+        if (_referenced is null) return _buffer.AsSpan(0, _length).ToArray();
+        var result = GC.AllocateUninitializedArray<byte>((int)Length);
+        int from = 0, to = 0;
+        foreach (var (at, array, offset, length) in _referenced)
+        {
+            _buffer.AsSpan(from, at - from).CopyTo(result.AsSpan(to));
+            to += at - from;
+            from = at;
+            array.AsSpan(offset, length).CopyTo(result.AsSpan(to));
+            to += length;
+        }
+        _buffer.AsSpan(from, _length - from).CopyTo(result.AsSpan(to));
+        return result;
+    }
 
     public void Dispose()
     {
@@ -155,7 +208,7 @@ internal sealed class WireWriter : IDisposable
     {
         if (_buffer.Length - _length >= extra) return;
         var needed = (long)_length + extra;
-        if (needed > Array.MaxLength) throw _errors.Unwritable("The encoded data exceeds the maximum array size.");
+        if (needed + _referencedLength > Array.MaxLength) throw _errors.Unwritable("The encoded data exceeds the maximum array size.");
         var bigger = Rent((int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength));
         _buffer.AsSpan(0, _length).CopyTo(bigger);
         Return(_buffer);

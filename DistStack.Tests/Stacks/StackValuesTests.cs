@@ -1,5 +1,6 @@
 using System.Text;
 using DistStack.Actors.Stacks;
+using DistStack.Actors.Wire;
 using Xunit.Abstractions;
 
 namespace DistStack.Tests.Stacks;
@@ -97,8 +98,13 @@ public sealed class StackValuesTests
         var chain = StackHashing.EmptyChain;
         foreach (var value in bottomUp) chain = StackHashing.Chain(chain, StackHashing.Hash(value));
         Assert.True(chain == values.ChainHash, $"{where}: chain hash differs");
+        // The stored ranges, end to end, are the values as a snapshot writes them: a varint length, then the UTF-8.
+        var stored = new List<byte>();
+        values.ForEachStoredRangeBottomUp(stored, static (list, array, length) => list.AddRange(array.AsSpan(0, length)));
+        Assert.Equal(stored.Count, values.StoredBytes);
+        var reader = new WireReader(stored.ToArray(), "stored values");
         var visited = new List<string>();
-        values.ForEachBottomUp(visited, static (list, utf8) => list.Add(Encoding.UTF8.GetString(utf8)));
+        while (reader.Remaining > 0) visited.Add(reader.ReadString());
         Assert.Equal(bottomUp, visited);
         Assert.Equal(Enumerable.Reverse(bottomUp), values.TopDown());
         if (bottomUp.Count > 0) Assert.Equal(bottomUp[^1], values.Value);
