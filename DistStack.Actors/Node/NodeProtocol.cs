@@ -73,8 +73,9 @@ public sealed record LeadershipHandedOver(bool WasLeader, int? NewLeaderId);
 public sealed record PeerSilenceNotice(ulong ClusterId, int From, int To, long SilentForMs);
 
 /// <summary>
-/// Every RaftNode → every peer, over Akka.Remote, about every election timeout: the newest stack command format
-/// <paramref name="From"/> can apply. A leader proposes a newer format only once every member has said it reads it
+/// Every RaftNode → every peer, over Akka.Remote, about every election timeout: the newest format level
+/// <paramref name="From"/> reads (3 = stack command format 3; 4 = also compressed stack snapshots). A leader proposes
+/// a newer command format, and a node writes compressed snapshots, only once every member has said it reads it
 /// (Shell/CommandFormatGate). An older build that does not know this message drops it (its serializer has no such
 /// manifest) and so never opens the gate.
 /// </summary>

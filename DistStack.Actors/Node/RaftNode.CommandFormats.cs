@@ -26,9 +26,21 @@ public sealed partial class RaftNode
     {
         if (_ticksSinceFormatsAdvertised != long.MaxValue && ++_ticksSinceFormatsAdvertised < _settings.ElectionTicks) return;
         _ticksSinceFormatsAdvertised = 0;
-        var advert = new CommandFormatsSupported(_settings.ClusterId, _settings.NodeId, StackCommandCodec.CurrentVersion);
+        var advert = new CommandFormatsSupported(_settings.ClusterId, _settings.NodeId, CommandFormatGate.OwnLevel);
         foreach (var peer in _peers.Values) peer.Tell(advert, Self);
         AdvertiseForwardedBatches();
+        TellRegistryWhetherToCompressSnapshots();
+    }
+
+    private bool? _compressingSnapshots;
+
+    /// <summary>Snapshots are compressed once every member reads them compressed (CommandFormatGate says why).</summary>
+    private void TellRegistryWhetherToCompressSnapshots()
+    {
+        var compress = FormatGate.EveryMemberReadsCompressedSnapshots;
+        if (_compressingSnapshots == compress) return;
+        _compressingSnapshots = compress;
+        _registry.Tell(new CompressSnapshots(compress));
     }
 
     private void OnCommandFormatsSupported(CommandFormatsSupported advert)

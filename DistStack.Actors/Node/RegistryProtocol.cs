@@ -23,6 +23,9 @@ public sealed record RestoreSnapshot(SnapshotData Snapshot);
 /// </summary>
 public sealed record ServeRead(long ReadIndex, StackQuery Query, IActorRef ReplyTo, TimeSpan Within);
 
+/// <summary>RaftNode → registry: write snapshots compressed (every member reads them) or not (some member may not yet).</summary>
+public sealed record CompressSnapshots(bool Compress);
+
 /// <summary>RaftNode → registry: the snapshot of <paramref name="Index"/> was saved (or abandoned); the next may be taken.</summary>
 public sealed record SnapshotCompleted(long Index, bool Saved);
 

@@ -20,6 +20,10 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
 
     private readonly StackStateOptions _options;
     private readonly SnapshotSchedule _snapshots;
+
+    /// <summary>Set by the RaftNode once every member reads compressed snapshots (until then, version 3 is written).</summary>
+    private bool _compressSnapshots;
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly NodeObservations _observations = NodeObservations.For(Context.System);
     private PriorityQueue<(ServeRead Read, long DueTimestamp), long> _reads = new();
@@ -46,9 +50,10 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
                 Timers.StartPeriodicTimer(ExpireReadsTimer, ExpireReads.Instance, ExpireReadsEvery);
         });
         Receive<ExpireReads>(_ => ExpireOverdueReads());
+        Receive<CompressSnapshots>(m => { _compressSnapshots = m.Compress; }); // a block: an expression lambda returning bool would be Receive's "handled?" predicate
         Receive<SnapshotSerialized>(serialized =>
         {
-            _snapshots.Serialized(serialized.Data.Length);
+            _snapshots.Serialized(StackSnapshotCodec.StateLength(serialized.Data));
             Context.Parent.Tell(new RegistrySnapshotTaken(serialized.Index, serialized.Data));
         });
         Receive<SnapshotSerializationFailed>(failed =>
@@ -136,7 +141,7 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         _state = StackSnapshotCodec.Read(restore.Snapshot.Data, _options);
         _appliedTerm = restore.Snapshot.Metadata.LastIncludedTerm;
         _configuration = restore.Snapshot.Metadata.Configuration;
-        _snapshots.Restored(restore.Snapshot.Metadata.LastIncludedIndex, restore.Snapshot.Data.Length);
+        _snapshots.Restored(restore.Snapshot.Metadata.LastIncludedIndex, StackSnapshotCodec.StateLength(restore.Snapshot.Data));
         _log.Info("Restored stacks from the snapshot at index {0}", _snapshots.LastIndex);
         ServeReads();
         Context.Parent.Tell(new RegistryApplied(_state.AppliedIndex, _state.Digest));
@@ -178,7 +183,8 @@ public sealed class StackRegistry : ReceiveActor, IWithTimers
         var state = _state;
         var index = state.AppliedIndex;
         var sizeHint = _snapshots.ExpectedSnapshotBytes;
-        Task.Run(() => StackSnapshotCodec.Write(state, sizeHint)).PipeTo(
+        var compress = _compressSnapshots;
+        Task.Run(() => StackSnapshotCodec.Write(state, sizeHint, compress)).PipeTo(
             Self,
             success: data => new SnapshotSerialized(index, data),
             failure: e => new SnapshotSerializationFailed(index, e));

@@ -13,14 +13,24 @@ namespace DistStack.Actors.Shell;
 /// What was heard is remembered across this node's restarts (the runner keeps it in the data directory), so a node
 /// restarted while a member is down still takes batches. A member that comes back older (a rolled-back binary) says
 /// so and closes the gate again. Pure: no actor, no clock, no I/O.
+/// The number a member advertises is a format level, the newest of everything it reads that a leader or a snapshot
+/// may hand it: 3 = command format 3 (batches); 4 = also compressed stack snapshots (StackSnapshotCodec version 4),
+/// which a node writes only once every member reads them, because a leader sends its own snapshot to a follower
+/// that lags behind its log, and an older follower could not install it.
 /// </summary>
 public sealed class CommandFormatGate
 {
+    /// <summary>The format level of this build.</summary>
+    public const byte OwnLevel = CompressedSnapshotLevel;
+
+    /// <summary>The level from which a member reads compressed stack snapshots.</summary>
+    public const byte CompressedSnapshotLevel = 4;
+
     private readonly int _selfId;
     private readonly IReadOnlyList<int> _members;
     private readonly Dictionary<int, byte> _heard = [];
 
-    public CommandFormatGate(int selfId, IReadOnlyList<int> members, byte ownVersion = StackCommandCodec.CurrentVersion,
+    public CommandFormatGate(int selfId, IReadOnlyList<int> members, byte ownVersion = OwnLevel,
         IReadOnlyDictionary<int, byte>? remembered = null)
     {
         _selfId = selfId;
@@ -44,6 +54,10 @@ public sealed class CommandFormatGate
 
     /// <summary>What every member has said (this node included), to remember across restarts.</summary>
     public IReadOnlyDictionary<int, byte> Heard => _heard;
+
+    /// <summary>Whether every member has said it reads compressed stack snapshots.</summary>
+    public bool EveryMemberReadsCompressedSnapshots =>
+        _members.All(m => _heard.TryGetValue(m, out var level) && level >= CompressedSnapshotLevel);
 
     /// <summary>Null when every member reads the command's format; otherwise why it may not be proposed yet.</summary>
     public string? Refusal(StackCommand command)

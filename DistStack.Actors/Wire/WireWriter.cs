@@ -180,18 +180,38 @@ internal sealed class WireWriter : IDisposable
     public byte[] ToArray()
     {
         if (_referenced is null) return _buffer.AsSpan(0, _length).ToArray();
-        var result = GC.AllocateUninitializedArray<byte>((int)Length);
-        int from = 0, to = 0;
-        foreach (var (at, array, offset, length) in _referenced)
+        var result = new Filler(GC.AllocateUninitializedArray<byte>((int)Length));
+        ForEachPiece(result, static (filler, piece) => filler.Append(piece));
+        return result.Array;
+    }
+
+    /// <summary>Hands out what was written, in order, as it lies: pieces of the scratch buffer and referenced ranges
+    /// (for a consumer that needs no single array, such as a compressor).</summary>
+    public void ForEachPiece<TState>(TState state, PieceVisitor<TState> visit)
+    {
+        var from = 0;
+        foreach (var (at, array, offset, length) in _referenced ?? [])
         {
-            _buffer.AsSpan(from, at - from).CopyTo(result.AsSpan(to));
-            to += at - from;
+            if (at > from) visit(state, _buffer.AsSpan(from, at - from));
             from = at;
-            array.AsSpan(offset, length).CopyTo(result.AsSpan(to));
-            to += length;
+            visit(state, array.AsSpan(offset, length));
         }
-        _buffer.AsSpan(from, _length - from).CopyTo(result.AsSpan(to));
-        return result;
+        if (_length > from) visit(state, _buffer.AsSpan(from, _length - from));
+    }
+
+    public delegate void PieceVisitor<in TState>(TState state, ReadOnlySpan<byte> piece);
+
+    private sealed class Filler(byte[] array)
+    {
+        private int _position;
+
+        public byte[] Array => array;
+
+        public void Append(ReadOnlySpan<byte> piece)
+        {
+            piece.CopyTo(array.AsSpan(_position));
+            _position += piece.Length;
+        }
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using DistStack.Actors.Node;
 using DistStack.Actors.Raft;
+using DistStack.Actors.Shell;
 using DistStack.Actors.Stacks;
 using Xunit.Abstractions;
 
@@ -62,7 +63,7 @@ public sealed class CommandFormatSpec : RaftNodeSpecBase
     {
         var (_, leader) = await StartFollowerOfProbeLeader();
         var advert = (CommandFormatsSupported)leader.FishForMessage(m => m is CommandFormatsSupported, Deadline);
-        Assert.Equal((Settings.ClusterId, 1, StackCommandCodec.CurrentVersion), (advert.ClusterId, advert.From, advert.MaxCommandVersion));
+        Assert.Equal((Settings.ClusterId, 1, CommandFormatGate.OwnLevel), (advert.ClusterId, advert.From, advert.MaxCommandVersion));
     }
 
     /// <summary>Stops a failing child, as the production backoff supervisor's strategy does.</summary>

@@ -60,6 +60,22 @@ public sealed class CommandFormatGateTests
     }
 
     [Fact]
+    public void Snapshots_are_compressed_only_once_every_member_reads_level_4_and_not_after_one_comes_back_older()
+    {
+        var gate = new CommandFormatGate(1, [1, 2, 3]);
+        Assert.False(gate.EveryMemberReadsCompressedSnapshots);
+        gate.Hear(2, 4);
+        gate.Hear(3, 3); // reads batches, not compressed snapshots
+        Assert.False(gate.EveryMemberReadsCompressedSnapshots);
+        Assert.Null(gate.Refusal(Batch));
+        gate.Hear(3, 4);
+        Assert.True(gate.EveryMemberReadsCompressedSnapshots);
+        gate.Hear(2, 3); // rolled back
+        Assert.False(gate.EveryMemberReadsCompressedSnapshots);
+        Assert.True(new CommandFormatGate(1, [1]).EveryMemberReadsCompressedSnapshots);
+    }
+
+    [Fact]
     public void A_one_member_cluster_takes_batches_at_once() =>
         Assert.Null(new CommandFormatGate(1, [1]).Refusal(Batch));
 }

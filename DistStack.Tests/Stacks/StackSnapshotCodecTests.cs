@@ -1,4 +1,5 @@
 using DistStack.Actors.Stacks;
+using DistStack.Tests.Support;
 
 namespace DistStack.Tests.Stacks;
 
@@ -32,10 +33,19 @@ public sealed class StackSnapshotCodecTests
         for (var v = 0; v < 60_000; v++) (s, _) = s.Apply(++i, new PushValue($"k{v}", "big", $"value-{v:D32}"));
 
         var grown = StackSnapshotCodec.Write(s);
-        Assert.True(grown.Length > 2 << 20);
+        Assert.True(StackSnapshotCodec.StateLength(grown) > 2 << 20);
         Assert.Equal(grown, StackSnapshotCodec.Write(s, sizeHint: grown.Length));
         Assert.Equal(grown, StackSnapshotCodec.Write(s, sizeHint: grown.Length / 3));
         Assert.Equal(s.Digest, StackSnapshotCodec.Read(grown, Options).Digest);
+
+        // Uncompressed (version 3, for a cluster with members that do not read version 4 yet): the same state.
+        var uncompressed = StackSnapshotCodec.Write(s, compressed: false);
+        Assert.Equal(3, uncompressed[0]);
+        Assert.Equal(SnapshotBytes.Uncompressed(grown), uncompressed);
+        Assert.Equal(uncompressed.Length, StackSnapshotCodec.StateLength(uncompressed));
+        Assert.Equal(uncompressed.Length, StackSnapshotCodec.StateLength(grown));
+        Assert.True(grown.Length * 4 < uncompressed.Length, $"compressed {grown.Length} of {uncompressed.Length} bytes");
+        Assert.Equal(s.Digest, StackSnapshotCodec.Read(uncompressed, Options).Digest);
     }
 
     [Fact]
@@ -121,8 +131,9 @@ public sealed class StackSnapshotCodecTests
         Assert.Throws<FormatException>(() => StackSnapshotCodec.Read(bytes.AsSpan(0, bytes.Length / 2), Options));
         Assert.Throws<FormatException>(() => StackSnapshotCodec.Read([.. bytes, 0], Options));
 
-        // Flip a byte inside a value: still parses, but the digest check catches it.
-        var corrupt = (byte[])bytes.Clone();
+        // Flip a byte inside a value (of the snapshot inside the compressed one): still parses, but the digest check
+        // catches it.
+        var corrupt = SnapshotBytes.Uncompressed(bytes);
         var at = Array.IndexOf(corrupt, (byte)'v', 20);
         corrupt[at] = (byte)'w';
         var error = Assert.Throws<FormatException>(() => StackSnapshotCodec.Read(corrupt, Options));
