@@ -5,11 +5,15 @@ using DistStack.Actors.Stacks;
 namespace DistStack.Actors.Node;
 
 // Command formats: tell every peer which stack command format this build applies, hear theirs, and refuse to
-// propose (or forward) a command in a format some member cannot read (Shell/CommandFormatGate says why).
+// propose (or forward) a command in a format some member cannot read (Shell/CommandFormatGate says why); and let
+// the registry compress its snapshots only once every member reads compressed ones.
 public sealed partial class RaftNode
 {
     private CommandFormatGate? _formatGate;
     private long _ticksSinceFormatsAdvertised = long.MaxValue;
+
+    /// <summary>What the registry was last told (null: nothing yet).</summary>
+    private bool? _compressingSnapshots;
 
     /// <summary>
     /// Over the members of the latest configuration (learners apply entries too), rebuilt when it changes
@@ -31,8 +35,6 @@ public sealed partial class RaftNode
         AdvertiseForwardedBatches();
         TellRegistryWhetherToCompressSnapshots();
     }
-
-    private bool? _compressingSnapshots;
 
     /// <summary>Snapshots are compressed once every member reads them compressed (CommandFormatGate says why).</summary>
     private void TellRegistryWhetherToCompressSnapshots()
