@@ -10,9 +10,9 @@ namespace DistStack.Actors.Stacks;
 ///
 /// The values are stored densely, as UTF-8 in chunks of up to <see cref="ChunkCapacity"/> values: about 30 bytes per
 /// 16-byte value (its bytes, its end offset and its chain hash) instead of the ~104 of a linked node and a string
-/// object. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies a
-/// chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into its final array. A million values are then ~30 MB on every node rather than ~100 MB, and two million fewer objects for the
-/// GC to mark. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the top
+/// object. A million values are then ~30 MB on every node rather than ~100 MB, and two million fewer objects for the
+/// GC to mark. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies
+/// a chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into its final array. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the top
 /// one is full and never changes.
 ///
 /// Chunks are append-only: a push writes past the last value the top chunk has ever held, so older versions (a
@@ -128,23 +128,11 @@ internal sealed class StackValues
     public delegate void StoredRangeVisitor<in TState>(TState state, byte[] array, int length);
 
     /// <summary>A value's length (a varint) and its UTF-8 bytes.</summary>
-    private static int StoredLength(int utf8Length) => VarUIntLength((uint)utf8Length) + utf8Length;
-
-    private static int VarUIntLength(uint value) => value < 0x80 ? 1 : (BitOperations.Log2(value) / 7) + 1;
+    private static int StoredLength(int utf8Length) => WireWriter.VarUIntLength((uint)utf8Length) + utf8Length;
 
     /// <summary>Writes the varint length at the start of <paramref name="stored"/>; returns the room after it.</summary>
-    private static Span<byte> WriteLengthPrefix(Span<byte> stored, int utf8Length)
-    {
-        var value = (uint)utf8Length;
-        var at = 0;
-        while (value >= 0x80)
-        {
-            stored[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        stored[at++] = (byte)value;
-        return stored[at..];
-    }
+    private static Span<byte> WriteLengthPrefix(Span<byte> stored, int utf8Length) =>
+        stored[WireWriter.WriteVarUInt(stored, (uint)utf8Length)..];
 
     /// <summary>The chunk the next value goes into, with room for it: this version's own top chunk when nothing was
     /// ever written past what it sees, else a copy of what it sees, or a fresh chunk above a full one.</summary>
@@ -162,15 +150,15 @@ internal sealed class StackValues
         return new StackValues(chunk, chunk.Written);
     }
 
+    /// <summary>A new chunk's arrays start with room for this many values and double up to <see cref="ChunkCapacity"/>.</summary>
+    private const int MinValueCapacity = 4;
+
     /// <summary>
     /// Up to <see cref="ChunkCapacity"/> values, append-only. Only the state machine's thread writes; readers on other
     /// threads only read positions below what their version sees, which were written (and the arrays holding them
     /// published) before that version existed. A grown array is a copy with the same prefix, so a reader that still
     /// holds the old one reads the same values.
     /// </summary>
-    /// <summary>A new chunk's arrays start with room for this many values and double up to <see cref="ChunkCapacity"/>.</summary>
-    private const int MinValueCapacity = 4;
-
     private sealed class Chunk
     {
         private byte[] _bytes;

@@ -53,14 +53,10 @@ internal static class CompressedBytes
         public Compressor(byte version, long uncompressedLength, int quality)
         {
             _encoder = new BrotliEncoder(quality, Window);
-            using var header = new WireWriter(16);
-            header.WriteByte(version);
-            header.WriteVarUInt((ulong)uncompressedLength);
             // Repetitive data compresses several times over; the buffer doubles when it does not.
             _output = GC.AllocateUninitializedArray<byte>((int)Math.Clamp(uncompressedLength / 4, 4096, Array.MaxLength));
-            var prefix = header.ToArray();
-            prefix.CopyTo(_output, 0);
-            _written = prefix.Length;
+            _output[0] = version;
+            _written = 1 + WireWriter.WriteVarUInt(_output.AsSpan(1), (ulong)uncompressedLength);
         }
 
         public void Add(ReadOnlySpan<byte> piece) => Compress(piece, final: false);

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace DistStack.Actors.Wire;
@@ -77,16 +79,26 @@ internal sealed class WireWriter : IDisposable
     public void WriteVarUInt(ulong value)
     {
         Ensure(10);
-        var buffer = _buffer;
-        var at = _length;
+        _length += WriteVarUInt(_buffer.AsSpan(_length), value);
+    }
+
+    /// <summary>The varint encoding every format here uses, written at the start of <paramref name="destination"/>
+    /// (for bytes laid out outside a writer, such as stored stack values); returns how many bytes it took.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int WriteVarUInt(Span<byte> destination, ulong value)
+    {
+        var at = 0;
         while (value >= 0x80)
         {
-            buffer[at++] = (byte)(value | 0x80);
+            destination[at++] = (byte)(value | 0x80);
             value >>= 7;
         }
-        buffer[at++] = (byte)value;
-        _length = at;
+        destination[at++] = (byte)value;
+        return at;
     }
+
+    /// <summary>How many bytes <see cref="WriteVarUInt(Span{byte}, ulong)"/> takes for <paramref name="value"/>.</summary>
+    public static int VarUIntLength(ulong value) => value < 0x80 ? 1 : BitOperations.Log2(value) / 7 + 1;
 
     /// <summary>Zigzag varint: small magnitudes of either sign take few bytes.</summary>
     public void WriteVarInt(long value) => WriteVarUInt((ulong)((value << 1) ^ (value >> 63)));
@@ -145,6 +157,12 @@ internal sealed class WireWriter : IDisposable
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         WriteCount(bytes.Length);
+        WriteRaw(bytes);
+    }
+
+    /// <summary>The bytes as they are, copied, with no length.</summary>
+    private void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
         Ensure(bytes.Length);
         bytes.CopyTo(_buffer.AsSpan(_length));
         _length += bytes.Length;
@@ -167,9 +185,7 @@ internal sealed class WireWriter : IDisposable
         var range = array.AsSpan(offset, length); // checks the range
         if (length < ReferencedMinimum)
         {
-            Ensure(length);
-            range.CopyTo(_buffer.AsSpan(_length));
-            _length += length;
+            WriteRaw(range);
             return;
         }
         if (Length + length > Array.MaxLength) throw _errors.Unwritable("The encoded data exceeds the maximum array size.");
