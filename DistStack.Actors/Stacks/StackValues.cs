@@ -124,6 +124,18 @@ internal sealed class StackValues
         }
     }
 
+    /// <summary>How many bytes the chunks' value arrays hold, used or not (what the values cost in memory, less the
+    /// offsets and hashes): the room that growth leaves unused is the difference from <see cref="StoredBytes"/>.</summary>
+    internal long ByteCapacity
+    {
+        get
+        {
+            long total = 0;
+            for (var chunk = _chunk; chunk is not null; chunk = chunk.Below) total += chunk.ByteCapacity;
+            return total;
+        }
+    }
+
     /// <summary>The stored values are <paramref name="array"/>[0..<paramref name="length"/>).</summary>
     public delegate void StoredRangeVisitor<in TState>(TState state, byte[] array, int length);
 
@@ -201,6 +213,8 @@ internal sealed class StackValues
             return bytes.AsSpan(at, end - at);
         }
 
+        public int ByteCapacity => _bytes.Length;
+
         /// <summary>The array holding the first <paramref name="count"/> values, and how many bytes they take in it.</summary>
         public (byte[] Array, int Length) StoredRange(int count) => (_bytes, count == 0 ? 0 : _ends[count - 1]);
 
@@ -208,11 +222,13 @@ internal sealed class StackValues
         /// <see cref="Commit"/> then makes them a value.</summary>
         public Span<byte> Reserve(int length)
         {
-            if (_byteLength + length > _bytes.Length)
+            var needed = _byteLength + length;
+            if (needed > _bytes.Length)
             {
-                var grown = new byte[Math.Max(_bytes.Length * 2, _byteLength + length)];
-                _bytes.AsSpan(0, _byteLength).CopyTo(grown);
-                Volatile.Write(ref _bytes, grown);
+                // Doubling alone would leave a full chunk of 16-byte values (1,088 bytes) in a 2,048-byte array: 15
+                // bytes of every value's ~46. So grow no further than the values so far project for a full chunk.
+                var projected = (int)Math.Min(Array.MaxLength, (long)needed * ChunkCapacity / (Written + 1));
+                ResizeBytes(Math.Max(needed, Math.Min(_bytes.Length * 2, projected)));
             }
             return _bytes.AsSpan(_byteLength, length);
         }
@@ -235,6 +251,17 @@ internal sealed class StackValues
             _ends[position] = _byteLength;
             _chains[position] = StackHashing.Chain(chainBelow, valueHash);
             Written = position + 1;
+            // A full chunk never changes again: when the projection fell short (values of uneven length), give back
+            // the room no value will use.
+            if (Written == ChunkCapacity && _bytes.Length - _byteLength > _byteLength / 8) ResizeBytes(_byteLength);
+        }
+
+        /// <summary>A copy with the same prefix: a reader still holding the old array reads the same values.</summary>
+        private void ResizeBytes(int capacity)
+        {
+            var resized = new byte[capacity];
+            _bytes.AsSpan(0, _byteLength).CopyTo(resized);
+            Volatile.Write(ref _bytes, resized);
         }
 
         public Chunk CopyOfFirst(int count, int nextLength)

@@ -84,6 +84,25 @@ public sealed class StackValuesTests
         Assert.Equal(values.TopDown(), restored.TopDown());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Full_chunks_keep_no_more_than_an_eighth_of_unused_room(int seed)
+    {
+        // The benchmark's values: 16 ASCII bytes each. Doubling a chunk's array would leave 960 of 2,048 bytes unused.
+        var uniform = StackValues.Empty;
+        for (var i = 0; i < 64 * 100; i++) uniform = uniform.Push($"value-{i,10}");
+        Assert.Equal(uniform.StoredBytes, uniform.ByteCapacity);
+
+        var random = new Random(seed);
+        _output.WriteLine($"seed {seed}");
+        var uneven = StackValues.Empty;
+        for (var i = 0; i < 64 * 100; i++) uneven = uneven.Push(RandomValue(random, i));
+        Assert.True(uneven.ByteCapacity <= uneven.StoredBytes * 9 / 8,
+            $"seed {seed}: {uneven.ByteCapacity} bytes of arrays for {uneven.StoredBytes} stored");
+    }
+
     private static string RandomValue(Random random, int step) => random.Next(20) switch
     {
         0 => new string('é', random.Next(1, 200)) + step, // multi-byte, and longer than a chunk's first buffer
