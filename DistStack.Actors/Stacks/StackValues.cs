@@ -8,10 +8,11 @@ namespace DistStack.Actors.Stacks;
 /// valid, which is what makes a snapshot of the whole state O(1). Size and the chain hash of the stack (the digest's
 /// input) are O(1), and a pop restores the previous hash for free.
 ///
-/// The values are stored densely, as UTF-8 in chunks of up to <see cref="ChunkCapacity"/> values: about 30 bytes per
-/// 16-byte value (its bytes, its end offset and its chain hash) instead of the ~104 of a linked node and a string
-/// object. A million values are then ~30 MB on every node rather than ~100 MB, and two million fewer objects for the
-/// GC to mark. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies
+/// The values are stored densely, as UTF-8 in chunks of up to <see cref="ChunkCapacity"/> values: about 24 bytes per
+/// 16-byte value (its bytes, its end offset, an eighth of a chain hash) instead of the ~104 of a linked node and a
+/// string object. A million values are then ~24 MB on every node rather than ~100 MB, and two million fewer objects
+/// for the GC to mark. A version carries its own chain hash; a chunk keeps the chain after every
+/// <see cref="CheckpointEvery"/>th value, so a pop finds the one below by hashing at most that many values again. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies
 /// a chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into its final array. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the top
 /// one is full and never changes.
 ///
@@ -27,7 +28,7 @@ internal sealed class StackValues
     public const int ChunkCapacity = 64;
 
     /// <summary>The empty stack: shared by every stack with no values.</summary>
-    public static readonly StackValues Empty = new(null, 0);
+    public static readonly StackValues Empty = new(null, 0, StackHashing.EmptyChain);
 
     /// <summary>Null only for <see cref="Empty"/>.</summary>
     private readonly Chunk? _chunk;
@@ -35,10 +36,13 @@ internal sealed class StackValues
     /// <summary>How many of <see cref="_chunk"/>'s values this version sees: 1..ChunkCapacity (0 only for Empty).</summary>
     private readonly int _seen;
 
-    private StackValues(Chunk? chunk, int seen)
+    private readonly ulong _chain;
+
+    private StackValues(Chunk? chunk, int seen, ulong chain)
     {
         _chunk = chunk;
         _seen = seen;
+        _chain = chain;
     }
 
     public long Count => _chunk is null ? 0 : _chunk.CountBelow + _seen;
@@ -46,7 +50,7 @@ internal sealed class StackValues
     public bool IsEmpty => _chunk is null;
 
     /// <summary>The chain hash of the stack from the bottom up to its top value (<see cref="StackHashing.EmptyChain"/> when empty).</summary>
-    public ulong ChainHash => _chunk is null ? StackHashing.EmptyChain : _chunk.ChainAfter(_seen);
+    public ulong ChainHash => _chain;
 
     /// <summary>The top value; the stack must not be empty.</summary>
     public string Value => WireWriter.StrictUtf8.GetString(TopUtf8);
@@ -62,8 +66,8 @@ internal sealed class StackValues
         get
         {
             if (_chunk is null) throw new InvalidOperationException("The stack is empty.");
-            if (_seen > 1) return new StackValues(_chunk, _seen - 1);
-            return _chunk.Below is null ? Empty : new StackValues(_chunk.Below, ChunkCapacity);
+            if (_seen > 1) return new StackValues(_chunk, _seen - 1, _chunk.ChainAfter(_seen - 1));
+            return _chunk.Below is null ? Empty : new StackValues(_chunk.Below, ChunkCapacity, _chunk.ChainBelow);
         }
     }
 
@@ -75,7 +79,7 @@ internal sealed class StackValues
         var chunk = ChunkFor(stored);
         var utf8 = WriteLengthPrefix(chunk.Reserve(stored), length);
         WireWriter.StrictUtf8.GetBytes(value, utf8);
-        return Committed(chunk, stored, StackHashing.Hash(utf8));
+        return Committed(chunk, stored, StackHashing.Chain(_chain, StackHashing.Hash(utf8)));
     }
 
     /// <summary>Pushes a value given as its UTF-8 bytes, already validated, and their hash (snapshot restore).</summary>
@@ -84,7 +88,7 @@ internal sealed class StackValues
         var stored = StoredLength(utf8.Length);
         var chunk = ChunkFor(stored);
         utf8.CopyTo(WriteLengthPrefix(chunk.Reserve(stored), utf8.Length));
-        return Committed(chunk, stored, valueHash);
+        return Committed(chunk, stored, StackHashing.Chain(_chain, valueHash));
     }
 
     /// <summary>The values from top to bottom.</summary>
@@ -156,11 +160,15 @@ internal sealed class StackValues
         return _chunk.CopyOfFirst(_seen, length);
     }
 
-    private static StackValues Committed(Chunk chunk, int length, ulong valueHash)
+    private static StackValues Committed(Chunk chunk, int length, ulong chain)
     {
-        chunk.Commit(length, valueHash);
-        return new StackValues(chunk, chunk.Written);
+        chunk.Commit(length, chain);
+        return new StackValues(chunk, chunk.Written, chain);
     }
+
+    /// <summary>A chunk keeps the chain hash after every this many values: 1 byte per value, and a pop hashes fewer
+    /// than this many values to find the chain below it.</summary>
+    private const int CheckpointEvery = 8;
 
     /// <summary>A new chunk's arrays start with room for this many values and double up to <see cref="ChunkCapacity"/>.</summary>
     private const int MinValueCapacity = 4;
@@ -175,7 +183,7 @@ internal sealed class StackValues
     {
         private byte[] _bytes;
         private int[] _ends;
-        private ulong[] _chains;
+        private readonly ulong[] _checkpoints = new ulong[ChunkCapacity / CheckpointEvery];
         private int _byteLength;
 
         public Chunk(Chunk? below, long countBelow, ulong chainBelow, int byteCapacity, int valueCapacity)
@@ -185,7 +193,6 @@ internal sealed class StackValues
             ChainBelow = chainBelow;
             _bytes = new byte[Math.Max(64, byteCapacity)];
             _ends = new int[valueCapacity];
-            _chains = new ulong[valueCapacity];
         }
 
         /// <summary>The full chunk under this one; null for the bottom chunk.</summary>
@@ -200,8 +207,16 @@ internal sealed class StackValues
         /// <summary>How many values were ever written here (versions may see fewer).</summary>
         public int Written { get; private set; }
 
-        /// <summary>The chain hash of the stack up to and including this chunk's first <paramref name="count"/> values.</summary>
-        public ulong ChainAfter(int count) => count == 0 ? ChainBelow : _chains[count - 1];
+        /// <summary>The chain hash of the stack up to and including this chunk's first <paramref name="count"/> values:
+        /// from the checkpoint at or below, the values after it hashed again.</summary>
+        public ulong ChainAfter(int count)
+        {
+            var checkpoint = count / CheckpointEvery;
+            var chain = checkpoint == 0 ? ChainBelow : _checkpoints[checkpoint - 1];
+            for (var position = checkpoint * CheckpointEvery; position < count; position++)
+                chain = StackHashing.Chain(chain, StackHashing.Hash(Utf8Of(position)));
+            return chain;
+        }
 
         /// <summary>The value's UTF-8: its stored bytes after the varint length.</summary>
         public ReadOnlySpan<byte> Utf8Of(int position)
@@ -233,23 +248,19 @@ internal sealed class StackValues
             return _bytes.AsSpan(_byteLength, length);
         }
 
-        public void Commit(int length, ulong valueHash)
+        /// <summary>Makes the reserved bytes the next value; <paramref name="chain"/> is the stack's chain hash with it.</summary>
+        public void Commit(int length, ulong chain)
         {
             var position = Written;
-            var chainBelow = ChainAfter(position);
             if (position == _ends.Length)
             {
-                var capacity = Math.Min(_ends.Length * 2, ChunkCapacity);
-                var ends = new int[capacity];
-                var chains = new ulong[capacity];
+                var ends = new int[Math.Min(_ends.Length * 2, ChunkCapacity)];
                 _ends.CopyTo(ends, 0);
-                _chains.CopyTo(chains, 0);
                 Volatile.Write(ref _ends, ends);
-                Volatile.Write(ref _chains, chains);
             }
             _byteLength += length;
             _ends[position] = _byteLength;
-            _chains[position] = StackHashing.Chain(chainBelow, valueHash);
+            if ((position + 1) % CheckpointEvery == 0) _checkpoints[position / CheckpointEvery] = chain;
             Written = position + 1;
             // A full chunk never changes again: when the projection fell short (values of uneven length), give back
             // the room no value will use.
@@ -272,7 +283,7 @@ internal sealed class StackValues
             _bytes.AsSpan(0, bytes).CopyTo(copy._bytes);
             copy._byteLength = bytes;
             _ends.AsSpan(0, count).CopyTo(copy._ends);
-            _chains.AsSpan(0, count).CopyTo(copy._chains);
+            _checkpoints.AsSpan(0, count / CheckpointEvery).CopyTo(copy._checkpoints);
             copy.Written = count;
             return copy;
         }
