@@ -19,6 +19,9 @@ public sealed class PeerLinkRepair
     /// <summary>When this incarnation last heard any Raft message (or a notice) from each peer.</summary>
     private readonly Dictionary<int, long> _lastHeard = [];
 
+    /// <summary>When this incarnation first heard each peer: from then on it answers that peer.</summary>
+    private readonly Dictionary<int, long> _firstHeard = [];
+
     /// <summary>When this node last reset its own side of the link to each peer because that peer said it hears nothing from us.</summary>
     private readonly Dictionary<int, long> _lastSelfReset = [];
 
@@ -51,6 +54,7 @@ public sealed class PeerLinkRepair
     public void Heard(RaftMessage message, long now)
     {
         _lastHeard[message.From] = now;
+        _firstHeard.TryAdd(message.From, now);
         if (!_watchingAsLeader) return;
         // Replication answers prove both directions work; a vote request or a forwarded read proves only the
         // follower's direction to us does (a follower that asks for votes hears no leader).
@@ -99,10 +103,17 @@ public sealed class PeerLinkRepair
     /// A peer says it hears nothing from us although we hear it: our side of the link (our writer, or the inbound
     /// connection we write on) is dead, so reset it. True at most once per two notice windows per peer, so that the
     /// fresh connection has time (the 1 s gate plus a round trip) to prove itself before the next notice counts.
+    /// Never in this incarnation's first notice window with that peer: a restarted node's first heartbeat from the
+    /// leader comes with a notice counting the silence since the old process died, and this process's connections
+    /// are new; resetting one only gated it, and so the node's answers and the leader's heartbeats, for 1 s (every
+    /// restart was ready about a second later than its recovery allowed). If its answers still vanish a window
+    /// later, the next notice resets as before.
     /// </summary>
     public bool ResetOnNotice(int from, long now)
     {
         _lastHeard[from] = now;
+        var first = _firstHeard.TryAdd(from, now) ? now : _firstHeard[from];
+        if (now - first < _watch.NoticeAfterTicks) return false;
         if (_lastSelfReset.TryGetValue(from, out var last) && now - last < 2 * _watch.NoticeAfterTicks) return false;
         _lastSelfReset[from] = now;
         return true;

@@ -48,10 +48,28 @@ public sealed class PeerLinkRepairTests
     {
         var links = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
         var window = 2 * PeerLinkRepair.NoticeAfterTicksFor(10);
+        links.Heard(AnswerFrom(1), now: 0);
         Assert.True(links.ResetOnNotice(1, now: 100));
         Assert.False(links.ResetOnNotice(1, now: 100 + window - 1));
         Assert.True(links.ResetOnNotice(1, now: 100 + window));
         Assert.Equal(0, links.TicksSinceHeard(1, now: 100 + window));
         Assert.Null(links.TicksSinceHeard(2, now: 100 + window));
+    }
+
+    [Fact]
+    public void A_new_incarnation_leaves_its_fresh_link_alone_for_a_notice_window_then_resets_if_still_unheard()
+    {
+        // A restarted follower: the leader's first heartbeat comes with a notice of the silence since the old process
+        // died. This process's connection to the leader is new; a reset would gate it (and the heartbeats) for 1 s.
+        var links = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
+        var notice = PeerLinkRepair.NoticeAfterTicksFor(10);
+        links.Heard(AnswerFrom(1), now: 0);
+        for (long now = 0; now < notice; now += 2) Assert.False(links.ResetOnNotice(1, now), $"tick {now}");
+        Assert.True(links.ResetOnNotice(1, now: notice)); // still unheard a window later: its side is the dead one
+
+        // A notice before any Raft message from that peer starts the window too.
+        var other = new PeerLinkRepair(electionTicks: 10, heartbeatTicks: 2);
+        Assert.False(other.ResetOnNotice(1, now: 5));
+        Assert.True(other.ResetOnNotice(1, now: 5 + notice));
     }
 }
