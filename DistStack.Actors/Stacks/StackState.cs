@@ -159,14 +159,9 @@ public sealed partial class StackState
             case PopValues popMany when exists:
             {
                 // A stack holding fewer than asked pops what it holds; the caller sees how many in Values.
-                var popped = new List<string>((int)Math.Min(popMany.Count, top!.Count));
-                var left = top!;
-                while (popped.Count < popMany.Count && !left.IsEmpty)
-                {
-                    popped.Add(left.Value);
-                    left = left.Below;
-                }
-                return Replace(id, top, left, new StackResult(StackOutcome.Ok, Size: left.Count, Values: popped.ToArray()));
+                var popped = top!.TopDown().Take((int)Math.Min(popMany.Count, top.Count)).ToArray();
+                var left = top.Without(popped.Length);
+                return Replace(id, top, left, new StackResult(StackOutcome.Ok, Size: left.Count, Values: popped));
             }
             case DeleteStack or PushValue or PopValue or PushValues or PopValues:
                 return (_stacks, Digest, NotFound);

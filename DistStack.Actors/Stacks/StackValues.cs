@@ -6,15 +6,16 @@ namespace DistStack.Actors.Stacks;
 /// <summary>
 /// The values of one stack, persistent: push and pop return a new <see cref="StackValues"/> and every older one stays
 /// valid, which is what makes a snapshot of the whole state O(1). Size and the chain hash of the stack (the digest's
-/// input) are O(1), and a pop restores the previous hash for free.
+/// input) are O(1); a pop finds the hash below it by hashing fewer than <see cref="CheckpointEvery"/> values again.
 ///
 /// The values are stored densely, as UTF-8 in chunks of up to <see cref="ChunkCapacity"/> values: about 24 bytes per
 /// 16-byte value (its bytes, its end offset, an eighth of a chain hash) instead of the ~104 of a linked node and a
 /// string object. A million values are then ~24 MB on every node rather than ~100 MB, and two million fewer objects
 /// for the GC to mark. A version carries its own chain hash; a chunk keeps the chain after every
-/// <see cref="CheckpointEvery"/>th value, so a pop finds the one below by hashing at most that many values again. Each value is stored as a snapshot writes it, a varint length and then its UTF-8, so a snapshot copies
-/// a chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into its final array. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the top
-/// one is full and never changes.
+/// <see cref="CheckpointEvery"/>th value. Each value is stored as a snapshot writes it, a varint length and then its
+/// UTF-8, so a snapshot copies a chunk's values as one range (<see cref="ForEachStoredRangeBottomUp"/>), straight into
+/// its final array. A <see cref="StackValues"/> is a chunk and how many of its values it sees; every chunk below the
+/// top one is full and never changes.
 ///
 /// Chunks are append-only: a push writes past the last value the top chunk has ever held, so older versions (a
 /// snapshot being serialized on another thread, a test holding an earlier state) never see it. Pushing onto a
@@ -61,14 +62,29 @@ internal sealed class StackValues
         : _chunk.Utf8Of(_seen - 1);
 
     /// <summary>The stack without its top value; the stack must not be empty.</summary>
-    public StackValues Below
+    public StackValues Below => IsEmpty ? throw new InvalidOperationException("The stack is empty.") : Without(1);
+
+    /// <summary>
+    /// The stack without its top <paramref name="count"/> values (0..<see cref="Count"/>). Only the version returned
+    /// gets its chain hash: a pop of many walks down the chunks instead of hashing its way through every version
+    /// between.
+    /// </summary>
+    public StackValues Without(long count)
     {
-        get
+        if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"0..{Count}");
+        if (count == 0) return this;
+        var chunk = _chunk!;
+        var seen = _seen;
+        while (count >= seen)
         {
-            if (_chunk is null) throw new InvalidOperationException("The stack is empty.");
-            if (_seen > 1) return new StackValues(_chunk, _seen - 1, _chunk.ChainAfter(_seen - 1));
-            return _chunk.Below is null ? Empty : new StackValues(_chunk.Below, ChunkCapacity, _chunk.ChainBelow);
+            count -= seen;
+            if (chunk.Below is not { } below) return Empty; // count was exactly what the stack held
+            if (count == 0) return new StackValues(below, ChunkCapacity, chunk.ChainBelow);
+            chunk = below;
+            seen = ChunkCapacity;
         }
+        var left = seen - (int)count;
+        return new StackValues(chunk, left, chunk.ChainAfter(left));
     }
 
     /// <summary>Pushes a value (which is valid UTF-16: commands and snapshots carry strict UTF-8).</summary>
@@ -91,10 +107,13 @@ internal sealed class StackValues
         return Committed(chunk, stored, StackHashing.Chain(_chain, valueHash));
     }
 
-    /// <summary>The values from top to bottom.</summary>
+    /// <summary>The values from top to bottom (read from the chunks: no version, and so no chain hash, per step).</summary>
     public IEnumerable<string> TopDown()
     {
-        for (var values = this; !values.IsEmpty; values = values.Below) yield return values.Value;
+        var seen = _seen;
+        for (var chunk = _chunk; chunk is not null; chunk = chunk.Below, seen = ChunkCapacity)
+            for (var position = seen - 1; position >= 0; position--)
+                yield return WireWriter.StrictUtf8.GetString(chunk.Utf8Of(position));
     }
 
     /// <summary>

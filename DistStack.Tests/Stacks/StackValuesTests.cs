@@ -84,6 +84,30 @@ public sealed class StackValuesTests
         Assert.Equal(values.TopDown(), restored.TopDown());
     }
 
+    [Fact]
+    public void Dropping_many_values_at_once_is_the_same_version_as_popping_them_one_by_one()
+    {
+        // Every count from none to all, so that the result falls at the start, middle and end of a chunk and on a
+        // checkpoint; the stack's top chunk is partly filled.
+        var values = StackValues.Empty;
+        var model = new List<string>();
+        for (var i = 0; i < 2 * StackValues.ChunkCapacity + 13; i++)
+        {
+            values = values.Push($"value-{i}");
+            model.Add($"value-{i}");
+        }
+        var popped = values;
+        for (var count = 0; count <= model.Count; count++)
+        {
+            var dropped = values.Without(count);
+            AssertHolds(dropped, model.Take(model.Count - count).ToList(), $"without {count}");
+            Assert.True(popped.ChainHash == dropped.ChainHash, $"without {count}: the chain hash differs from {count} pops");
+            if (!popped.IsEmpty) popped = popped.Below;
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => values.Without(model.Count + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => values.Without(-1));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
