@@ -107,7 +107,9 @@ public sealed class PeerLinkRepair
     /// leader comes with a notice counting the silence since the old process died, and this process's connections
     /// are new; resetting one only gated it, and so the node's answers and the leader's heartbeats, for 1 s (every
     /// restart was ready about a second later than its recovery allowed). If its answers still vanish a window
-    /// later, the next notice resets as before.
+    /// later, the next notice resets as before. An incarnation is this object's life: a new process, or RaftNode
+    /// restarted by its supervisor in a process whose connections are old; a dead one is then reset one window later
+    /// than it would have been, never left dead.
     /// </summary>
     public bool ResetOnNotice(int from, long now)
     {
