@@ -17,7 +17,7 @@ namespace DistStack.Actors.Stacks;
 /// </summary>
 internal sealed class RecordedKeyWindow
 {
-    /// <summary>Entries per chunk: a chunk of 48-byte entries stays below the large-object heap's 85,000 bytes.</summary>
+    /// <summary>Entries per chunk: a chunk of 72-byte entries stays below the large-object heap's 85,000 bytes.</summary>
     private const int ChunkBits = 10;
     private const int ChunkSize = 1 << ChunkBits;
     private const int MinIndexSlots = 1024;
@@ -50,12 +50,19 @@ internal sealed class RecordedKeyWindow
     public bool IsEmpty => Tail == Head;
 
     /// <summary>The oldest live entry; the window must not be empty.</summary>
-    public RecordedKey Oldest => At(Head);
+    public RecordedKey Oldest => At(Head).ToRecordedKey();
+
+    /// <summary>The log index of the oldest live entry (what expiry reads on every applied entry, without rebuilding it).</summary>
+    public long OldestIndex => At(Head).Index;
+
+    /// <summary>The log time of the oldest live entry.</summary>
+    public long OldestRecordedAtMs => At(Head).RecordedAtMs;
 
     public bool TryGet(string key, ulong keyHash, out RecordedKey recorded)
     {
         recorded = default;
         if (_index is null) return false;
+        var keyIsHex = HexRequestKey.TryPack(key, out var high, out var low);
         var slots = _index.Slots;
         var mask = slots.Length - 1;
         for (var slot = (int)(keyHash & (ulong)mask); ; slot = (slot + 1) & mask)
@@ -66,9 +73,11 @@ internal sealed class RecordedKeyWindow
             // Positions before the head expired; positions from the tail on belong to a newer window of the lineage.
             if (position < Head || position >= Tail) continue;
             ref readonly var candidate = ref At(position);
-            if (string.Equals(candidate.Key, key, StringComparison.Ordinal))
+            if (candidate.Text is null
+                    ? keyIsHex && candidate.HexHigh == high && candidate.HexLow == low
+                    : string.Equals(candidate.Text, key, StringComparison.Ordinal))
             {
-                recorded = candidate;
+                recorded = candidate.ToRecordedKey(key);
                 return true;
             }
         }
@@ -92,7 +101,7 @@ internal sealed class RecordedKeyWindow
             Array.Copy(_chunks, chunks, _chunks.Length);
             chunks[^1] = new Chunk();
         }
-        chunks[chunkNumber].Entries[slotInChunk] = recorded;
+        chunks[chunkNumber].Entries[slotInChunk] = StoredKey.From(recorded);
         chunks[chunkNumber].Filled = slotInChunk + 1;
 
         var index = _index is not null && _index.HasRoomForOneMore ? _index : Reindexed(extra: 1);
@@ -112,10 +121,10 @@ internal sealed class RecordedKeyWindow
     /// <summary>The live entries, oldest first.</summary>
     public IEnumerable<RecordedKey> InOrder()
     {
-        for (var position = Head; position < Tail; position++) yield return At(position);
+        for (var position = Head; position < Tail; position++) yield return At(position).ToRecordedKey();
     }
 
-    private ref readonly RecordedKey At(long position)
+    private ref readonly StoredKey At(long position)
     {
         var offset = position - _firstChunkStart;
         return ref _chunks[(int)(offset >> ChunkBits)].Entries[(int)(offset & (ChunkSize - 1))];
@@ -127,8 +136,8 @@ internal sealed class RecordedKeyWindow
         var copy = new RecordedKeyWindow([], Head, Head, Head, null);
         for (var position = Head; position < Tail; position++)
         {
-            var entry = At(position);
-            copy = copy.Append(entry, StackHashing.Hash(entry.Key));
+            ref readonly var entry = ref At(position);
+            copy = copy.Append(entry.ToRecordedKey(), entry.KeyHash());
         }
         return copy;
     }
@@ -140,17 +149,63 @@ internal sealed class RecordedKeyWindow
         var slots = MinIndexSlots;
         while (slots < 4L * needed) slots <<= 1;
         var index = new KeyIndex(slots, Head);
-        for (var position = Head; position < Tail; position++) index.Insert(StackHashing.Hash(At(position).Key), position);
+        for (var position = Head; position < Tail; position++) index.Insert(At(position).KeyHash(), position);
         return index;
     }
 
     /// <summary>Append-only storage for <see cref="ChunkSize"/> entries, shared by the windows of one lineage.</summary>
     private sealed class Chunk
     {
-        public readonly RecordedKey[] Entries = new RecordedKey[ChunkSize];
+        public readonly StoredKey[] Entries = new StoredKey[ChunkSize];
 
         /// <summary>How many entries the newest window of the lineage wrote; a window whose tail is not here is a branch.</summary>
         public int Filled;
+    }
+
+    /// <summary>
+    /// A <see cref="RecordedKey"/> as a chunk holds it. Most keys are a node's generated ones (32 hex digits: 88 bytes
+    /// as a string) and most results an outcome and a size (48 bytes as a <see cref="StackResult"/> of their own):
+    /// those two are held inline (<see cref="HexRequestKey"/>, <see cref="Outcome"/> and <see cref="Size"/>), 72
+    /// bytes per key instead of ~184, and rebuilt only when an entry is read out (a retry's lookup, a snapshot).
+    /// </summary>
+    private struct StoredKey
+    {
+        /// <summary>The key, unless it packs into <see cref="HexHigh"/> and <see cref="HexLow"/>.</summary>
+        public string? Text;
+        public ulong HexHigh;
+        public ulong HexLow;
+        public long Index;
+        public long RecordedAtMs;
+        public ulong Fingerprint;
+        public long Size;
+        /// <summary>The result, when it carries more than <see cref="Outcome"/> and <see cref="Size"/> (a popped value).</summary>
+        public StackResult? FullResult;
+        public StackOutcome Outcome;
+        public bool FromClient;
+
+        public static StoredKey From(in RecordedKey recorded)
+        {
+            var stored = new StoredKey
+            {
+                Index = recorded.Index,
+                RecordedAtMs = recorded.RecordedAtMs,
+                Fingerprint = recorded.Fingerprint,
+                FromClient = recorded.FromClient,
+                Outcome = recorded.Result.Outcome,
+                Size = recorded.Result.Size,
+            };
+            if (recorded.Result.Value is not null || recorded.Result.Values is not null) stored.FullResult = recorded.Result;
+            if (HexRequestKey.TryPack(recorded.Key, out var high, out var low)) (stored.HexHigh, stored.HexLow) = (high, low);
+            else stored.Text = recorded.Key;
+            return stored;
+        }
+
+        /// <summary>The entry as recorded; <paramref name="knownKey"/> is its key when the caller already has it.</summary>
+        public readonly RecordedKey ToRecordedKey(string? knownKey = null) =>
+            new(knownKey ?? Text ?? HexRequestKey.Unpack(HexHigh, HexLow), Index, RecordedAtMs, FromClient,
+                FullResult ?? new StackResult(Outcome, Size: Size), Fingerprint);
+
+        public readonly ulong KeyHash() => Text is null ? HexRequestKey.Hash(HexHigh, HexLow) : StackHashing.Hash(Text);
     }
 
     /// <summary>

@@ -127,11 +127,11 @@ internal sealed class RequestKeyTable
         var client = _clientKeys;
         var clientBytes = ClientKeyBytes;
         // Written as differences so that a window of long.MaxValue ("never forget") cannot overflow.
-        while (!generated.IsEmpty && appliedIndex - generated.Oldest.Index > options.DedupWindowEntries)
+        while (!generated.IsEmpty && appliedIndex - generated.OldestIndex > options.DedupWindowEntries)
             generated = generated.WithoutOldest();
         while (!client.IsEmpty
-               && appliedIndex - client.Oldest.Index > options.DedupWindowEntries
-               && clockMs - client.Oldest.RecordedAtMs > options.ClientKeyWindowMs)
+               && appliedIndex - client.OldestIndex > options.DedupWindowEntries
+               && clockMs - client.OldestRecordedAtMs > options.ClientKeyWindowMs)
         {
             clientBytes -= CostOf(client.Oldest);
             client = client.WithoutOldest();

@@ -127,10 +127,13 @@ public sealed class RecordedKeyWindowTests
             }
             else
             {
-                // Keys repeat now and then, as a key recorded again after it expired does.
-                var key = random.Next(10) == 0 ? $"key-{random.Next(200)}" : $"key-{nextIndex}";
+                // Keys repeat now and then, as a key recorded again after it expired does. Half are generated keys
+                // (32 hex digits, held packed), some results carry a value (held whole).
+                var key = random.Next(10) == 0 ? RepeatingKey(random.Next(200)) : random.Next(2) == 0 ? HexKey(random) : $"key-{nextIndex}";
                 if (model.Any(e => e.Key == key)) key = $"fresh-{nextIndex}";
-                var entry = Entry(nextIndex++, key);
+                var entry = random.Next(4) == 0
+                    ? Entry(nextIndex++, key) with { Result = new StackResult(StackOutcome.Ok, Value: $"popped-{nextIndex}", Size: 3) }
+                    : Entry(nextIndex++, key);
                 window = Append(window, entry);
                 model = [.. model, entry];
             }
@@ -141,6 +144,16 @@ public sealed class RecordedKeyWindowTests
                 foreach (var (w, m) in versions.Append(current))
                     AssertMatches(w, m, seed, step, random);
         }
+    }
+
+    /// <summary>A key that comes back: as text or as 32 hex digits, by its number.</summary>
+    private static string RepeatingKey(int number) => number % 2 == 0 ? $"key-{number}" : $"{number:x32}";
+
+    private static string HexKey(Random random)
+    {
+        var bytes = new byte[16];
+        random.NextBytes(bytes);
+        return new Guid(bytes).ToString("N");
     }
 
     private static void AssertMatches(RecordedKeyWindow window, List<RecordedKey> model, int seed, int step, Random random)
@@ -154,7 +167,7 @@ public sealed class RecordedKeyWindowTests
             Assert.True(window.TryGet(expected.Key, StackHashing.Hash(expected.Key), out var found), $"{context}: {expected.Key} missing");
             Assert.Equal(expected, found);
         }
-        var absent = $"key-{random.Next(30_000)}";
+        var absent = random.Next(2) == 0 ? $"key-{random.Next(30_000)}" : RepeatingKey(random.Next(400));
         Assert.True(model.Any(e => e.Key == absent) == Has(window, absent), $"{context}: {absent} wrongly present or absent");
     }
 }
