@@ -7,6 +7,9 @@ using DistStack.Host.Http.V1;
 using DistStack.Host.Observability;
 using DistStack.Host.Security;
 
+// Before anything starts a thread (see NativeHeapLimits).
+NativeHeapLimits.Apply();
+
 if (args is [RestoreCommandLine.Verb, .. var restoreArgs])
     return await RestoreCommand.RunAsync(restoreArgs, Console.Out, Console.Error);
 
