@@ -61,6 +61,7 @@ switch (NodeCommandLine.Parse(args, Environment.GetEnvironmentVariable))
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.AddDistStackNode(options, settings, security);
         builder.Services.AddOpenApi();
+        builder.Services.AddHostedService<NativeHeapTrimService>();
 
         var app = builder.Build();
         app.UseMetricsCollection();

@@ -36,4 +36,13 @@ public sealed class SingleNodeRestartTests : IAsyncLifetime
         Assert.Equal("200 2", (await _cluster.PostAsync(node, "/sSize", "1"))?.ToString());
         Assert.Equal(2, node.Starts);
     }
+
+    /// <summary>The cap must be set before the runtime's threads multiply (NativeHeapLimits); the startup line says whether it was.</summary>
+    [Fact]
+    public async Task A_node_on_glibc_caps_its_malloc_arenas_and_says_so()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        await _cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("malloc arenas capped at 2", _cluster.Node(1).ReadLog());
+    }
 }
