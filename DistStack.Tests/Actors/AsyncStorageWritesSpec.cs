@@ -63,6 +63,15 @@ public sealed class AsyncStorageWritesSpec : RaftNodeSpecBase
         _node2 = CreateTestProbe();
         _node3 = CreateTestProbe();
         var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = _node2.Ref, [3] = _node3.Ref }));
+        // The probes answer every heartbeat as live followers would, so the leader keeps its quorum (check-quorum)
+        // however long the test's steps take on a loaded machine; the votes and appends stay the test's to answer.
+        foreach (var (probe, id) in new[] { (_node2, 2), (_node3, 3) })
+            probe.SetAutoPilot(new DelegateAutoPilot((_, message) =>
+            {
+                if (message is Heartbeat heartbeat)
+                    node.Tell(new HeartbeatResponse(ClusterId, id, 1, heartbeat.Term, heartbeat.ReadContext));
+                return AutoPilot.KeepRunning;
+            }));
         while (true)
         {
             var request = (RequestVote)_node2.FishForMessage(m => m is RequestVote, Deadline);
