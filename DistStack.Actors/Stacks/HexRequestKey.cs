@@ -33,6 +33,15 @@ internal static class HexRequestKey
             for (var i = 0; i < Digits; i++) chars[i] = (char)DigitAt(packed.high, packed.low, i);
         });
 
+    /// <summary>Whether <paramref name="key"/> is the packed key, without packing it (a lookup compares only the candidates its probe meets).</summary>
+    public static bool Matches(ulong high, ulong low, string key)
+    {
+        if (key.Length != Digits) return false;
+        for (var i = 0; i < Digits; i++)
+            if (key[i] != DigitAt(high, low, i)) return false;
+        return true;
+    }
+
     /// <summary>Equal to <see cref="StackHashing.Hash(string)"/> of the unpacked key, without making it.</summary>
     public static ulong Hash(ulong high, ulong low)
     {

@@ -62,7 +62,6 @@ internal sealed class RecordedKeyWindow
     {
         recorded = default;
         if (_index is null) return false;
-        var keyIsHex = HexRequestKey.TryPack(key, out var high, out var low);
         var slots = _index.Slots;
         var mask = slots.Length - 1;
         for (var slot = (int)(keyHash & (ulong)mask); ; slot = (slot + 1) & mask)
@@ -74,7 +73,7 @@ internal sealed class RecordedKeyWindow
             if (position < Head || position >= Tail) continue;
             ref readonly var candidate = ref At(position);
             if (candidate.Text is null
-                    ? keyIsHex && candidate.HexHigh == high && candidate.HexLow == low
+                    ? HexRequestKey.Matches(candidate.HexHigh, candidate.HexLow, key)
                     : string.Equals(candidate.Text, key, StringComparison.Ordinal))
             {
                 recorded = candidate.ToRecordedKey(key);
@@ -85,14 +84,16 @@ internal sealed class RecordedKeyWindow
     }
 
     /// <summary>A window with <paramref name="recorded"/> after every entry of this one.</summary>
-    public RecordedKeyWindow Append(RecordedKey recorded, ulong keyHash)
+    public RecordedKeyWindow Append(RecordedKey recorded, ulong keyHash) => Append(StoredKey.From(recorded), keyHash);
+
+    private RecordedKeyWindow Append(in StoredKey stored, ulong keyHash)
     {
         var offset = Tail - _firstChunkStart;
         var chunkNumber = (int)(offset >> ChunkBits);
         var slotInChunk = (int)(offset & (ChunkSize - 1));
         var newest = _index is null || _index.InsertedUpTo == Tail;
         if (!newest || (chunkNumber < _chunks.Length && _chunks[chunkNumber].Filled != slotInChunk))
-            return Branched().Append(recorded, keyHash);
+            return Branched().Append(stored, keyHash);
 
         var chunks = _chunks;
         if (chunkNumber == chunks.Length)
@@ -101,7 +102,7 @@ internal sealed class RecordedKeyWindow
             Array.Copy(_chunks, chunks, _chunks.Length);
             chunks[^1] = new Chunk();
         }
-        chunks[chunkNumber].Entries[slotInChunk] = StoredKey.From(recorded);
+        chunks[chunkNumber].Entries[slotInChunk] = stored;
         chunks[chunkNumber].Filled = slotInChunk + 1;
 
         var index = _index is not null && _index.HasRoomForOneMore ? _index : Reindexed(extra: 1);
@@ -137,7 +138,7 @@ internal sealed class RecordedKeyWindow
         for (var position = Head; position < Tail; position++)
         {
             ref readonly var entry = ref At(position);
-            copy = copy.Append(entry.ToRecordedKey(), entry.KeyHash());
+            copy = copy.Append(entry, entry.KeyHash());
         }
         return copy;
     }

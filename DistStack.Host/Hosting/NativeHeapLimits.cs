@@ -23,6 +23,12 @@ internal static class NativeHeapLimits
     /// <summary>True where the process runs on glibc's malloc (what <see cref="Trim"/> needs).</summary>
     public static bool OnGlibc { get; private set; }
 
+    /// <summary>What the startup line reports: the cap, an operator's own setting, or glibc's default.</summary>
+    public static string ArenaSetting =>
+        Applied ? $"capped at {Arenas}"
+        : Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } set ? $"MALLOC_ARENA_MAX={set}"
+        : "default";
+
     public static void Apply()
     {
         OnGlibc = OperatingSystem.IsLinux()

@@ -2,8 +2,7 @@ namespace DistStack.Host.Hosting;
 
 /// <summary>
 /// Every few seconds, returns the native heap's free memory to the kernel (<see cref="NativeHeapLimits.Trim"/>), so
-/// that what one burst of native allocations freed does not sit resident under the next. A trim walks a handful of
-/// arenas: well under a millisecond of one thread-pool thread.
+/// that what one burst of native allocations freed does not sit resident under the next.
 /// </summary>
 internal sealed class NativeHeapTrimService : BackgroundService
 {

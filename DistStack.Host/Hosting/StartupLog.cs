@@ -14,7 +14,7 @@ public static class StartupLog
             "DistStack node {NodeId} of {Count}: Raft endpoint {Raft}, HTTP port {Port} (all interfaces), data dir {DataDir}, request timeout {Timeout} s, cluster {Cluster}, malloc arenas {Arenas}",
             options.NodeId, options.Cluster.Count, $"{options.RaftUrl.Host}:{options.RaftUrl.Port}", options.HttpPort,
             Path.GetFullPath(options.DataDir), settings.RequestTimeout.TotalSeconds, string.Join(",", options.Cluster),
-            NativeHeapLimits.Applied ? "capped at 2" : Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } set ? $"MALLOC_ARENA_MAX={set}" : "default");
+            NativeHeapLimits.ArenaSetting);
 
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>

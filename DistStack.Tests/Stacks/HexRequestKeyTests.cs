@@ -14,6 +14,11 @@ public sealed class HexRequestKeyTests
         Assert.True(HexRequestKey.TryPack(key, out var high, out var low));
         Assert.Equal(key, HexRequestKey.Unpack(high, low));
         Assert.Equal(StackHashing.Hash(key), HexRequestKey.Hash(high, low));
+        Assert.True(HexRequestKey.Matches(high, low, key));
+        Assert.False(HexRequestKey.Matches(high, low, key.ToUpperInvariant().Replace('0', 'x')));
+        Assert.False(HexRequestKey.Matches(high, low, key[..31]));
+        Assert.False(HexRequestKey.Matches(high, low, key + "0"));
+        Assert.False(HexRequestKey.Matches(high, low, key[..31] + (key[31] == '0' ? '1' : '0')));
     }
 
     [Fact]
