@@ -13,8 +13,10 @@
 #   PROFILE_PORT_BASE (18000)  Akka.Remote BASE+301..305, HTTP BASE+401..405
 #   PROFILE_KEEP (0)           1 = keep the temporary directory (perf data, logs)
 #
-# Prints the throughput, each node's CPU time per request (from /proc/<pid>/stat), and for the leader and one
-# follower the share of perf samples per component (scripts/profile/categories.py). The nodes run with
+# Prints the throughput; each node's CPU time per request (from /proc/<pid>/stat) and context switches per request
+# by thread name (from /proc/<pid>/task/*/status: at one connection a request's cost is mostly thread hand-offs,
+# see docs/profiling.md); and for the leader and one follower the share of perf samples per component
+# (scripts/profile/categories.py). The nodes run with
 # DOTNET_PerfMapEnabled=1 (perf can name JIT-ed methods) and W^X off (else JIT-ed code is in an anonymous
 # mapping perf cannot resolve): both change nothing else. Needs root (or perf_event_paranoid <= 1), and installs
 # linux-perf and wrk with apt-get when missing.
@@ -60,6 +62,20 @@ raft_port() { echo $((PROFILE_PORT_BASE + 300 + $1)); }
 http_url() { echo "http://127.0.0.1:$((PROFILE_PORT_BASE + 400 + $1))"; }
 CLUSTER=$(for i in $(seq 1 $NODES); do printf '%shttp://127.0.0.1:%s' "$([ "$i" = 1 ] || echo ,)" "$(raft_port "$i")"; done)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# switches PID: "thread-id thread-name switches" for each live thread (voluntary + involuntary context switches)
+switches() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s %s\n' "${t##*/}" "$(tr ' ' '_' <"$t/comm")" \
+      "$(awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}' "$t/status" 2>/dev/null)"
+  done 2>/dev/null | sort
+}
+# switches_per_request BEFORE AFTER REQUESTS: per thread name, the switches of threads alive at both ends, per request
+switches_per_request() {
+  join -o 2.2,1.3,2.3 "$1" "$2" |
+    awk -v n="$3" '{s[$1] += $3 - $2; all += $3 - $2}
+      END {printf "%.1f", all / n; for (k in s) if (s[k] / n >= 0.5) printf " %s %.1f;", k, s[k] / n}'
+}
 
 log "building Release"
 publish_host "$WORK/app" "$WORK/publish.log" ||
@@ -83,7 +99,7 @@ log "leader is node $L (pid ${PID[$L]}); follower sampled: node $F (pid ${PID[$F
 wrk -t2 -c16 -d"${PROFILE_WARMUP}s" -s "$ROOT/scripts/bench/push.lua" "$(http_url "$TARGET")" -- stack=$STACK tag=warm >/dev/null 2>&1 || true
 
 declare -A BEFORE=()
-for i in $(seq 1 $NODES); do BEFORE[$i]=$(cpu_ticks "${PID[$i]}"); done
+for i in $(seq 1 $NODES); do BEFORE[$i]=$(cpu_ticks "${PID[$i]}"); switches "${PID[$i]}" >"$WORK/switches-$i.before"; done
 threads=$((PROFILE_CONNS < 2 ? PROFILE_CONNS : 2))
 wrk -t$threads -c"$PROFILE_CONNS" -d$((PROFILE_SECONDS + 4))s --timeout 10s -s "$ROOT/scripts/bench/$SCRIPT" "$(http_url "$TARGET")" \
   -- stack=$STACK tag=prof >"$WORK/wrk.txt" 2>&1 &
@@ -94,6 +110,7 @@ PERF=$!
 perf record -F 999 -g -o "$WORK/follower.data" -p "${PID[$F]}" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1
 wait "$PERF" || true   # (a bare `wait` would also wait for the nodes)
 wait "$WRK" || true
+for i in $(seq 1 $NODES); do switches "${PID[$i]}" >"$WORK/switches-$i.after"; done
 result=$(grep '^BENCH_RESULT' "$WORK/wrk.txt") || die "wrk printed no result: $(tail -3 "$WORK/wrk.txt")"
 ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result")
 
@@ -101,12 +118,13 @@ echo "## $PROFILE_OP at $PROFILE_CONNS connections, through the $PROFILE_VIA"
 echo
 echo "wrk: $(sed -E 's/^BENCH_RESULT //' <<<"$result")"
 echo
-echo "| node | role | CPU ms per request |"
-echo "|---|---|--:|"
+echo "| node | role | CPU ms per request | context switches per request (threads alive throughout), by thread |"
+echo "|---|---|--:|---|"
 tick_ms=$((1000 / $(getconf CLK_TCK)))
 for i in $(seq 1 $NODES); do
   d=$(( $(cpu_ticks "${PID[$i]}") - BEFORE[$i] ))
-  printf '| %d | %s | %.3f |\n' "$i" "$([ "$i" = "$L" ] && echo leader || echo follower)" "$(echo "$d * $tick_ms / $ok" | bc -l)"
+  printf '| %d | %s | %.3f | %s |\n' "$i" "$([ "$i" = "$L" ] && echo leader || echo follower)" "$(echo "$d * $tick_ms / $ok" | bc -l)" \
+    "$(switches_per_request "$WORK/switches-$i.before" "$WORK/switches-$i.after" "$ok")"
 done
 for who in leader follower; do
   echo
