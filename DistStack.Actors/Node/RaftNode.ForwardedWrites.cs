@@ -34,7 +34,12 @@ public sealed partial class RaftNode
         Command<ForwardedBatchesSupported>(advert =>
         {
             if (_clients is null || !IsPeer(advert.From)) return;
-            if (AcceptFromPeer(nameof(ForwardedBatchesSupported), advert.ClusterId, advert.From)) _batchesHeardAt[advert.From] = Ticks;
+            if (!AcceptFromPeer(nameof(ForwardedBatchesSupported), advert.ClusterId, advert.From)) return;
+            var wasTakingBatches = TakesForwardedBatches(advert.From);
+            _batchesHeardAt[advert.From] = Ticks;
+            // A leader learned before its advert came (its adverts were lost with the link to it, say) got no copies of
+            // the writes already forwarded: they go now, or their re-sends would keep going to the leader before it.
+            if (!wasTakingBatches && _clients.LeaderId == advert.From) NewLeaderForBatchedWrites(advert.From);
         });
     }
 

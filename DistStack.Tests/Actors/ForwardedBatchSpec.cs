@@ -63,6 +63,33 @@ public sealed class ForwardedBatchSpec : RaftNodeSpecBase
     }
 
     [Fact]
+    public async Task A_new_leader_whose_advert_comes_after_it_is_learned_still_gets_the_writes_already_forwarded()
+    {
+        // Seen in a five-node run: the link from the new leader to this follower had been dead, so its adverts were
+        // missing when the follower learned it; the write forwarded to the killed leader kept being re-sent there.
+        var oldLeader = CreateTestProbe();
+        var newLeader = CreateTestProbe();
+        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = oldLeader.Ref, [3] = newLeader.Ref }));
+        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+        node.Tell(new ForwardedBatchesSupported(Settings.ClusterId, 2));
+        AnnounceProbeLeader(node);
+        await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
+
+        var pending = Execute(node, new PushValue("key-1", "s", "a"));
+        oldLeader.FishForMessage(m => m is ForwardedCommands, Deadline);
+
+        // Node 2 dies; node 3 leads term 6, and only then says that it reads batches.
+        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 3, 1, 6, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+        await AwaitStatus(node, s => s.LeaderId == 3, "node 3 known as leader");
+        node.Tell(new ForwardedBatchesSupported(Settings.ClusterId, 3));
+
+        var copy = ((ForwardedCommands)newLeader.FishForMessage(m => m is ForwardedCommands, Deadline)).Writes.Single();
+        Assert.Equal("key-1", copy.Command.RequestKey);
+        newLeader.Reply(new ForwardedAnswers(Settings.ClusterId, 3, [new ForwardedAnswer(copy.WriteId, new Completed(Size1))]));
+        Assert.Equal(new Completed(Size1), await pending);
+    }
+
+    [Fact]
     public async Task An_answer_under_an_id_this_node_never_gave_is_ignored_and_the_write_still_gets_its_own()
     {
         var (node, leader) = await StartFollowerOfProbeLeader();
