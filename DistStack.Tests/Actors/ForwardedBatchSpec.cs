@@ -67,19 +67,16 @@ public sealed class ForwardedBatchSpec : RaftNodeSpecBase
     {
         // Seen in a five-node run: the link from the new leader to this follower had been dead, so its adverts were
         // missing when the follower learned it; the write forwarded to the killed leader kept being re-sent there.
-        var oldLeader = CreateTestProbe();
         var newLeader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = oldLeader.Ref, [3] = newLeader.Ref }));
-        await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
+        var (node, oldLeader) = await StartFollowerOfProbeLeader(node3: newLeader);
         node.Tell(new ForwardedBatchesSupported(Settings.ClusterId, 2));
-        AnnounceProbeLeader(node);
-        await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
+        AnnounceProbeLeader(node); // however long the start took, node 1 still follows the probe
 
         var pending = Execute(node, new PushValue("key-1", "s", "a"));
         oldLeader.FishForMessage(m => m is ForwardedCommands, Deadline);
 
         // Node 2 dies; node 3 leads term 6, and only then says that it reads batches.
-        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 3, 1, 6, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+        AnnounceProbeLeader(node, leader: 3, term: 6);
         await AwaitStatus(node, s => s.LeaderId == 3, "node 3 known as leader");
         node.Tell(new ForwardedBatchesSupported(Settings.ClusterId, 3));
 

@@ -63,26 +63,26 @@ public abstract class RaftNodeSpecBase : Akka.TestKit.Xunit2.TestKit
     /// Node 1 of a three-member configuration as a follower of a probe leader (node 2, term 5); node 3 is a silent
     /// probe. The probe receives whatever node 1 sends its leader (forwarded reads and writes, answers).
     /// </summary>
-    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartFollowerOfProbeLeader()
+    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartFollowerOfProbeLeader(Akka.TestKit.TestProbe? node3 = null)
     {
-        var (node, leader) = await StartBesideProbeLeader();
+        var (node, leader) = await StartBesideProbeLeader(node3);
         AnnounceProbeLeader(node);
         await AwaitStatus(node, s => s.LeaderId == 2, "node 2 known as leader");
         return (node, leader);
     }
 
-    /// <summary>Node 1 of three, bootstrapped, with probes as nodes 2 and 3; no leader known yet.</summary>
-    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartBesideProbeLeader()
+    /// <summary>Node 1 of three, bootstrapped, with probes as nodes 2 and 3 (<paramref name="node3"/> when the test talks to it); no leader known yet.</summary>
+    protected async Task<(IActorRef Node, Akka.TestKit.TestProbe Leader)> StartBesideProbeLeader(Akka.TestKit.TestProbe? node3 = null)
     {
         var leader = CreateTestProbe();
-        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = CreateTestProbe().Ref }));
+        var node = StartNode(RaftNode.Props(Settings, new Dictionary<int, IActorRef> { [2] = leader.Ref, [3] = (node3 ?? CreateTestProbe()).Ref }));
         await AwaitStatus(node, s => s.LastLogIndex >= 1, "bootstrap");
         return (node, leader);
     }
 
-    /// <summary>The probe node 2 makes itself known to <paramref name="node"/> as the leader of term 5.</summary>
-    protected void AnnounceProbeLeader(IActorRef node) =>
-        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, 2, 1, 5, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
+    /// <summary>The probe node <paramref name="leader"/> makes itself known to <paramref name="node"/> as the leader of <paramref name="term"/>.</summary>
+    protected void AnnounceProbeLeader(IActorRef node, int leader = 2, long term = 5) =>
+        node.Tell(new DistStack.Actors.Raft.AppendEntries(Settings.ClusterId, leader, 1, term, PrevLogIndex: 1, PrevLogTerm: 0, [], LeaderCommit: 1));
 
     /// <summary>
     /// Leader, with everything it holds committed and applied: its no-op of the new term (the last entry it appended
