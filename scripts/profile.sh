@@ -70,11 +70,13 @@ switches() {
       "$(awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}' "$t/status" 2>/dev/null)"
   done 2>/dev/null | sort
 }
-# switches_per_request BEFORE AFTER REQUESTS: per thread name, the switches of threads alive at both ends, per request
+# switches_per_request BEFORE AFTER REQUESTS: the switches of threads alive at both ends, per request: in all, then per
+# thread name, most first (awk's own order would differ from run to run)
 switches_per_request() {
   join -o 2.2,1.3,2.3 "$1" "$2" |
     awk -v n="$3" '{s[$1] += $3 - $2; all += $3 - $2}
-      END {printf "%.1f", all / n; for (k in s) if (s[k] / n >= 0.5) printf " %s %.1f;", k, s[k] / n}'
+      END {printf "%.1f\n", all / n; for (k in s) if (s[k] / n >= 0.5) printf "%s %.1f\n", k, s[k] / n}' |
+    { read -r all; printf '%s' "$all"; sort -k2,2nr | awk '{printf " %s %s;", $1, $2}'; }
 }
 
 log "building Release"
